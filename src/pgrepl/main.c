@@ -1,0 +1,79 @@
+/*
+ * main.c — pgrepl: parse the command line, resolve the targets, run one
+ * command, print its JSON document when asked.
+ */
+#include "commands.h"
+#include "log.h"
+#include "narrate.h"
+
+#include <libpq-fe.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef PGREPL_VERSION
+#define PGREPL_VERSION "dev"
+#endif
+
+static const struct {
+	const char *name;
+	int (*run)(const struct options *, const struct targets *, json_t *);
+} command_table[] = {
+	{ "status", cmd_status },
+	{ "demo", cmd_demo },
+	{ "failover", cmd_failover },
+};
+
+bool require_both_targets(const struct targets *t)
+{
+	const char *missing = !t->primary ? "primary" : !t->replica ? "replica" : NULL;
+
+	if (!missing)
+		return true;
+	log_error("no %s to connect to", missing);
+	log_hint("give --%s=CONNINFO, a \"%s = CONNINFO\" line in the config file, or PGREPL_%s",
+		 missing, missing, strcmp(missing, "primary") == 0 ? "PRIMARY" : "REPLICA");
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct targets t;
+	json_t *doc;
+	int rc;
+
+	log_init(argv[0]);
+	rc = options_parse(argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o.help) {
+		options_usage();
+		return EXIT_OK;
+	}
+	if (o.version) {
+		printf("pgrepl %s (libpq %d)\n", PGREPL_VERSION, PQlibVersion());
+		return EXIT_OK;
+	}
+	rc = targets_resolve(&o, &t);
+	if (rc != EXIT_OK)
+		return rc;
+
+	narrate_init(o.json);
+	doc = json_pack("{s:s}", "command", o.command);
+	rc = EXIT_USAGE;
+	for (size_t i = 0; i < sizeof(command_table) / sizeof(command_table[0]); i++)
+		if (strcmp(command_table[i].name, o.command) == 0)
+			rc = command_table[i].run(&o, &t, doc);
+
+	json_object_set_new(doc, "ok", json_boolean(rc == EXIT_OK));
+	if (rc != EXIT_OK)
+		json_object_set_new(doc, "error", json_string(log_last_error()));
+	if (o.json) {
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		putchar('\n');
+	}
+	json_decref(doc);
+	targets_free(&t);
+	return rc;
+}

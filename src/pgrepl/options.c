@@ -1,0 +1,174 @@
+/*
+ * options.c — parsing pgrepl's command line.
+ */
+#define _GNU_SOURCE
+#include "options.h"
+
+#include "log.h"
+#include "strutil.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const commands[] = { "status", "demo", "failover", NULL };
+
+enum {
+	OPT_CONNECT_TIMEOUT = 256,
+	OPT_PROBE_INTERVAL,
+	OPT_WAIT,
+	OPT_PROMOTE_TIMEOUT,
+};
+
+void options_usage(void)
+{
+	printf("pgrepl shows PostgreSQL streaming replication at work: it writes on a\n"
+	       "primary, reads on its hot standby, measures the lag, and walks through a\n"
+	       "failover, explaining each step.\n\n"
+	       "Usage:\n"
+	       "  pgrepl [OPTION]... COMMAND\n\n"
+	       "Commands:\n"
+	       "  status      replication state of each server (pg_stat_replication on the\n"
+	       "              primary; receive/replay positions on the standby)\n"
+	       "  demo        create a table, write on the primary, read on the replica,\n"
+	       "              try a write on the replica, measure lag over 100 inserts\n"
+	       "  failover    wait for the primary to go away, keep reading on the replica,\n"
+	       "              promote it with pg_promote() and write to it\n\n"
+	       "Options:\n"
+	       "  -p, --primary=CONNINFO      connection string of the primary\n"
+	       "  -r, --replica=CONNINFO      connection string of the replica\n"
+	       "  -c, --config=FILE           read targets from FILE (default %s)\n"
+	       "  -j, --json                  print one JSON document on stdout; the\n"
+	       "                              narrative goes to stderr\n"
+	       "      --connect-timeout=MS    give up connecting after MS ms (default 3000)\n"
+	       "  -V, --version               print the version and exit\n"
+	       "  -h, --help                  show this help and exit\n\n"
+	       "Failover options:\n"
+	       "      --probe-interval=MS     probe the primary every MS ms (default 200)\n"
+	       "      --wait=SECONDS          wait at most SECONDS for the primary to stop\n"
+	       "                              (default 300)\n"
+	       "      --promote-timeout=SECONDS  let pg_promote() take at most SECONDS\n"
+	       "                              (default 60)\n\n"
+	       "Targets come from --primary/--replica, then the config file (lines\n"
+	       "\"primary = CONNINFO\" and \"replica = CONNINFO\"; PGREPL_CONFIG names another\n"
+	       "file), then the environment variables PGREPL_PRIMARY and PGREPL_REPLICA.\n"
+	       "Exit status: 0 success, 1 failure, 2 usage error.\n",
+	       "/etc/replab/pgrepl.conf");
+}
+
+static bool known_command(const char *name)
+{
+	for (int i = 0; commands[i]; i++)
+		if (strcmp(commands[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int usage_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", log_progname());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s: hint: Try \"%s --help\" for more information.\n", log_progname(),
+		log_progname());
+	return EXIT_USAGE;
+}
+
+/* A numeric option's value within [min, max], or a usage error naming it. */
+static bool number_arg(const char *name, const char *arg, long min, long max, long *out)
+{
+	if (str_to_long(arg, min, max, out))
+		return true;
+	usage_error("invalid %s \"%s\": expected a whole number from %ld to %ld", name, arg, min, max);
+	return false;
+}
+
+int options_parse(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "primary", required_argument, NULL, 'p' },
+		{ "replica", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+		{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "promote-timeout", required_argument, NULL, OPT_PROMOTE_TIMEOUT },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *failover_option = NULL;
+	int c;
+
+	*o = (struct options){
+		.connect_timeout_ms = 3000,
+		.probe_interval_ms = 200,
+		.wait_s = 300,
+		.promote_timeout_s = 60,
+	};
+	optind = 0; /* full reset, so the parser can run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "p:r:c:jVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->primary = optarg;
+			break;
+		case 'r':
+			o->replica = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'V':
+			o->version = true;
+			break;
+		case 'h':
+			o->help = true;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (!number_arg("--connect-timeout", optarg, 100, 600000, &o->connect_timeout_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_PROBE_INTERVAL:
+			if (!number_arg("--probe-interval", optarg, 10, 60000, &o->probe_interval_ms))
+				return EXIT_USAGE;
+			failover_option = "--probe-interval";
+			break;
+		case OPT_WAIT:
+			if (!number_arg("--wait", optarg, 1, 86400, &o->wait_s))
+				return EXIT_USAGE;
+			failover_option = "--wait";
+			break;
+		case OPT_PROMOTE_TIMEOUT:
+			if (!number_arg("--promote-timeout", optarg, 1, 3600, &o->promote_timeout_s))
+				return EXIT_USAGE;
+			failover_option = "--promote-timeout";
+			break;
+		default:
+			return usage_error("unknown option or missing value: \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (o->help || o->version)
+		return EXIT_OK;
+	if (optind >= argc)
+		return usage_error("no command given");
+	o->command = argv[optind++];
+	if (!known_command(o->command))
+		return usage_error("unknown command \"%s\"", o->command);
+	if (optind < argc)
+		return usage_error("unexpected argument \"%s\" after the command", argv[optind]);
+	if (failover_option && strcmp(o->command, "failover") != 0)
+		return usage_error("%s applies to \"failover\" only, not to \"%s\"", failover_option,
+				   o->command);
+	return EXIT_OK;
+}

@@ -1,0 +1,35 @@
+/*
+ * options.h — pgrepl's command line: one command plus options, parsed with
+ * getopt_long.  Exit status follows the client tools: 0 ok, 1 failure,
+ * 2 usage error.
+ */
+#ifndef PGREPL_OPTIONS_H
+#define PGREPL_OPTIONS_H
+
+#include <stdbool.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct options {
+	const char *command; /* NULL with --help or --version */
+	const char *primary; /* conninfo from --primary, or NULL */
+	const char *replica; /* conninfo from --replica, or NULL */
+	const char *config;  /* --config path, or NULL */
+	bool json;
+	bool help;
+	bool version;
+	long connect_timeout_ms;
+	long probe_interval_ms; /* failover */
+	long wait_s;		/* failover: how long to wait for the primary to go */
+	long promote_timeout_s; /* failover */
+};
+
+/*
+ * Fill *o from argv.  Returns EXIT_OK, or EXIT_USAGE after printing what was
+ * wrong and a hint to stderr.
+ */
+int options_parse(int argc, char **argv, struct options *o);
+
+void options_usage(void);
+
+#endif

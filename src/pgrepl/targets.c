@@ -1,0 +1,129 @@
+/*
+ * targets.c — resolving the primary's and the replica's connection strings
+ * from the command line, the config file and the environment.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "targets.h"
+
+#include "db.h"
+#include "log.h"
+#include "strutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int config_parse_line(char *line, char **key, char **value)
+{
+	char *eq, *k;
+
+	line = str_trim(line);
+	if (*line == '\0' || *line == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (!eq)
+		return -1;
+	*eq = '\0';
+	k = str_trim(line);
+	if (*k == '\0' || strcspn(k, " \t") != strlen(k))
+		return -1;
+	*key = k;
+	*value = str_trim(eq + 1);
+	return 1;
+}
+
+/* Read the config file; a missing default file is not an error. */
+static int load_config(const char *path, bool must_exist, struct targets *t)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int lineno = 0;
+
+	if (!f) {
+		if (errno == ENOENT && !must_exist)
+			return EXIT_OK;
+		log_error("could not open config file \"%s\": %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *value;
+		int rc;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			log_error("%s:%d: line too long", path, lineno);
+			fclose(f);
+			return EXIT_FAIL;
+		}
+		rc = config_parse_line(line, &key, &value);
+		if (rc == 0)
+			continue;
+		if (rc < 0) {
+			log_error("%s:%d: expected \"key = value\"", path, lineno);
+			fclose(f);
+			return EXIT_FAIL;
+		}
+		if (strcmp(key, "primary") == 0 && !t->primary)
+			t->primary = xstrdup(value);
+		else if (strcmp(key, "replica") == 0 && !t->replica)
+			t->replica = xstrdup(value);
+		else if (strcmp(key, "primary") != 0 && strcmp(key, "replica") != 0) {
+			log_error("%s:%d: unknown key \"%s\"", path, lineno, key);
+			log_hint("known keys are \"primary\" and \"replica\"");
+			fclose(f);
+			return EXIT_FAIL;
+		}
+	}
+	fclose(f);
+	return EXIT_OK;
+}
+
+static void take_env(char **slot, const char *var)
+{
+	const char *v = getenv(var);
+
+	if (!*slot && v && *v)
+		*slot = xstrdup(v);
+}
+
+static int check_conninfo(const char *name, const char *conninfo)
+{
+	char msg[256];
+
+	if (!conninfo || db_conninfo_valid(conninfo, msg, sizeof(msg)))
+		return EXIT_OK;
+	log_error("invalid %s connection string: %s", name, msg);
+	log_hint("write it as libpq keywords, e.g. \"host=10.77.0.10 user=lab dbname=lab\"");
+	return EXIT_USAGE;
+}
+
+int targets_resolve(const struct options *o, struct targets *t)
+{
+	const char *path = o->config ? o->config : getenv("PGREPL_CONFIG");
+	int rc;
+
+	*t = (struct targets){ 0 };
+	if (o->primary)
+		t->primary = xstrdup(o->primary);
+	if (o->replica)
+		t->replica = xstrdup(o->replica);
+	rc = load_config(path && *path ? path : TARGETS_DEFAULT_CONFIG, path && *path, t);
+	if (rc == EXIT_OK) {
+		take_env(&t->primary, "PGREPL_PRIMARY");
+		take_env(&t->replica, "PGREPL_REPLICA");
+		rc = check_conninfo("primary", t->primary);
+	}
+	if (rc == EXIT_OK)
+		rc = check_conninfo("replica", t->replica);
+	if (rc != EXIT_OK)
+		targets_free(t);
+	return rc;
+}
+
+void targets_free(struct targets *t)
+{
+	free(t->primary);
+	free(t->replica);
+	*t = (struct targets){ 0 };
+}

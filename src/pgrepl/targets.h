@@ -1,0 +1,38 @@
+/*
+ * targets.h — where the primary and the replica are.
+ *
+ * Each connection string comes from the first place that has it:
+ * --primary/--replica, then the config file (--config, else $PGREPL_CONFIG,
+ * else /etc/replab/pgrepl.conf, which cloud-init writes inside the lab's
+ * VMs), then $PGREPL_PRIMARY/$PGREPL_REPLICA.
+ *
+ * The config file holds "key = value" lines; '#' starts a comment.  Keys:
+ * primary, replica (libpq connection strings).
+ */
+#ifndef PGREPL_TARGETS_H
+#define PGREPL_TARGETS_H
+
+#include "options.h"
+
+#define TARGETS_DEFAULT_CONFIG "/etc/replab/pgrepl.conf"
+
+struct targets {
+	char *primary; /* NULL when nowhere set */
+	char *replica;
+};
+
+/*
+ * Fill *t.  Returns EXIT_OK; EXIT_USAGE for a malformed connection string;
+ * EXIT_FAIL for a config file that cannot be read or parsed.  Errors are
+ * logged.
+ */
+int targets_resolve(const struct options *o, struct targets *t);
+void targets_free(struct targets *t);
+
+/*
+ * Split one config line in place.  Returns 1 with *key and *value set, 0 for
+ * a blank or comment line, -1 when the line is not "key = value".
+ */
+int config_parse_line(char *line, char **key, char **value);
+
+#endif

@@ -1,0 +1,195 @@
+# lib.sh — the namespace tier's lab: real PostgreSQL 15 servers, each in its
+# own network namespace, joined by a bridge in a third one, set up by the
+# same scripts the VM images run.  Sourced by the tests/ns/*.t files, which
+# print TAP.
+#
+#   ns "lab"      br0, veth-primary, veth-replica   (where tc faults go)
+#   ns "primary"  eth0 10.77.0.10/24   postgres (images/postgres/primary-init.sh)
+#   ns "replica"  eth0 10.77.0.11/24   postgres (images/postgres/replica-bootstrap.sh)
+#
+# Nothing is added to the host's own network namespace.  lab_down runs on
+# every exit and removes the servers (by their PIDs), namespaces and files.
+
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PGREPL=${PGREPL:-$ROOT/build/bin/pgrepl}
+PGBIN=/usr/lib/postgresql/15/bin
+SUBNET=10.77.0.0/24
+PRIMARY_IP=10.77.0.10
+REPLICA_IP=10.77.0.11
+
+# ---- TAP -----------------------------------------------------------------
+t_count=0
+t_failed=0
+
+ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
+	t_count=$((t_count + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $t_count - $2"
+	else
+		t_failed=$((t_failed + 1))
+		echo "not ok $t_count - $2"
+	fi
+}
+
+check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
+	desc=$1
+	shift
+	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+
+jq_check() { # jq_check FILE JQ-EXPRESSION: ok when it is true
+	if jq -e "$2" "$1" >/dev/null; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		echo "# in $1:"
+		sed 's/^/#   /' "$1"
+	fi
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+done_testing() {
+	echo "1..$t_count"
+	[ "$t_failed" -eq 0 ]
+}
+
+# ---- the lab -------------------------------------------------------------
+[ "$(id -u)" -eq 0 ] || bail "the namespace tier needs root for ip netns: run it with sudo"
+for tool in ip tc jq runuser "$PGBIN/postgres"; do
+	command -v "$tool" >/dev/null || bail "missing $tool: run make deps"
+done
+[ -x "$PGREPL" ] || bail "missing $PGREPL: run make"
+
+LAB_ID=rl$$
+NS_LAB=$LAB_ID-lab
+NS_PRIMARY=$LAB_ID-primary
+NS_REPLICA=$LAB_ID-replica
+WORK=$(mktemp -d /tmp/replab-ns.XXXXXX)
+chmod 755 "$WORK"
+SECRETS=$WORK/secrets
+CONFIG=$WORK/pgrepl.conf
+
+in_ns() { # in_ns NAMESPACE COMMAND...
+	ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+as_postgres() { # as_postgres NAMESPACE COMMAND...
+	ns=$1
+	shift
+	ip netns exec "$ns" runuser -u postgres -- "$@"
+}
+
+postmaster_pid() { # postmaster_pid primary|replica
+	head -n 1 "$WORK/$1/postmaster.pid" 2>/dev/null
+}
+
+lab_down() {
+	for vm in primary replica; do
+		pid=$(postmaster_pid $vm || true)
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			kill -QUIT "$pid" 2>/dev/null || true
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.2
+			done
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	for ns in "$NS_PRIMARY" "$NS_REPLICA" "$NS_LAB"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "# kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap lab_down EXIT
+
+net_up() {
+	ip netns add "$NS_LAB" &&
+		ip -n "$NS_LAB" link set lo up &&
+		ip -n "$NS_LAB" link add br0 type bridge &&
+		ip -n "$NS_LAB" link set br0 up || return 1
+	for vm in primary replica; do
+		ns=$LAB_ID-$vm
+		ip netns add "$ns" &&
+			ip -n "$ns" link set lo up &&
+			ip -n "$NS_LAB" link add "veth-$vm" type veth peer name eth0 netns "$ns" &&
+			ip -n "$NS_LAB" link set "veth-$vm" master br0 up &&
+			ip -n "$ns" link set eth0 up || return 1
+	done
+	ip -n "$NS_PRIMARY" addr add "$PRIMARY_IP/24" dev eth0 &&
+		ip -n "$NS_REPLICA" addr add "$REPLICA_IP/24" dev eth0
+}
+
+make_secrets() {
+	(
+		umask 077
+		mkdir "$SECRETS" || exit 1
+		for f in replication-password lab-password; do
+			head -c 18 /dev/urandom | base64 | tr '+/' '._' >"$SECRETS/$f" || exit 1
+		done
+		chown -R postgres: "$SECRETS" &&
+			printf '*:*:*:lab:%s\n' "$(cat "$SECRETS/lab-password")" >"$WORK/lab.pgpass" &&
+			cat >"$CONFIG" <<CONF
+# written by tests/ns/lib.sh
+primary = host=$PRIMARY_IP user=lab dbname=lab passfile=$WORK/lab.pgpass
+replica = host=$REPLICA_IP user=lab dbname=lab passfile=$WORK/lab.pgpass
+CONF
+	)
+}
+
+pg_start() { # pg_start primary|replica
+	ns=$LAB_ID-$1
+	as_postgres "$ns" "$PGBIN/pg_ctl" --pgdata="$WORK/$1" --wait --silent --log="$WORK/$1.log" \
+		-o "-c unix_socket_directories='$WORK/$1.sock'" start
+}
+
+show_logs() { # the servers' logs as TAP comments, to see why set-up failed
+	for f in "$WORK"/*.out "$WORK"/*.log; do
+		[ -f "$f" ] || continue
+		echo "# --- $f"
+		tail -n 20 "$f" | sed 's/^/#   /'
+	done
+}
+
+lab_up() {
+	net_up && make_secrets &&
+		mkdir -m 755 "$WORK/primary.sock" "$WORK/replica.sock" &&
+		chown postgres: "$WORK" "$WORK/primary.sock" "$WORK/replica.sock" &&
+		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-init.sh" --data "$WORK/primary" \
+			--secrets "$SECRETS" --subnet "$SUBNET" >"$WORK/primary-init.out" 2>&1 &&
+		pg_start primary &&
+		as_postgres "$NS_REPLICA" "$ROOT/images/postgres/replica-bootstrap.sh" --data "$WORK/replica" \
+			--primary "$PRIMARY_IP" --secrets "$SECRETS" --timeout 60 >"$WORK/replica-bootstrap.out" 2>&1 &&
+		pg_start replica &&
+		wait_streaming 30 && return 0
+	show_logs
+	return 1
+}
+
+# psql as the lab role, from NAMESPACE, against HOST
+lab_psql() { # lab_psql NAMESPACE HOST SQL
+	in_ns "$1" env PGPASSFILE="$WORK/lab.pgpass" "$PGBIN/psql" -X -qAt -h "$2" -U lab -d lab -c "$3"
+}
+
+wait_streaming() { # wait_streaming SECONDS: until the replica streams from the primary
+	for _ in $(seq $(($1 * 10))); do
+		state=$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" \
+			"SELECT state FROM pg_stat_replication WHERE application_name = 'replica'" 2>/dev/null || true)
+		[ "$state" = streaming ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+pgrepl() { # pgrepl NAMESPACE ARGS...: run the client where the VM would run it
+	ns=$1
+	shift
+	in_ns "$ns" "$PGREPL" --config "$CONFIG" "$@"
+}
