@@ -21,12 +21,13 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 PGREPL_OBJ := $(PGREPL_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps check test unit ns bench clean help
+.PHONY: all deps demo check test unit ns bench clean help
 
 all: deps $(BUILD)/bin/pgrepl
 
 help:
 	@echo "make            build build/bin/pgrepl"
+	@echo "make demo       the demo and the failover on real servers in network namespaces"
 	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
 	@echo "make test       every test tier"
 	@echo "make SAN=1 check  the same tests under ASan/UBSan"
@@ -36,6 +37,9 @@ help:
 
 deps:
 	@deps/install.sh
+
+demo: all
+	PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl tests/ns/run-demo.sh
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/common/*.h src/pgrepl/*.h)
 	@mkdir -p $(dir $@)

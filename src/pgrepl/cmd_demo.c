@@ -191,7 +191,7 @@ int cmd_demo(const struct options *o, const struct targets *t, json_t *doc)
 	double start = clock_now_ms();
 	bool ok;
 
-	if (!require_both_targets(t))
+	if (!targets_require_both(t))
 		return EXIT_USAGE;
 	lab_init(&d, o, t, doc, "pgrepl-demo");
 	ok = lab_check_roles(&d) && create_table(&d) && show_replication(&d) && insert_three(&d) &&

@@ -209,7 +209,7 @@ int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
 	struct failover f = { .o = o };
 	bool ok;
 
-	if (!require_both_targets(t))
+	if (!targets_require_both(t))
 		return EXIT_USAGE;
 	lab_init(&f.lab, o, t, doc, "pgrepl-failover");
 	ok = lab_check_roles(&f.lab) && write_marker(&f) && wait_for_primary_to_go(&f) &&

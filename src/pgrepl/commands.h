@@ -14,7 +14,4 @@ int cmd_status(const struct options *o, const struct targets *t, json_t *doc);
 int cmd_demo(const struct options *o, const struct targets *t, json_t *doc);
 int cmd_failover(const struct options *o, const struct targets *t, json_t *doc);
 
-/* Both targets are needed: log which is missing and return false. */
-bool require_both_targets(const struct targets *t);
-
 #endif

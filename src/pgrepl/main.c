@@ -24,18 +24,6 @@ static const struct {
 	{ "failover", cmd_failover },
 };
 
-bool require_both_targets(const struct targets *t)
-{
-	const char *missing = !t->primary ? "primary" : !t->replica ? "replica" : NULL;
-
-	if (!missing)
-		return true;
-	log_error("no %s to connect to", missing);
-	log_hint("give --%s=CONNINFO, a \"%s = CONNINFO\" line in the config file, or PGREPL_%s",
-		 missing, missing, strcmp(missing, "primary") == 0 ? "PRIMARY" : "REPLICA");
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	struct options o;

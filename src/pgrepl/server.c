@@ -10,10 +10,12 @@
 #include <string.h>
 
 /* Server notices (e.g. "table does not exist, skipping") join the narrative. */
-static void narrate_notice(void *arg, const char *message)
+static void narrate_notice(void *arg, const PGresult *res)
 {
+	const char *text = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
 	(void) arg;
-	narrate("server says: %.*s", (int) strcspn(message, "\n"), message);
+	narrate("server notice: %s", text ? text : PQresultErrorMessage(res));
 }
 
 void server_init(struct server *s, const char *name, const char *conninfo, int connect_timeout_ms)
@@ -35,7 +37,7 @@ bool server_connect(struct server *s, const char *app_name)
 		return false;
 	}
 	db_where(s->conn, s->where, sizeof(s->where));
-	PQsetNoticeProcessor(s->conn, narrate_notice, NULL);
+	PQsetNoticeReceiver(s->conn, narrate_notice, NULL);
 	return true;
 }
 

@@ -127,3 +127,15 @@ void targets_free(struct targets *t)
 	free(t->replica);
 	*t = (struct targets){ 0 };
 }
+
+bool targets_require_both(const struct targets *t)
+{
+	const char *missing = !t->primary ? "primary" : !t->replica ? "replica" : NULL;
+
+	if (!missing)
+		return true;
+	log_error("no %s to connect to", missing);
+	log_hint("give --%s=CONNINFO, a \"%s = CONNINFO\" line in the config file, or PGREPL_%s",
+		 missing, missing, strcmp(missing, "primary") == 0 ? "PRIMARY" : "REPLICA");
+	return false;
+}

@@ -29,6 +29,9 @@ struct targets {
 int targets_resolve(const struct options *o, struct targets *t);
 void targets_free(struct targets *t);
 
+/* For commands that need both: log which one is missing and return false. */
+bool targets_require_both(const struct targets *t);
+
 /*
  * Split one config line in place.  Returns 1 with *key and *value set, 0 for
  * a blank or comment line, -1 when the line is not "key = value".

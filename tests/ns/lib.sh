@@ -12,7 +12,7 @@
 
 set -u
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PGREPL=${PGREPL:-$ROOT/build/bin/pgrepl}
 PGBIN=/usr/lib/postgresql/15/bin
 SUBNET=10.77.0.0/24

@@ -44,7 +44,7 @@ for _ in $(seq 300); do
 	sleep 0.05
 done
 check "after the heal all 500 rows arrive on the replica" test -n "$arrived"
-[ -n "$arrived" ] && echo "# rows arrived $(echo "$arrived - $heal_at" | bc 2>/dev/null || awk "BEGIN { print $arrived - $heal_at }") s after the heal"
+[ -n "$arrived" ] && awk "BEGIN { printf \"# rows arrived %.2f s after the heal\\n\", $arrived - $heal_at }"
 check "the replica streams again" wait_streaming 20
 
 done_testing

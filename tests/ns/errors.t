@@ -1,0 +1,78 @@
+#!/bin/bash
+# errors.t — bad input against real servers: each gets a clear message and
+# exit status 2 (usage) or 1 (failure), and never a hang.
+. "$(dirname "$0")/lib.sh"
+
+lab_up || bail "could not bring the namespace lab up"
+
+expect() { # expect STATUS MESSAGE-REGEX DESCRIPTION -- COMMAND...
+	want=$1 pattern=$2 desc=$3
+	shift 4
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	got=$?
+	if [ "$got" -eq "$want" ] && grep -Eq "$pattern" "$WORK/err"; then
+		ok 0 "$desc (exit $got)"
+	else
+		ok 1 "$desc: exit $got, wanted $want and /$pattern/"
+		sed 's/^/#   /' "$WORK/err"
+	fi
+}
+
+P="host=$PRIMARY_IP user=lab dbname=lab passfile=$WORK/lab.pgpass"
+R="host=$REPLICA_IP user=lab dbname=lab passfile=$WORK/lab.pgpass"
+
+expect 2 'unknown command "frobnicate"' "unknown command" -- pgrepl "$NS_REPLICA" frobnicate
+expect 2 'unknown option.*--frob' "unknown option" -- pgrepl "$NS_REPLICA" demo --frob
+expect 2 'no command given' "no command" -- pgrepl "$NS_REPLICA"
+expect 2 'invalid --probe-interval' "non-numeric probe interval" -- pgrepl "$NS_REPLICA" failover --probe-interval soon
+expect 2 'applies to "failover" only' "failover option on demo" -- pgrepl "$NS_REPLICA" demo --wait 5
+expect 2 'invalid primary connection string' "malformed conninfo" -- \
+	pgrepl "$NS_REPLICA" --primary 'host=10.77.0.10 port' status
+expect 2 'no replica to connect to' "demo without a replica" -- \
+	in_ns "$NS_REPLICA" env -u PGREPL_REPLICA "$PGREPL" --config /dev/null --primary "$P" demo
+expect 1 'could not open config file' "missing --config file" -- \
+	in_ns "$NS_REPLICA" "$PGREPL" --config "$WORK/nonexistent.conf" status
+printf 'primary = %s\nreplicat = %s\n' "$P" "$R" >"$WORK/typo.conf"
+expect 1 'typo.conf:2: unknown key "replicat"' "misspelt key in the config file" -- \
+	in_ns "$NS_REPLICA" "$PGREPL" --config "$WORK/typo.conf" status
+
+# Connection targets from the environment, behind the config file.
+in_ns "$NS_REPLICA" env PGREPL_PRIMARY="$P" PGREPL_REPLICA="$R" "$PGREPL" --config /dev/null status --json \
+	>"$WORK/env.json" 2>/dev/null
+ok $? "targets from PGREPL_PRIMARY and PGREPL_REPLICA"
+jq_check "$WORK/env.json" '.primary.role == "primary" and .replica.role == "standby"'
+
+# Roles swapped: the tool refuses rather than writing to the wrong server.
+expect 1 'given as the primary .* is in recovery' "a primary that is a standby" -- \
+	in_ns "$NS_REPLICA" "$PGREPL" --config /dev/null --primary "$R" --replica "$R" demo
+expect 1 'given as the replica .* not in recovery' "a replica that is a primary" -- \
+	in_ns "$NS_REPLICA" "$PGREPL" --config /dev/null --primary "$P" --replica "$P" demo
+
+# Nobody at 10.77.0.99: the connect attempt is bounded by --connect-timeout.
+start=$(date +%s%N)
+expect 1 'could not connect to the primary: connection attempt timed out after 1000 ms' \
+	"unreachable host" -- in_ns "$NS_REPLICA" "$PGREPL" --config /dev/null --connect-timeout 1000 \
+	--primary "host=10.77.0.99 user=lab dbname=lab" status
+took=$((($(date +%s%N) - start) / 1000000))
+check "it gave up within 2 s (took $took ms)" test "$took" -lt 2000
+
+# Failover when the primary never goes away: bounded by --wait.
+expect 1 'still answers after 1 s' "primary that does not stop" -- pgrepl "$NS_REPLICA" failover --wait 1
+
+# A promotion that cannot finish: the standby's startup process is frozen.
+startup=$(pgrep -P "$(postmaster_pid replica)" -f 'startup')
+check "found the replica's startup process ($startup)" test -n "$startup"
+pgrepl "$NS_REPLICA" failover --json --probe-interval 100 --promote-timeout 1 >"$WORK/f.json" 2>"$WORK/f.err" &
+client=$!
+for _ in $(seq 300); do
+	grep -q 'waiting for the primary to stop' "$WORK/f.err" && break
+	sleep 0.1
+done
+kill -STOP "$startup"
+kill -KILL "$(postmaster_pid primary)"
+wait "$client"
+ok $(($? == 1 ? 0 : 1)) "failover exits 1 when pg_promote() times out"
+kill -CONT "$startup"
+jq_check "$WORK/f.json" '.ok == false and (.error | test("promotion did not finish within 1 s"))'
+
+done_testing
