@@ -40,10 +40,7 @@ echo "pgrepl demo: median $(echo "$sorted" | sed -n "$(((runs + 1) / 2))p") ms, 
 
 pgrepl "$NS_REPLICA" failover --json --probe-interval 100 >"$WORK/failover.json" 2>"$WORK/failover.err" &
 client=$!
-for _ in $(seq 300); do
-	grep -q 'waiting for the primary to stop' "$WORK/failover.err" && break
-	sleep 0.1
-done
+wait_until_failover_waits "$WORK/failover.err"
 kill -KILL "$(postmaster_pid primary)"
 wait "$client" || bail "pgrepl failover failed"
 echo "pgrepl failover (probe every 100 ms, primary SIGKILLed):" \

@@ -64,10 +64,7 @@ startup=$(pgrep -P "$(postmaster_pid replica)" -f 'startup')
 check "found the replica's startup process ($startup)" test -n "$startup"
 pgrepl "$NS_REPLICA" failover --json --probe-interval 100 --promote-timeout 1 >"$WORK/f.json" 2>"$WORK/f.err" &
 client=$!
-for _ in $(seq 300); do
-	grep -q 'waiting for the primary to stop' "$WORK/f.err" && break
-	sleep 0.1
-done
+wait_until_failover_waits "$WORK/f.err"
 kill -STOP "$startup"
 kill -KILL "$(postmaster_pid primary)"
 wait "$client"

@@ -10,12 +10,8 @@ out=$WORK/failover.json
 err=$WORK/failover.err
 pgrepl "$NS_REPLICA" failover --json --probe-interval 100 --wait 60 >"$out" 2>"$err" &
 client=$!
-for _ in $(seq 300); do
-	grep -q 'waiting for the primary to stop' "$err" && break
-	sleep 0.1
-done
 check "pgrepl failover checked both servers and waits for the primary to stop" \
-	grep -q 'waiting for the primary to stop' "$err"
+	wait_until_failover_waits "$err"
 
 pid=$(postmaster_pid primary)
 kill -KILL "$pid"

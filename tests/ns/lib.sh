@@ -193,3 +193,11 @@ pgrepl() { # pgrepl NAMESPACE ARGS...: run the client where the VM would run it
 	shift
 	in_ns "$ns" "$PGREPL" --config "$CONFIG" "$@"
 }
+
+wait_until_failover_waits() { # wait_until_failover_waits FILE: pgrepl failover's narrative
+	for _ in $(seq 300); do
+		grep -q 'waiting for the primary to stop' "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}

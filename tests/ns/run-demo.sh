@@ -25,10 +25,7 @@ echo
 echo "== pgrepl failover"
 pgrepl "$NS_REPLICA" failover --probe-interval 100 2>&1 | tee "$WORK/failover.txt" &
 client=$!
-for _ in $(seq 300); do
-	grep -q 'waiting for the primary to stop' "$WORK/failover.txt" && break
-	sleep 0.1
-done
+wait_until_failover_waits "$WORK/failover.txt"
 sleep 1
 if [ "$crash" = 1 ]; then
 	echo "   >>> killing the primary's postmaster (SIGKILL, a crash)"
