@@ -9,6 +9,7 @@ endif
 
 CC ?= cc
 PKGS := libpq jansson
+REPLAB_PKGS := libguestfs
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Isrc/common $(SANFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -19,14 +20,17 @@ COMMON_SRC := $(wildcard src/common/*.c)
 PGREPL_SRC := $(filter-out src/pgrepl/main.c,$(wildcard src/pgrepl/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 PGREPL_OBJ := $(PGREPL_SRC:%.c=$(BUILD)/obj/%.o)
+REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
+REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps demo check test unit ns bench clean help
+.PHONY: all deps lab lab-root demo check test unit ns vm bench clean help
 
-all: deps $(BUILD)/bin/pgrepl
+all: deps $(BUILD)/bin/pgrepl $(BUILD)/bin/replab
 
 help:
 	@echo "make            build build/bin/pgrepl"
+	@echo "make lab        build the VM images in build/images (needs root)"
 	@echo "make demo       the demo and the failover on real servers in network namespaces"
 	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
 	@echo "make test       every test tier"
@@ -41,17 +45,79 @@ deps:
 demo: all
 	PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl tests/ns/run-demo.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/common/*.h src/pgrepl/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc/pgrepl -c -o $@ $<
+	$(CC) $(CFLAGS) -I$(dir $<) -c -o $@ $<
 
 $(BUILD)/bin/pgrepl: $(BUILD)/obj/src/pgrepl/main.o $(PGREPL_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(PGREPL_OBJ) $(COMMON_OBJ)
+$(BUILD)/bin/replab: $(BUILD)/obj/src/replab/main.o $(REPLAB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs $(REPLAB_PKGS) 2>/dev/null)
+
+$(BUILD)/obj/src/replab/%.o: CFLAGS += $(shell pkg-config --cflags $(REPLAB_PKGS) 2>/dev/null)
+
+# Unit tests link the program whose name their file carries (test_pgrepl_*,
+# test_replab_*), without its main().
+$(BUILD)/tests/unit/test_pgrepl_%: tests/unit/test_pgrepl_%.c $(PGREPL_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/pgrepl $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(REPLAB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/replab $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs $(REPLAB_PKGS)) -lcmocka
+
+# ---- make lab: the VM images ------------------------------------------------
+# Each step is a file target, so an unchanged tree rebuilds nothing.  Steps
+# print one progress line and keep their output in build/logs/.
+IMAGES := build/images
+ROOTFS := build/rootfs
+BUILDER := build/guest-builder
+APT_CACHE := build/apt-cache
+GUEST_FILES := images/stage.sh images/base-image.sh $(wildcard images/postgres/* images/guest/* images/systemd/*)
+ROLES := $(wildcard images/roles/*.role)
+ROLE_IMAGES := $(ROLES:images/roles/%.role=$(IMAGES)/%.qcow2)
+
+# step NAME, LOG, COMMAND: run COMMAND with its output in build/logs/LOG.log
+define step
+	@mkdir -p build/logs
+	@printf 'lab: %s ...\n' "$(1)"
+	@start=$$(date +%s); if $(3) >build/logs/$(2).log 2>&1; then \
+		echo "lab: $(1): done in $$(($$(date +%s) - start)) s"; \
+	else \
+		echo "lab: $(1) failed; the end of build/logs/$(2).log:"; tail -n 25 build/logs/$(2).log; exit 1; \
+	fi
+endef
+
+lab: lab-root deps $(ROLE_IMAGES)
+	@echo "lab: images ready: $(ROLE_IMAGES) on $(IMAGES)/base.qcow2"
+
+lab-root:
+	@[ "$$(id -u)" -eq 0 ] || { echo "make lab needs root (mmdebstrap, chroot): run sudo make lab" >&2; exit 1; }
+
+$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/mirror.sh
+	$(call step,guest build chroot (mmdebstrap),builder,images/builder.sh $(BUILDER) $(APT_CACHE))
+	@touch $@
+
+$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/mirror.sh
+	$(call step,root filesystem (mmdebstrap),rootfs,images/rootfs.sh $(ROOTFS) $(APT_CACHE))
+	@touch $@
+
+# pgrepl for the guest, compiled in the guest's own userland.
+build/guest/pgrepl: $(BUILDER)/.done Makefile $(wildcard src/common/* src/pgrepl/*)
+	@rm -rf $(BUILDER)/src && mkdir -p $(BUILDER)/src build/guest
+	@tar -c Makefile src/common src/pgrepl | tar -x -C $(BUILDER)/src
+	$(call step,pgrepl for the guest,guest-pgrepl,chroot $(BUILDER) make -C /src build/bin/pgrepl)
+	@install -m 755 $(BUILDER)/src/build/bin/pgrepl $@
+
+$(IMAGES)/base.qcow2: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
+	$(call step,lab files into the root filesystem,stage,images/stage.sh $(ROOTFS) build/guest/pgrepl)
+	$(call step,base image (mke2fs + qemu-img),base-image,images/base-image.sh $(ROOTFS) $(IMAGES))
+
+$(ROLE_IMAGES) &: $(IMAGES)/base.qcow2 $(ROLES) $(BUILD)/bin/replab
+	$(call step,role images (libguestfs),roles,$(BUILD)/bin/replab build --base $(IMAGES)/base.qcow2 --out $(IMAGES) $(ROLES))
 
 # One harness runs both tiers: cmocka speaks TAP, the namespace tests are
 # TAP scripts, and prove prints the summary.

@@ -61,3 +61,15 @@ void fatal(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+int usage_error(const char *subcommand, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("error", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: hint: Try \"%s%s%s --help\" for more information.\n", progname, progname,
+		subcommand ? " " : "", subcommand ? subcommand : "");
+	return EXIT_USAGE;
+}

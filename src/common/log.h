@@ -12,6 +12,9 @@
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
+/* Exit statuses of both programs, as in PostgreSQL's client tools. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
 void log_init(const char *argv0);
 const char *log_progname(void);
 
@@ -24,5 +27,11 @@ void log_info(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_detail(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_hint(const char *fmt, ...) PRINTF_LIKE(1, 2);
 _Noreturn void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/*
+ * Report a usage error with the hint 'Try "PROG [SUBCOMMAND] --help"'
+ * (subcommand may be NULL); returns EXIT_USAGE.
+ */
+int usage_error(const char *subcommand, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 #endif

@@ -8,7 +8,6 @@
 #include "strutil.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,27 +65,12 @@ static bool known_command(const char *name)
 	return false;
 }
 
-static int usage_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: error: ", log_progname());
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n%s: hint: Try \"%s --help\" for more information.\n", log_progname(),
-		log_progname());
-	return EXIT_USAGE;
-}
-
 /* A numeric option's value within [min, max], or a usage error naming it. */
 static bool number_arg(const char *name, const char *arg, long min, long max, long *out)
 {
 	if (str_to_long(arg, min, max, out))
 		return true;
-	usage_error("invalid %s \"%s\": expected a whole number from %ld to %ld", name, arg, min, max);
+	usage_error(NULL, "invalid %s \"%s\": expected a whole number from %ld to %ld", name, arg, min, max);
 	return false;
 }
 
@@ -156,20 +140,20 @@ int options_parse(int argc, char **argv, struct options *o)
 			failover_option = "--promote-timeout";
 			break;
 		default:
-			return usage_error("unknown option or missing value: \"%s\"", argv[optind - 1]);
+			return usage_error(NULL, "unknown option or missing value: \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (o->help || o->version)
 		return EXIT_OK;
 	if (optind >= argc)
-		return usage_error("no command given");
+		return usage_error(NULL, "no command given");
 	o->command = argv[optind++];
 	if (!known_command(o->command))
-		return usage_error("unknown command \"%s\"", o->command);
+		return usage_error(NULL, "unknown command \"%s\"", o->command);
 	if (optind < argc)
-		return usage_error("unexpected argument \"%s\" after the command", argv[optind]);
+		return usage_error(NULL, "unexpected argument \"%s\" after the command", argv[optind]);
 	if (failover_option && strcmp(o->command, "failover") != 0)
-		return usage_error("%s applies to \"failover\" only, not to \"%s\"", failover_option,
+		return usage_error(NULL, "%s applies to \"failover\" only, not to \"%s\"", failover_option,
 				   o->command);
 	return EXIT_OK;
 }

@@ -6,9 +6,9 @@
 #ifndef PGREPL_OPTIONS_H
 #define PGREPL_OPTIONS_H
 
-#include <stdbool.h>
+#include "log.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+#include <stdbool.h>
 
 struct options {
 	const char *command; /* NULL with --help or --version */

@@ -4,7 +4,8 @@
 # print TAP.
 #
 #   ns "lab"      br0, veth-primary, veth-replica   (where tc faults go)
-#   ns "primary"  eth0 10.77.0.10/24   postgres (images/postgres/primary-init.sh)
+#   ns "primary"  eth0 10.77.0.10/24   postgres (images/postgres/primary-init.sh,
+#                                       then primary-passwords.sh)
 #   ns "replica"  eth0 10.77.0.11/24   postgres (images/postgres/replica-bootstrap.sh)
 #
 # Nothing is added to the host's own network namespace.  lab_down runs on
@@ -163,8 +164,10 @@ lab_up() {
 		mkdir -m 755 "$WORK/primary.sock" "$WORK/replica.sock" &&
 		chown postgres: "$WORK" "$WORK/primary.sock" "$WORK/replica.sock" &&
 		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-init.sh" --data "$WORK/primary" \
-			--secrets "$SECRETS" --subnet "$SUBNET" >"$WORK/primary-init.out" 2>&1 &&
+			--subnet "$SUBNET" >"$WORK/primary-init.out" 2>&1 &&
 		pg_start primary &&
+		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-passwords.sh" --secrets "$SECRETS" \
+			--socket-dir "$WORK/primary.sock" >>"$WORK/primary-init.out" 2>&1 &&
 		as_postgres "$NS_REPLICA" "$ROOT/images/postgres/replica-bootstrap.sh" --data "$WORK/replica" \
 			--primary "$PRIMARY_IP" --secrets "$SECRETS" --timeout 60 >"$WORK/replica-bootstrap.out" 2>&1 &&
 		pg_start replica &&

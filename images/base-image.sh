@@ -1,0 +1,27 @@
+#!/bin/bash
+# base-image.sh — the base disk image from the staged root filesystem:
+# ext4 made straight from the directory (mke2fs -d, seconds) converted to
+# qcow2, plus the kernel and initrd for QEMU's direct kernel boot (no
+# bootloader in the image: QEMU loads them, which is faster and simpler).
+#
+#   usage: images/base-image.sh ROOTFS OUTDIR
+# Writes OUTDIR/base.qcow2, OUTDIR/vmlinuz, OUTDIR/initrd.img under
+# temporary names first, so an interrupted run leaves no half image.
+set -euo pipefail
+root=${1:?usage: base-image.sh ROOTFS OUTDIR}
+out=${2:?usage: base-image.sh ROOTFS OUTDIR}
+size=2G
+mkdir -p "$out"
+raw=$out/base.raw.tmp
+trap 'rm -f "$raw" "$out"/*.tmp' EXIT
+
+cp -L "$root/vmlinuz" "$out/vmlinuz.tmp"
+cp -L "$root/initrd.img" "$out/initrd.img.tmp"
+# lazy_itable_init=0: inode tables are written now, as zeros that qcow2
+# does not store, instead of by the guest's ext4lazyinit at first boot.
+mke2fs -q -t ext4 -L replab-root -d "$root" -E lazy_itable_init=0,lazy_journal_init=0 -F "$raw" "$size"
+qemu-img convert -O qcow2 "$raw" "$out/base.qcow2.tmp"
+for f in vmlinuz initrd.img base.qcow2; do
+	mv "$out/$f.tmp" "$out/$f"
+done
+echo "base image: $out/base.qcow2 ($(du -h "$out/base.qcow2" | cut -f1) on disk, $size filesystem)"

@@ -1,0 +1,20 @@
+#!/bin/sh
+# ready.sh — report readiness milestones on stdout (the serial console, see
+# replab-ready.service), each as one "replab-ready: ..." line with uptime:
+#   postgres   the server accepts connections
+#   streaming  (replica) the WAL receiver streams from the primary
+role=$(cat /etc/replab/role 2>/dev/null || echo unknown)
+say() { echo "replab-ready: $1 role=$role uptime=$(cut -d' ' -f1 /proc/uptime)"; }
+
+until pg_isready -q -h /var/run/postgresql; do
+	systemctl -q is-failed replab-postgres.service replab-primary-passwords.service \
+		replab-replica-bootstrap.service && { say failed; exit 1; }
+	sleep 0.2
+done
+say postgres
+[ "$role" = replica ] || exit 0
+until [ "$(runuser -u postgres -- psql -XAtq -h /var/run/postgresql -d postgres \
+	-c "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null)" = streaming ]; do
+	sleep 0.2
+done
+say streaming

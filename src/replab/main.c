@@ -1,0 +1,42 @@
+/*
+ * main.c — replab, the lab's host harness: a table of verbs.
+ */
+#include "commands.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} verbs[] = {
+	{ "build", cmd_build, "make the role images from the base image (run by make lab)" },
+	{ "inspect", cmd_inspect, "show what an image holds, read-only" },
+};
+
+static void usage(void)
+{
+	printf("replab runs a PostgreSQL replication lab on two QEMU virtual machines.\n\n"
+	       "Usage:\n  replab VERB [OPTION]...\n\nVerbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	printf("\n\"replab VERB --help\" tells more.  Exit status: 0 success, 1 failure,\n"
+	       "2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	log_init(argv[0]);
+	if (argc < 2)
+		return usage_error(NULL, "no verb given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage();
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, argv[1]) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+	return usage_error(NULL, "unknown verb \"%s\"", argv[1]);
+}
