@@ -33,7 +33,7 @@ help:
 	@echo "make lab        build the VM images in build/images (needs root)"
 	@echo "make demo       the demo and the failover on real servers in network namespaces"
 	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
-	@echo "make test       every test tier"
+	@echo "make test       every test tier: unit, namespace, VM images and boot"
 	@echo "make SAN=1 check  the same tests under ASan/UBSan"
 	@echo "make bench      print the foundation's speed figures"
 	@echo "make deps       install missing Debian packages (deps/debian-packages.txt)"
@@ -67,7 +67,8 @@ $(BUILD)/tests/unit/test_pgrepl_%: tests/unit/test_pgrepl_%.c $(PGREPL_OBJ) $(CO
 
 $(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(REPLAB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc/replab $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs $(REPLAB_PKGS)) -lcmocka
+	$(CC) $(CFLAGS) -Isrc/replab -DSOURCE_ROOT=\"$(CURDIR)\" $(LDFLAGS) -o $@ $^ $(LDLIBS) \
+		$(shell pkg-config --libs $(REPLAB_PKGS)) -lcmocka
 
 # ---- make lab: the VM images ------------------------------------------------
 # Each step is a file target, so an unchanged tree rebuilds nothing.  Steps
@@ -119,19 +120,25 @@ $(IMAGES)/base.qcow2: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
 $(ROLE_IMAGES) &: $(IMAGES)/base.qcow2 $(ROLES) $(BUILD)/bin/replab
 	$(call step,role images (libguestfs),roles,$(BUILD)/bin/replab build --base $(IMAGES)/base.qcow2 --out $(IMAGES) $(ROLES))
 
-# One harness runs both tiers: cmocka speaks TAP, the namespace tests are
-# TAP scripts, and prove prints the summary.
-check: all $(UNIT_TESTS)
-	CMOCKA_MESSAGE_OUTPUT=TAP PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl \
-		prove --timer $(UNIT_TESTS) tests/ns/*.t
+# One harness runs every tier: cmocka speaks TAP, the other tiers are TAP
+# scripts, and prove prints the summary.
+PROVE := CMOCKA_MESSAGE_OUTPUT=TAP PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl \
+	REPLAB=$(CURDIR)/$(BUILD)/bin/replab prove --timer
 
-test: check
+check: all $(UNIT_TESTS)
+	$(PROVE) $(UNIT_TESTS) tests/ns/*.t
+
+test: all lab $(UNIT_TESTS)
+	$(PROVE) $(UNIT_TESTS) tests/ns/*.t tests/vm/*.t
 
 unit: all $(UNIT_TESTS)
-	CMOCKA_MESSAGE_OUTPUT=TAP prove $(UNIT_TESTS)
+	$(PROVE) $(UNIT_TESTS)
 
 ns: all
-	PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl prove --timer tests/ns/*.t
+	$(PROVE) tests/ns/*.t
+
+vm: all lab
+	$(PROVE) tests/vm/*.t
 
 bench: all
 	bench/foundation.sh $(BUILD)/bin/pgrepl

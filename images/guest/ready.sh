@@ -4,7 +4,8 @@
 #   postgres   the server accepts connections
 #   streaming  (replica) the WAL receiver streams from the primary
 role=$(cat /etc/replab/role 2>/dev/null || echo unknown)
-say() { echo "replab-ready: $1 role=$role uptime=$(cut -d' ' -f1 /proc/uptime)"; }
+addr=$(ip -4 -o addr show dev data0 2>/dev/null | awk '{ print $4; exit }')
+say() { echo "replab-ready: $1 role=$role host=$(hostname) addr=${addr:-none} uptime=$(cut -d' ' -f1 /proc/uptime)"; }
 
 until pg_isready -q -h /var/run/postgresql; do
 	systemctl -q is-failed replab-postgres.service replab-primary-passwords.service \

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,6 +26,18 @@ struct role_image {
 	char tmp[PATH_MAX];
 	char final[PATH_MAX];
 };
+
+/* The overlays being written, for the signal handler to delete. */
+static struct role_image *in_progress;
+static int n_in_progress;
+
+static void remove_partial_and_exit(int sig)
+{
+	for (int i = 0; i < n_in_progress; i++)
+		unlink(in_progress[i].tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static void build_usage(void)
 {
@@ -201,6 +214,11 @@ int cmd_build(int argc, char **argv)
 		snprintf(roles[i].final, sizeof(roles[i].final), "%s/%s.qcow2", outdir, roles[i].recipe.role);
 		snprintf(roles[i].tmp, sizeof(roles[i].tmp), "%s.tmp", roles[i].final);
 	}
+	in_progress = roles;
+	n_in_progress = nroles;
+	signal(SIGINT, remove_partial_and_exit);
+	signal(SIGTERM, remove_partial_and_exit);
+	signal(SIGHUP, remove_partial_and_exit);
 	ok = ok && build(base, outdir, roles, nroles);
 	for (int i = 0; i < nroles; i++) {
 		if (ok && rename(roles[i].tmp, roles[i].final) == -1) {
@@ -213,6 +231,7 @@ int cmd_build(int argc, char **argv)
 			printf("%s\n", roles[i].final);
 		recipe_free(&roles[i].recipe);
 	}
+	n_in_progress = 0;
 	free(roles);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }

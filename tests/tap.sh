@@ -1,0 +1,42 @@
+# tap.sh — TAP output for the shell test tiers (sourced): ok, check,
+# jq_check, bail, done_testing.  prove reads what they print.
+
+t_count=0
+t_failed=0
+
+ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
+	t_count=$((t_count + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $t_count - $2"
+	else
+		t_failed=$((t_failed + 1))
+		echo "not ok $t_count - $2"
+	fi
+}
+
+check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
+	desc=$1
+	shift
+	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+
+jq_check() { # jq_check FILE JQ-EXPRESSION: ok when it is true
+	if jq -e "$2" "$1" >/dev/null; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		echo "# in $1:"
+		sed 's/^/#   /' "$1"
+	fi
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+done_testing() {
+	echo "1..$t_count"
+	[ "$t_failed" -eq 0 ]
+}
+
