@@ -24,13 +24,15 @@ REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps lab lab-root demo check test unit ns vm bench clean help
+.PHONY: all deps lab lab-root run down demo check test unit ns vm bench clean help
 
 all: deps $(BUILD)/bin/pgrepl $(BUILD)/bin/replab
 
 help:
 	@echo "make            build build/bin/pgrepl"
 	@echo "make lab        build the VM images in build/images (needs root)"
+	@echo "make run        boot both VMs, run the demo and the failover inside them"
+	@echo "make down       stop everything the lab started (always safe)"
 	@echo "make demo       the demo and the failover on real servers in network namespaces"
 	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
 	@echo "make test       every test tier: unit, namespace, VM images and boot"
@@ -119,6 +121,12 @@ $(IMAGES)/base.qcow2: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
 
 $(ROLE_IMAGES) &: $(IMAGES)/base.qcow2 $(ROLES) $(BUILD)/bin/replab
 	$(call step,role images (libguestfs),roles,$(BUILD)/bin/replab build --base $(IMAGES)/base.qcow2 --out $(IMAGES) $(ROLES))
+
+run: lab
+	$(BUILD)/bin/replab run
+
+down:
+	@if [ -x $(BUILD)/bin/replab ]; then $(BUILD)/bin/replab down; else echo "nothing to stop"; fi
 
 # One harness runs every tier: cmocka speaks TAP, the other tiers are TAP
 # scripts, and prove prints the summary.

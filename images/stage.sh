@@ -21,6 +21,7 @@ install -m 755 "$here"/postgres/*.sh "$here/guest/ready.sh" "$lib/"
 install -m 644 "$here/postgres/replication.conf" "$lib/"
 install -m 644 "$here/guest/pgrepl.conf" "$root/etc/replab/pgrepl.conf"
 install -m 644 "$here/guest/cloud.cfg" "$root/etc/cloud/cloud.cfg.d/99-replab.cfg"
+install -m 644 "$here/guest/sshd.conf" "$root/etc/ssh/sshd_config.d/replab.conf"
 install -m 644 "$here"/systemd/*.service "$root/etc/systemd/system/"
 chroot "$root" systemctl -q enable replab-postgres.service replab-ready.service
 

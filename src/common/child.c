@@ -1,5 +1,5 @@
 /*
- * child.c — child processes from argv arrays, via posix_spawnp.
+ * child.c — child processes from argv arrays, via fork and execvp.
  */
 #define _GNU_SOURCE
 #include "child.h"
@@ -8,31 +8,56 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-extern char **environ;
-
-pid_t child_start(char *const argv[], const char *out_path)
+pid_t child_start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg)
 {
-	posix_spawn_file_actions_t actions;
+	int status_pipe[2];
+	int child_errno = 0;
 	pid_t pid;
-	int rc;
 
-	posix_spawn_file_actions_init(&actions);
-	if (out_path) {
-		posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path,
-						 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-	}
-	rc = posix_spawnp(&pid, argv[0], &actions, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&actions);
-	if (rc != 0) {
-		log_error("could not run %s: %s", argv[0], strerror(rc));
+	/* The child reports a failed exec through a close-on-exec pipe. */
+	if (pipe2(status_pipe, O_CLOEXEC) == -1) {
+		log_error("could not run %s: %s", argv[0], strerror(errno));
 		return -1;
 	}
+	pid = fork();
+	if (pid == -1) {
+		log_error("could not run %s: %s", argv[0], strerror(errno));
+		close(status_pipe[0]);
+		close(status_pipe[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(status_pipe[0]);
+		if (out_path) {
+			int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+			if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+				goto failed;
+		}
+		if (prepare && !prepare(arg))
+			goto failed;
+		execvp(argv[0], argv);
+failed:
+		child_errno = errno ? errno : EINVAL;
+		if (write(status_pipe[1], &child_errno, sizeof(child_errno)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(status_pipe[1]);
+	if (read(status_pipe[0], &child_errno, sizeof(child_errno)) == sizeof(child_errno)) {
+		close(status_pipe[0]);
+		waitpid(pid, NULL, 0);
+		log_error("could not run %s: %s", argv[0], strerror(child_errno));
+		return -1;
+	}
+	close(status_pipe[0]);
 	return pid;
 }
 
@@ -53,25 +78,31 @@ int child_wait(pid_t pid)
 
 int child_run(char *const argv[], const char *out_path)
 {
-	pid_t pid = child_start(argv, out_path);
+	pid_t pid = child_start(argv, out_path, NULL, NULL);
 
 	return pid < 0 ? -1 : child_wait(pid);
 }
 
-const char *child_describe(char *const argv[])
+void argv_add(struct argv_list *a, const char *fmt, ...)
 {
-	static char buf[1024];
-	size_t used = 0;
+	va_list ap;
+	char *s;
 
-	buf[0] = '\0';
-	for (int i = 0; argv[i] && used < sizeof(buf) - 1; i++) {
-		bool quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"") != NULL;
-		int n = snprintf(buf + used, sizeof(buf) - used, "%s%s%s%s", i ? " " : "", quote ? "'" : "",
-				 argv[i], quote ? "'" : "");
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		fatal("out of memory");
+	va_end(ap);
+	a->v = realloc(a->v, (a->n + 2) * sizeof(*a->v));
+	if (!a->v)
+		fatal("out of memory");
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
 
-		if (n < 0)
-			break;
-		used += (size_t) n;
-	}
-	return buf;
+void argv_free(struct argv_list *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	*a = (struct argv_list){ 0 };
 }

@@ -6,22 +6,33 @@
 #define REPLAB_CHILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+/* Runs in the child between fork and exec; returns false to abort the exec. */
+typedef bool (*child_prepare_fn)(void *arg);
 
 /*
  * Start argv[0] (looked up in PATH) with argv.  When out_path is not NULL the
- * child's stdout and stderr go to that file (appended).  Returns the PID, or
- * -1 with the error logged.
+ * child's stdout and stderr are appended to that file; otherwise it shares
+ * ours.  prepare (may be NULL) runs in the child first, e.g. to enter
+ * namespaces.  Returns the PID, or -1 with the error logged.
  */
-pid_t child_start(char *const argv[], const char *out_path);
+pid_t child_start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg);
 
 /* Wait for pid; returns its exit status, 128+signal when killed, -1 on error. */
 int child_wait(pid_t pid);
 
-/* child_start + child_wait. */
+/* child_start + child_wait, without a prepare step. */
 int child_run(char *const argv[], const char *out_path);
 
-/* "a b 'c d'" — argv joined for messages (static buffer). */
-const char *child_describe(char *const argv[]);
+/* A growing, NULL-terminated argv of copied strings. */
+struct argv_list {
+	char **v;
+	size_t n;
+};
+
+void argv_add(struct argv_list *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void argv_free(struct argv_list *a);
 
 #endif

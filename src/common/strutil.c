@@ -7,6 +7,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,18 @@ char *xstrdup(const char *s)
 	if (!copy)
 		fatal("out of memory");
 	return memcpy(copy, s, len);
+}
+
+void xsnprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t) n >= len)
+		fatal("internal error: a %zu-byte buffer is too small for \"%s\"", len, fmt);
 }
 
 char *str_trim(char *s)

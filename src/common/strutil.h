@@ -5,9 +5,13 @@
 #define REPLAB_STRUTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* strdup that exits with a message when memory runs out. */
 char *xstrdup(const char *s);
+
+/* snprintf that exits with a message instead of truncating. */
+void xsnprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Strip leading and trailing blanks in place; returns the start. */
 char *str_trim(char *s);

@@ -12,7 +12,14 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } verbs[] = {
-	{ "build", cmd_build, "make the role images from the base image (run by make lab)" },
+	{ "up", cmd_up, "boot the primary and the replica; return when the replica streams" },
+	{ "run", cmd_run, "the demo and the failover inside the VMs (make run)" },
+	{ "status", cmd_status, "the VMs and their replication state" },
+	{ "exec", cmd_exec, "run a command in a VM: replab exec VM -- CMD" },
+	{ "psql", cmd_psql, "psql on a VM's server" },
+	{ "console", cmd_console, "attach to a VM's serial console" },
+	{ "down", cmd_down, "stop everything the lab started; always safe" },
+	{ "build", cmd_build, "make the role images from the base image (make lab)" },
 	{ "inspect", cmd_inspect, "show what an image holds, read-only" },
 };
 

@@ -1,0 +1,52 @@
+/*
+ * cmd_down.c — "replab down": stop everything the lab started and remove
+ * its state.  Idempotent, and complete after a kill -9 of the harness or of
+ * a QEMU process: only PIDs from the state directory's pidfiles (checked to
+ * be ours) are signalled; the namespace, bridge and taps vanish with the
+ * holder process.
+ */
+#include "commands.h"
+#include "lab.h"
+#include "log.h"
+#include "netns.h"
+#include "vm.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+bool lab_teardown(bool verbose)
+{
+	bool had_state = access(lab_state_dir(), F_OK) == 0;
+	bool ok = true;
+
+	for (int i = 0; i < lab_nvms; i++) {
+		pid_t pid = vm_pid(&lab_vms[i]);
+
+		if (pid && verbose)
+			printf("stopping the %s VM (QEMU PID %d)\n", lab_vms[i].name, (int) pid);
+		ok = vm_kill(&lab_vms[i]) && ok;
+	}
+	netns_destroy();
+	if (had_state) {
+		if (child_run((char *[]){ "rm", "-rf", (char *) lab_state_dir(), NULL }, NULL) != 0) {
+			log_error("could not remove %s", lab_state_dir());
+			ok = false;
+		} else if (verbose)
+			printf("removed the lab's namespace, taps and state (%s)\n", lab_state_dir());
+	} else if (verbose)
+		printf("no lab here: nothing to do\n");
+	return ok;
+}
+
+int cmd_down(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("Usage: replab down\n\nStops the lab's VMs and removes its network namespace, taps and state.\n"
+		       "Always safe to run.\n");
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return usage_error("down", "\"down\" takes no arguments");
+	return lab_teardown(true) ? EXIT_OK : EXIT_FAIL;
+}

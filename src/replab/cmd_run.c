@@ -1,0 +1,202 @@
+/*
+ * cmd_run.c — "replab run": the seed demo on the VMs.  Brings the lab up if
+ * it is not, runs "pgrepl demo" in the replica VM, then the failover: starts
+ * "pgrepl failover" there, stops the primary VM the way it is told (a clean
+ * power-off, or SIGKILL to its QEMU: a crash) once pgrepl waits for
+ * it, and lets pgrepl detect, promote and write.  pgrepl's narrative streams
+ * live; the figures end in a summary and in STATE/run.json.
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "lab.h"
+#include "log.h"
+#include "ssh.h"
+#include "strutil.h"
+#include "vm.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FAILOVER_READY_LINE "waiting for the primary to stop"
+
+static const struct vm *vm_named(const char *name)
+{
+	for (int i = 0; i < lab_nvms; i++)
+		if (strcmp(lab_vms[i].name, name) == 0)
+			return &lab_vms[i];
+	return NULL;
+}
+
+/* Copy a file out of the replica VM into the state directory; parse it. */
+static json_t *fetch_json(const char *remote, const char *local_name)
+{
+	char *cmd[] = { "cat", (char *) remote, NULL };
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *doc;
+
+	lab_state_path(local_name, path, sizeof(path));
+	unlink(path);
+	ssh_run(vm_named("replica"), cmd, false, path);
+	doc = json_load_file(path, 0, &jerr);
+	if (!doc)
+		log_error("no result from pgrepl in %s: %s", path, jerr.text);
+	return doc;
+}
+
+static json_t *run_demo(void)
+{
+	char *cmd[] = { "sh", "-c", "pgrepl demo --json >/run/replab-demo.json", NULL };
+
+	printf("\n== pgrepl demo, in the replica VM\n");
+	fflush(stdout);
+	if (ssh_run(vm_named("replica"), cmd, false, NULL) != 0) {
+		log_error("pgrepl demo failed in the replica VM");
+		return NULL;
+	}
+	return fetch_json("/run/replab-demo.json", "demo.json");
+}
+
+static bool stop_primary(bool crash)
+{
+	const struct vm *primary = vm_named("primary");
+
+	fprintf(stderr, "\n    >>> replab: %s\n",
+		crash ? "killing the primary VM's QEMU process (SIGKILL: a crash)"
+		      : "powering the primary VM off (systemctl poweroff: a clean shutdown)");
+	return crash ? vm_kill(primary) : vm_stop_clean(primary, 60);
+}
+
+/* Relay pgrepl failover's narrative; stop the primary when it waits for that. */
+static json_t *run_failover(bool crash)
+{
+	char *cmd[] = { "sh", "-c", "pgrepl failover --json >/run/replab-failover.json", NULL };
+	char *line = NULL;
+	size_t cap = 0;
+	bool stopped = false;
+	int fds[2], rc;
+	FILE *narrative;
+	pid_t pid;
+
+	printf("\n== pgrepl failover, in the replica VM\n");
+	fflush(stdout);
+	if (pipe(fds) != 0)
+		fatal("pipe failed");
+	pid = ssh_start(vm_named("replica"), cmd, false, NULL, fds[1]);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return NULL;
+	}
+	narrative = fdopen(fds[0], "r");
+	while (getline(&line, &cap, narrative) > 0) {
+		fputs(line, stderr);
+		if (!stopped && strstr(line, FAILOVER_READY_LINE)) {
+			stopped = true;
+			if (!stop_primary(crash))
+				log_error("could not stop the primary VM");
+		}
+	}
+	free(line);
+	fclose(narrative);
+	rc = child_wait(pid);
+	if (rc != 0) {
+		log_error("pgrepl failover failed in the replica VM (exit %d)", rc);
+		return NULL;
+	}
+	return fetch_json("/run/replab-failover.json", "failover.json");
+}
+
+static double number(json_t *doc, const char *path)
+{
+	char *copy = xstrdup(path), *save = NULL;
+	json_t *v = doc;
+
+	for (char *key = strtok_r(copy, ".", &save); key && v; key = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, key);
+	free(copy);
+	return json_number_value(v);
+}
+
+static void summary(json_t *up, json_t *demo, json_t *failover, bool crash)
+{
+	printf("\n== Summary\n");
+	if (up)
+		printf("  power-on to replica streaming     %8.1f s (%s)\n", number(up, "streaming_s"),
+		       json_string_value(json_object_get(up, "accel")));
+	printf("  3 users visible on the replica    %8.1f ms after the commit\n", number(demo, "users.visible_after_ms"));
+	printf("  100 inserts, replica caught up    %8.1f ms after the last one\n",
+	       number(demo, "bulk.caught_up_after_ms"));
+	printf("  peak lag during the burst         %8.0f bytes\n", number(demo, "bulk.peak_lag_bytes"));
+	printf("  primary stopped by                %8s\n", crash ? "SIGKILL" : "poweroff");
+	printf("  primary loss detected             %8.0f ms after its last answer\n",
+	       number(failover, "detection.detection_ms"));
+	printf("  promotion (pg_promote)            %8.0f ms\n", number(failover, "promotion.promote_ms"));
+	printf("  first write on the new primary    %8.0f ms after detection\n", number(failover, "rto_ms"));
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "crash", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	json_t *up, *demo = NULL, *failover = NULL;
+	char path[PATH_MAX];
+	bool crash = false;
+	int c, rc = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "kh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			crash = true;
+			break;
+		case 'h':
+			printf("Usage: replab run [--crash]\n\n"
+			       "Runs the demo and the failover in the lab's VMs (bringing the lab up first\n"
+			       "when it is not).  The primary VM is powered off cleanly, or with --crash its\n"
+			       "QEMU process is killed.  Figures go to build/lab/run.json.\n");
+			return EXIT_OK;
+		default:
+			return usage_error("run", "unknown option: \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("run", "unexpected argument \"%s\"", argv[optind]);
+	if (!lab_is_up()) {
+		struct up_options u;
+
+		up_options_default(&u);
+		if ((rc = lab_up(&u)) != EXIT_OK)
+			return rc;
+	}
+	for (int i = 0; i < lab_nvms; i++)
+		if (!vm_pid(&lab_vms[i])) {
+			log_error("the %s VM is not running: this lab has been through a failover already", lab_vms[i].name);
+			log_hint("start a fresh lab: replab down && replab up");
+			return EXIT_FAIL;
+		}
+	up = json_load_file(lab_state_path("up.json", path, sizeof(path)), 0, NULL);
+	demo = run_demo();
+	if (demo)
+		failover = run_failover(crash);
+	if (demo && failover) {
+		json_t *run = json_pack("{s:O?,s:O,s:O,s:s}", "up", up, "demo", demo, "failover", failover,
+					"primary_stopped_by", crash ? "sigkill" : "poweroff");
+
+		summary(up, demo, failover, crash);
+		json_dump_file(run, lab_state_path("run.json", path, sizeof(path)), JSON_INDENT(2));
+		json_decref(run);
+		rc = EXIT_OK;
+	}
+	json_decref(up);
+	json_decref(demo);
+	json_decref(failover);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/*
+ * cmd_status.c — "replab status": the VMs (QEMU process, QMP run state,
+ * addresses) and replication as pgrepl sees it from inside the lab.
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "lab.h"
+#include "log.h"
+#include "qmp.h"
+#include "ssh.h"
+#include "strutil.h"
+#include "vm.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* QMP's view: "running", "paused", ... (caller frees); NULL when unreachable. */
+static char *run_state(const struct vm *vm)
+{
+	char path[PATH_MAX];
+	struct qmp q;
+	json_t *r;
+	char *state = NULL;
+
+	if (!qmp_open(&q, vm_path(vm, ".qmp", path, sizeof(path))))
+		return NULL;
+	r = qmp_execute(&q, "query-status", NULL);
+	if (json_is_string(json_object_get(r, "status")))
+		state = xstrdup(json_string_value(json_object_get(r, "status")));
+	json_decref(r);
+	qmp_close(&q);
+	return state;
+}
+
+static void print_server(const char *name, json_t *s)
+{
+	json_t *row;
+	size_t i;
+
+	if (!json_is_true(json_object_get(s, "reachable"))) {
+		printf("  %-8s unreachable\n", name);
+		return;
+	}
+	if (strcmp(json_string_value(json_object_get(s, "role")), "primary") == 0) {
+		printf("  %-8s %s is a primary; WAL at %s\n", name, json_string_value(json_object_get(s, "address")),
+		       json_string_value(json_object_get(s, "current_lsn")));
+		json_array_foreach(json_object_get(s, "standbys"), i, row)
+			printf("           standby %s from %s: %s, lag %lld bytes\n",
+			       json_string_value(json_object_get(row, "application_name")),
+			       json_string_value(json_object_get(row, "client_addr")),
+			       json_string_value(json_object_get(row, "state")),
+			       (long long) json_integer_value(json_object_get(row, "lag_bytes")));
+		if (json_array_size(json_object_get(s, "standbys")) == 0)
+			printf("           no standby connected\n");
+	} else
+		printf("  %-8s %s is a standby: received %s, replayed %s, receiver %s\n", name,
+		       json_string_value(json_object_get(s, "address")),
+		       json_string_value(json_object_get(s, "receive_lsn")),
+		       json_string_value(json_object_get(s, "replay_lsn")),
+		       json_is_string(json_object_get(s, "receiver_status"))
+			       ? json_string_value(json_object_get(s, "receiver_status"))
+			       : "not running");
+}
+
+/* pgrepl status --json from inside a running VM. */
+static void print_replication(void)
+{
+	char *cmd[] = { "sh", "-c", "pgrepl status --json 2>/dev/null", NULL };
+	char out[PATH_MAX];
+	const struct vm *from = NULL;
+	json_error_t jerr;
+	json_t *doc;
+
+	for (int i = lab_nvms - 1; i >= 0 && !from; i--)
+		if (vm_pid(&lab_vms[i]))
+			from = &lab_vms[i];
+	if (!from)
+		return;
+	lab_state_path("status.json", out, sizeof(out));
+	unlink(out);
+	ssh_run(from, cmd, false, out);
+	doc = json_load_file(out, 0, &jerr);
+	printf("replication (pgrepl status, run in the %s VM):\n", from->name);
+	if (!doc) {
+		printf("  unknown: pgrepl status gave no answer (%s)\n", jerr.text);
+		return;
+	}
+	print_server("primary", json_object_get(doc, "primary"));
+	print_server("replica", json_object_get(doc, "replica"));
+	json_decref(doc);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("Usage: replab status\n\nThe lab's VMs and their replication state.\n");
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return usage_error("status", "\"status\" takes no arguments");
+	if (!lab_is_up()) {
+		printf("no lab is running (replab up starts one)\n");
+		return EXIT_OK;
+	}
+	printf("%-8s %-10s %-10s %-12s %s\n", "VM", "QEMU PID", "state", "data addr", "management (SSH, in the lab namespace)");
+	for (int i = 0; i < lab_nvms; i++) {
+		const struct vm *vm = &lab_vms[i];
+		pid_t pid = vm_pid(vm);
+		char *state = pid ? run_state(vm) : NULL;
+		char pidtext[16];
+
+		xsnprintf(pidtext, sizeof(pidtext), "%d", (int) pid);
+		printf("%-8s %-10s %-10s %-12s 127.0.0.1:%d\n", vm->name, pid ? pidtext : "-",
+		       pid ? (state ? state : "?") : "down", vm->addr, vm->ssh_port);
+		free(state);
+	}
+	print_replication();
+	return EXIT_OK;
+}

@@ -1,0 +1,177 @@
+/*
+ * cmd_up.c — "replab up": a lab's secrets and seeds, its network
+ * namespace, both VMs, and the wait until the replica streams, with each
+ * milestone printed as it is reached.
+ */
+#define _GNU_SOURCE
+#include "accel.h"
+#include "clock.h"
+#include "commands.h"
+#include "lab.h"
+#include "log.h"
+#include "netns.h"
+#include "ready.h"
+#include "secrets.h"
+#include "seed.h"
+#include "ssh.h"
+#include "strutil.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool images_present(void)
+{
+	static const char *const files[] = { "vmlinuz", "initrd.img", "base.qcow2", "primary.qcow2", "replica.qcow2" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		xsnprintf(path, sizeof(path), "%s/%s", lab_images_dir(), files[i]);
+		if (access(path, R_OK) != 0) {
+			log_error("missing image %s: %s", path, strerror(errno));
+			log_hint("build the images first: make lab");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool write_json(const char *name, json_t *doc)
+{
+	char path[PATH_MAX];
+
+	if (json_dump_file(doc, lab_state_path(name, path, sizeof(path)), JSON_INDENT(2) | JSON_REAL_PRECISION(4)) == 0)
+		return true;
+	log_error("could not write %s", path);
+	return false;
+}
+
+static bool start_lab(const struct up_options *u)
+{
+	struct vm_config c = {
+		.images_dir = lab_images_dir(),
+		.state_dir = lab_state_dir(),
+		.kvm = accel_use_kvm(),
+		.memory_mb = u->memory_mb,
+		.cpus = u->cpus,
+	};
+	json_t *timings = json_object();
+	double start;
+	bool ok;
+
+	printf("creating the lab's secrets, seeds and network namespace in %s\n", lab_state_dir());
+	ok = secrets_create() && seed_make("primary") && seed_make("replica") && ssh_write_known_hosts() &&
+	     netns_create();
+	start = clock_now_ms();
+	for (int i = 0; ok && i < lab_nvms; i++)
+		ok = vm_start(&lab_vms[i], &c);
+	if (ok) {
+		printf("[%6.1f s] VMs powered on (%s, %d MiB, %d vCPUs each)\n", (clock_now_ms() - start) / 1000,
+		       c.kvm ? "KVM" : "TCG", c.memory_mb, c.cpus);
+		ok = ready_wait(start, u->timeout_s, timings);
+	}
+	if (ok) {
+		json_t *doc = json_pack("{s:s,s:f,s:o}", "accel", c.kvm ? "kvm" : "tcg", "streaming_s",
+					(clock_now_ms() - start) / 1000, "milestones", timings);
+
+		printf("lab up: primary %s, replica %s streaming, %.1f s after power-on\n", lab_vms[0].addr,
+		       lab_vms[1].addr, (clock_now_ms() - start) / 1000);
+		ok = write_json("up.json", doc);
+		json_decref(doc);
+	} else
+		json_decref(timings);
+	return ok;
+}
+
+int lab_up(const struct up_options *u)
+{
+	char lock_path[PATH_MAX];
+	int lock_fd;
+	bool ok;
+
+	if (!images_present())
+		return EXIT_FAIL;
+	if (lab_is_up()) {
+		log_error("a lab is already running (state in %s)", lab_state_dir());
+		log_hint("use it (replab status), or stop it first: replab down");
+		return EXIT_FAIL;
+	}
+	lab_teardown(false); /* leftovers of a lab whose processes died */
+	if (mkdir(lab_state_dir(), 0700) != 0) {
+		log_error("could not create %s: %s", lab_state_dir(), strerror(errno));
+		return EXIT_FAIL;
+	}
+	lock_fd = open(lab_state_path("lock", lock_path, sizeof(lock_path)), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		log_error("another replab is bringing this lab up");
+		return EXIT_FAIL;
+	}
+	ok = start_lab(u);
+	close(lock_fd);
+	if (!ok && !u->keep) {
+		printf("cleaning up (replab up --keep leaves a failed lab running to look at)\n");
+		lab_teardown(false);
+	}
+	return ok ? EXIT_OK : EXIT_FAIL;
+}
+
+void up_options_default(struct up_options *u)
+{
+	*u = (struct up_options){ .timeout_s = 600, .memory_mb = 1024, .cpus = 2 };
+}
+
+int cmd_up(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "timeout", required_argument, NULL, 't' }, { "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },    { "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+	};
+	struct up_options u;
+	long v;
+	int c;
+
+	up_options_default(&u);
+	while ((c = getopt_long(argc, argv, "t:m:c:kh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!str_to_long(optarg, 10, 7200, &v))
+				return usage_error("up", "invalid --timeout \"%s\": seconds, 10 to 7200", optarg);
+			u.timeout_s = (int) v;
+			break;
+		case 'm':
+			if (!str_to_long(optarg, 256, 65536, &v))
+				return usage_error("up", "invalid --memory \"%s\": MiB, 256 to 65536", optarg);
+			u.memory_mb = (int) v;
+			break;
+		case 'c':
+			if (!str_to_long(optarg, 1, 64, &v))
+				return usage_error("up", "invalid --cpus \"%s\": 1 to 64", optarg);
+			u.cpus = (int) v;
+			break;
+		case 'k':
+			u.keep = true;
+			break;
+		case 'h':
+			printf("Usage: replab up [--timeout SECONDS] [--memory MiB] [--cpus N] [--keep]\n\n"
+			       "Boots the primary and the replica from build/images on the lab's own network\n"
+			       "(10.77.0.0/24 in a network namespace), and returns once the replica streams.\n"
+			       "Defaults: --timeout 600, --memory 1024, --cpus 2.  On failure it prints the end\n"
+			       "of the lagging VM's serial log and cleans up, unless --keep.\n");
+			return EXIT_OK;
+		default:
+			return usage_error("up", "unknown option or missing value: \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("up", "unexpected argument \"%s\"", argv[optind]);
+	return lab_up(&u);
+}

@@ -1,0 +1,53 @@
+/*
+ * lab.h — the lab's fixed shape and where its files live.
+ *
+ * Two VMs on the data network 10.77.0.0/24, each reached by the harness
+ * over its own management link (QEMU user-mode networking, SSH forwarded to
+ * 127.0.0.1:PORT inside the lab's network namespace).  Everything a running
+ * lab owns is in the state directory (build/lab): pidfiles, sockets, disks,
+ * seeds, secrets (0600), serial logs.
+ */
+#ifndef REPLAB_LAB_H
+#define REPLAB_LAB_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct vm {
+	const char *name; /* also its role */
+	const char *addr; /* on the data network */
+	int host_id;	  /* last byte of addr and of both MACs */
+	int ssh_port;	  /* management link, inside the lab's namespace */
+};
+
+extern const struct vm lab_vms[];
+extern const int lab_nvms;
+
+#define LAB_SUBNET "10.77.0.0/24"
+#define LAB_BRIDGE "br0"
+
+/* The VM called name, or NULL after logging the known names. */
+const struct vm *lab_find_vm(const char *name);
+
+/* The tap carrying a VM's data link: "tap-primary". */
+void lab_tap_name(const struct vm *vm, char *buf, size_t len);
+
+/* Paths: the source tree (has cloud-init/), images, state. */
+const char *lab_root(void);
+const char *lab_images_dir(void);
+const char *lab_state_dir(void);
+
+/* STATE/name, e.g. lab_state_path("primary.pid"). */
+const char *lab_state_path(const char *name, char *buf, size_t len);
+
+/*
+ * The PID recorded in a state pidfile if that process still lives and is
+ * ours (its command line names the state directory), else 0.  Only such
+ * PIDs are ever signalled.
+ */
+pid_t lab_read_pid(const char *pidfile_name);
+
+/* Is any of the lab's processes (namespace holder, QEMUs) alive? */
+bool lab_is_up(void);
+
+#endif

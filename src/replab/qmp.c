@@ -1,0 +1,115 @@
+/*
+ * qmp.c — QMP client.
+ */
+#define _GNU_SOURCE
+#include "qmp.h"
+
+#include "log.h"
+#include "strutil.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+json_t *qmp_read_reply(FILE *in, const char *command)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	json_t *result = NULL;
+
+	while (getline(&line, &cap, in) > 0) {
+		json_error_t jerr;
+		json_t *msg = json_loads(line, 0, &jerr);
+		json_t *ret, *err;
+
+		if (!msg) {
+			log_error("QMP: malformed message for %s: %s", command, jerr.text);
+			break;
+		}
+		if (json_object_get(msg, "event")) {
+			json_decref(msg);
+			continue;
+		}
+		ret = json_object_get(msg, "return");
+		err = json_object_get(msg, "error");
+		if (ret)
+			result = json_incref(ret);
+		else if (err)
+			log_error("QMP %s failed: %s", command, json_string_value(json_object_get(err, "desc")));
+		else
+			log_error("QMP: unexpected reply to %s", command);
+		json_decref(msg);
+		free(line);
+		return result;
+	}
+	free(line);
+	if (!result)
+		log_error("QMP: connection closed while waiting for the reply to %s", command);
+	return NULL;
+}
+
+bool qmp_open(struct qmp *q, const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char *greeting = NULL;
+	size_t cap = 0;
+	json_t *caps;
+	int fd, fd2;
+
+	*q = (struct qmp){ 0 };
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		log_error("QMP socket path too long: %s", path);
+		return false;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *) &addr, sizeof(addr)) == -1) {
+		log_error("could not connect to QMP at %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	fd2 = dup(fd);
+	q->in = fdopen(fd, "r");
+	q->out = fd2 >= 0 ? fdopen(fd2, "w") : NULL;
+	if (!q->in || !q->out || getline(&greeting, &cap, q->in) <= 0 || !strstr(greeting, "\"QMP\"")) {
+		log_error("no QMP greeting on %s", path);
+		free(greeting);
+		qmp_close(q);
+		return false;
+	}
+	free(greeting);
+	caps = qmp_execute(q, "qmp_capabilities", NULL);
+	if (!caps) {
+		qmp_close(q);
+		return false;
+	}
+	json_decref(caps);
+	return true;
+}
+
+void qmp_close(struct qmp *q)
+{
+	if (q->in)
+		fclose(q->in);
+	if (q->out)
+		fclose(q->out);
+	*q = (struct qmp){ 0 };
+}
+
+json_t *qmp_execute(struct qmp *q, const char *command, json_t *args)
+{
+	json_t *cmd = json_pack("{s:s}", "execute", command);
+
+	if (args)
+		json_object_set_new(cmd, "arguments", args);
+	if (json_dumpf(cmd, q->out, JSON_COMPACT) != 0 || fputs("\r\n", q->out) < 0 || fflush(q->out) != 0) {
+		log_error("QMP: could not send %s", command);
+		json_decref(cmd);
+		return NULL;
+	}
+	json_decref(cmd);
+	return qmp_read_reply(q->in, command);
+}

@@ -1,0 +1,31 @@
+/*
+ * qmp.h — the QEMU Machine Protocol over a VM's unix socket, with jansson:
+ * connect (greeting + qmp_capabilities), then one command at a time.
+ */
+#ifndef REPLAB_QMP_H
+#define REPLAB_QMP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct qmp {
+	FILE *in;  /* messages from QEMU, one JSON document per line */
+	FILE *out; /* commands to QEMU */
+};
+
+/* Connect to path and negotiate; false with the error logged. */
+bool qmp_open(struct qmp *q, const char *path);
+void qmp_close(struct qmp *q);
+
+/*
+ * Execute a command (args may be NULL; the reference is stolen).  Returns
+ * the "return" member (new reference), or NULL with the error logged.
+ * Asynchronous events read meanwhile are skipped.
+ */
+json_t *qmp_execute(struct qmp *q, const char *command, json_t *args);
+
+/* Read messages from in until the reply to a command; exposed for tests. */
+json_t *qmp_read_reply(FILE *in, const char *command);
+
+#endif

@@ -1,0 +1,104 @@
+#!/bin/bash
+# run.t — "make run" end to end on real VMs (TCG here): both VMs boot on the
+# lab's network, pgrepl demo and pgrepl failover run inside, the figures
+# are checked; then bad input, a crash-style failover, teardown after kill -9,
+# and the host's own network left exactly as it was.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/tap.sh"
+REPLAB=${REPLAB:-$ROOT/build/bin/replab}
+STATE=$ROOT/build/lab
+[ -f "$ROOT/build/images/primary.qcow2" ] || bail "missing images: run make lab"
+work=$(mktemp -d)
+trap '"$REPLAB" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+
+host_net() { ip -d link show; ip route show table all; tc qdisc show; }
+# (functions, not "bash -c": a shell whose command line holds the pattern would match itself)
+running() { pgrep -f "$1" >/dev/null; }
+not_running() { ! running "$1"; }
+nothing_left() { not_running "$STATE" && test ! -e "$STATE"; }
+"$REPLAB" down >/dev/null
+host_net >"$work/net.before"
+
+# ---- make run ----------------------------------------------------------------
+start=$(date +%s)
+make -C "$ROOT" -s --no-print-directory run >"$work/run.out" 2>&1
+ok $? "make run exits 0 ($(($(date +%s) - start)) s)"
+run=$STATE/run.json
+check "it printed the boot milestones" grep -q 'replica: streaming from the primary' "$work/run.out"
+check "it streamed pgrepl's narrative" grep -q 'SQLSTATE 25006' "$work/run.out"
+check "it ended with a summary" grep -q 'first write on the new primary' "$work/run.out"
+jq_check "$run" '.up.streaming_s > 0 and .up.accel != null'
+jq_check "$run" '.demo.ok == true and .demo.streaming_standbys == 1'
+jq_check "$run" '.demo.replication.standbys[0].client_addr == "10.77.0.11"'
+jq_check "$run" '.demo.users.inserted == 3 and .demo.users.visible_on_replica == 3'
+jq_check "$run" '.demo.replica_write.refused == true and .demo.replica_write.sqlstate == "25006"'
+jq_check "$run" '.demo.bulk.primary_count == 103 and .demo.bulk.replica_count == 103'
+jq_check "$run" '.failover.ok == true and .primary_stopped_by == "poweroff"'
+jq_check "$run" '.failover.reads_during_outage.ok == true and .failover.reads_during_outage.marker_present == true'
+jq_check "$run" '.failover.promotion.ok == true'
+jq_check "$run" '.failover.writes.insert and .failover.writes.update and .failover.writes.delete'
+jq_check "$run" '.failover.new_primary_in_recovery == false and .failover.rto_ms > 0'
+grep -A9 '== Summary' "$work/run.out" | sed 's/^/# /'
+
+# ---- after the failover --------------------------------------------------------
+"$REPLAB" status >"$work/status" 2>&1
+ok $? "replab status"
+check "status: the primary VM is down" grep -Eq '^primary +- +down' "$work/status"
+check "status: the old replica is now a primary" grep -q 'replica  10.77.0.11:5432 is a primary' "$work/status"
+"$REPLAB" exec replica -- pgrepl status --json >"$work/pgrepl-status.json" 2>/dev/null
+jq_check "$work/pgrepl-status.json" '.replica.role == "primary"'
+
+expect() { # expect STATUS REGEX DESCRIPTION -- COMMAND...
+	want=$1 pattern=$2 desc=$3
+	shift 4
+	"$@" >"$work/out" 2>&1
+	got=$?
+	if [ "$got" -eq "$want" ] && grep -Eq "$pattern" "$work/out"; then ok 0 "$desc"; else
+		ok 1 "$desc: exit $got, wanted $want and /$pattern/"
+		sed 's/^/#   /' "$work/out"
+	fi
+}
+expect 1 'already running' "a second replab up is refused" -- "$REPLAB" up
+expect 2 'unknown VM "standby"' "an unknown VM name" -- "$REPLAB" exec standby -- true
+expect 1 'the primary VM is not running' "exec in a VM that is down" -- "$REPLAB" exec primary -- true
+expect 1 'been through a failover' "run on a lab that has failed over" -- "$REPLAB" run
+expect 2 'unknown verb' "an unknown verb" -- "$REPLAB" frobnicate
+check "the lab is still intact after the refusals" bash -c "'$REPLAB' status | grep -Eq '^replica +[0-9]+ +running'"
+
+"$REPLAB" down >"$work/down" 2>&1
+ok $? "replab down"
+check "no QEMU of the lab is left" not_running "qemu-system.*$STATE"
+check "no namespace holder is left" not_running "replab-netns:$STATE"
+check "no state is left" test ! -e "$STATE"
+"$REPLAB" down >"$work/down2" 2>&1
+ok $? "a second replab down is fine"
+check "and says there was nothing to do" grep -q 'nothing to do' "$work/down2"
+
+# ---- a crash: the primary's QEMU is killed -------------------------------------
+"$REPLAB" run --crash >"$work/crash.out" 2>&1
+ok $? "replab run --crash (SIGKILL to the primary's QEMU)"
+jq_check "$run" '.primary_stopped_by == "sigkill" and .failover.ok == true and .failover.promotion.ok == true'
+jq_check "$run" '.failover.detection.detection_ms <= (.failover.detection.probe_timeout_ms + .failover.detection.probe_interval_ms + 1000)'
+grep -A9 '== Summary' "$work/crash.out" | sed 's/^/# /'
+
+# ---- teardown after kill -9 of the harness and of a QEMU -----------------------
+"$REPLAB" down >/dev/null
+"$REPLAB" up >"$work/up.out" 2>&1 &
+harness=$!
+for _ in $(seq 300); do
+	[ -s "$STATE/primary.pid" ] && [ -s "$STATE/replica.pid" ] && break
+	sleep 0.1
+done
+kill -KILL "$harness"
+wait "$harness" 2>/dev/null
+kill -KILL "$(cat "$STATE/primary.pid")"
+check "the replica's QEMU outlives the killed harness" running "qemu-system.*$STATE"
+check "and so does the namespace holder" running "replab-netns:$STATE"
+"$REPLAB" down >/dev/null 2>&1
+ok $? "replab down after kill -9"
+check "nothing of the lab is left" nothing_left
+
+host_net >"$work/net.after"
+check "the host's links, routes and qdiscs are as before" diff "$work/net.before" "$work/net.after"
+done_testing
