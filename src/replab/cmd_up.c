@@ -125,7 +125,7 @@ int lab_up(const struct up_options *u)
 
 void up_options_default(struct up_options *u)
 {
-	*u = (struct up_options){ .timeout_s = 600, .memory_mb = 1024, .cpus = 2 };
+	*u = (struct up_options){ .timeout_s = 600, .memory_mb = 512, .cpus = 1 };
 }
 
 int cmd_up(int argc, char **argv)
@@ -164,7 +164,7 @@ int cmd_up(int argc, char **argv)
 			printf("Usage: replab up [--timeout SECONDS] [--memory MiB] [--cpus N] [--keep]\n\n"
 			       "Boots the primary and the replica from build/images on the lab's own network\n"
 			       "(10.77.0.0/24 in a network namespace), and returns once the replica streams.\n"
-			       "Defaults: --timeout 600, --memory 1024, --cpus 2.  On failure it prints the end\n"
+			       "Defaults: --timeout 600, --memory 512, --cpus 1.  On failure it prints the end\n"
 			       "of the lagging VM's serial log and cleans up, unless --keep.\n");
 			return EXIT_OK;
 		default:

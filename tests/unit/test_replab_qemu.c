@@ -1,0 +1,107 @@
+/*
+ * test_replab_qemu.c — QMP framing over a socketpair (greeting-free reply
+ * reading, events skipped, errors reported) and the QEMU command line.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "log.h"
+#include "qmp.h"
+#include "vm.h"
+
+/* A QMP peer that has already sent text; returns our reading end. */
+static FILE *peer_said(const char *text)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], text, strlen(text)), (ssize_t) strlen(text));
+	close(sv[1]);
+	return fdopen(sv[0], "r");
+}
+
+static void reply_after_events(void **state)
+{
+	FILE *in = peer_said("{\"event\": \"STOP\", \"timestamp\": {}}\r\n"
+			     "{\"return\": {\"status\": \"paused\", \"running\": false}}\r\n");
+	json_t *r = qmp_read_reply(in, "query-status");
+
+	(void) state;
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "paused");
+	json_decref(r);
+	fclose(in);
+}
+
+static void error_replies_and_eof(void **state)
+{
+	FILE *in = peer_said("{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such VM\"}}\r\n");
+
+	(void) state;
+	assert_null(qmp_read_reply(in, "stop"));
+	assert_non_null(strstr(log_last_error(), "no such VM"));
+	fclose(in);
+	in = peer_said("{\"event\": \"SHUTDOWN\"}\r\n");
+	assert_null(qmp_read_reply(in, "system_powerdown"));
+	assert_non_null(strstr(log_last_error(), "connection closed"));
+	fclose(in);
+	in = peer_said("{not json\r\n");
+	assert_null(qmp_read_reply(in, "cont"));
+	fclose(in);
+}
+
+/* The word after option in the argv, or NULL. */
+static const char *after(struct argv_list *a, const char *option, int nth)
+{
+	for (size_t i = 0; i + 1 < a->n; i++)
+		if (strcmp(a->v[i], option) == 0 && nth-- == 0)
+			return a->v[i + 1];
+	return NULL;
+}
+
+static void qemu_command_line(void **state)
+{
+	struct vm_config c = { .images_dir = "/img", .state_dir = "/st", .kvm = false, .memory_mb = 512, .cpus = 1 };
+	struct argv_list a = { 0 };
+
+	(void) state;
+	vm_qemu_argv(&lab_vms[1], &c, &a);
+	assert_string_equal(a.v[0], "qemu-system-x86_64");
+	assert_null(a.v[a.n]);
+	assert_string_equal(after(&a, "-accel", 0), "tcg,tb-size=128");
+	assert_string_equal(after(&a, "-m", 0), "512");
+	assert_string_equal(after(&a, "-kernel", 0), "/img/vmlinuz");
+	assert_string_equal(after(&a, "-drive", 0), "file=/st/replica.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap");
+	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-replica,script=no,downscript=no");
+	assert_string_equal(after(&a, "-device", 0), "virtio-net-pci,netdev=data,mac=52:54:00:77:00:11");
+	assert_string_equal(after(&a, "-netdev", 1), "user,id=mgmt,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:2211-:22");
+	assert_string_equal(after(&a, "-qmp", 0), "unix:/st/replica.qmp,server=on,wait=off");
+	assert_string_equal(after(&a, "-pidfile", 0), "/st/replica.pid");
+	argv_free(&a);
+	c.kvm = true;
+	vm_qemu_argv(&lab_vms[0], &c, &a);
+	assert_string_equal(after(&a, "-accel", 0), "kvm");
+	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-primary,script=no,downscript=no");
+	argv_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(reply_after_events),
+		cmocka_unit_test(error_replies_and_eof),
+		cmocka_unit_test(qemu_command_line),
+	};
+
+	log_init("replab");
+	if (!freopen("/dev/null", "w", stderr))
+		return 1;
+	return cmocka_run_group_tests_name("qemu", tests, NULL, NULL);
+}
