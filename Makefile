@@ -100,11 +100,11 @@ lab: lab-root deps $(ROLE_IMAGES)
 lab-root:
 	@[ "$$(id -u)" -eq 0 ] || { echo "make lab needs root (mmdebstrap, chroot): run sudo make lab" >&2; exit 1; }
 
-$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/mirror.sh
+$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh
 	$(call step,guest build chroot (mmdebstrap),builder,images/builder.sh $(BUILDER) $(APT_CACHE))
 	@touch $@
 
-$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/mirror.sh
+$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh
 	$(call step,root filesystem (mmdebstrap),rootfs,images/rootfs.sh $(ROOTFS) $(APT_CACHE))
 	@touch $@
 

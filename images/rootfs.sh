@@ -12,9 +12,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: rootfs.sh OUTDIR APT-CACHE-DIR}
 cache=$(realpath -m "${2:?usage: rootfs.sh OUTDIR APT-CACHE-DIR}")
-. "$here/mirror.sh"
+. "$here/debian.sh"
 
-mkdir -p "$cache/partial"
+mmdebstrap_common "$cache"
 rm -rf "$out"
 
 # Before any package is unpacked: no default cluster from postgresql-common,
@@ -38,7 +38,6 @@ printf "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" >"$R/et
 rm -f "$R/etc/resolv.conf"; : >"$R/etc/resolv.conf"
 echo "/dev/vda / ext4 rw,noatime,errors=remount-ro 0 1" >"$R/etc/fstab"
 echo "LANG=C.UTF-8" >"$R/etc/default/locale"
-sed -i "/^force-unsafe-io$/d" "$R/etc/dpkg/dpkg.cfg.d/99mmdebstrap"
 rm -f "$R"/etc/ssh/ssh_host_*
 chroot "$R" passwd -d root >/dev/null
 chroot "$R" systemctl -q enable systemd-networkd.service
@@ -46,21 +45,9 @@ chroot "$R" systemctl -q mask systemd-networkd-wait-online.service e2scrub_reap.
 	e2scrub_all.timer getty-static.service apt-daily.timer apt-daily-upgrade.timer \
 	dpkg-db-backup.timer cloud-config.service cloud-final.service'
 
-mmdebstrap --variant=apt \
-	--include="$(sed 's/#.*//' "$here/packages.txt" | xargs | tr ' ' ,)" \
-	--dpkgopt='path-exclude=/usr/share/doc/*' \
-	--dpkgopt='path-include=/usr/share/doc/*/copyright' \
-	--dpkgopt='path-exclude=/usr/share/man/*' \
-	--dpkgopt='path-exclude=/usr/share/info/*' \
-	--dpkgopt='path-exclude=/usr/share/locale/*' \
-	--dpkgopt='path-include=/usr/share/locale/locale.alias' \
-	--dpkgopt='path-exclude=/usr/share/lintian/*' \
-	--dpkgopt=force-unsafe-io \
-	--aptopt='Acquire::Languages "none"' \
-	--skip=essential/unlink \
+mmdebstrap "${MMDEBSTRAP_COMMON[@]}" \
+	--include="$(package_list "$here/packages.txt")" \
 	--setup-hook="$setup_hook" \
-	--setup-hook='mkdir -p "$1/var/cache/apt/archives"' \
-	--setup-hook="mount --bind '$cache' \"\$1/var/cache/apt/archives\"" \
 	--customize-hook="$customize_hook" \
 	--customize-hook='umount "$1/var/cache/apt/archives"' \
 	bookworm "$out" "${MIRROR_SOURCES[@]}"
