@@ -89,7 +89,7 @@ bool status_standby(struct server *s, json_t *obj)
 	narrate("received up to %s, replayed up to %s (%s bytes waiting to be applied)",
 		pg_text_or_dash(res, 0, 0), pg_text_or_dash(res, 0, 1), pg_text_or_dash(res, 0, 2));
 	narrate("WAL receiver: %s%s%s%s%s", pg_text_or_dash(res, 0, 4),
-		PQgetisnull(res, 0, 5) ? "" : ", streaming from ", pg_text_or_dash(res, 0, 5),
+		PQgetisnull(res, 0, 5) ? "" : ", from ", pg_text_or_dash(res, 0, 5),
 		PQgetisnull(res, 0, 6) ? "" : ":", PQgetisnull(res, 0, 6) ? "" : PQgetvalue(res, 0, 6));
 	narrate("caught up with what it received: %s",
 		PQgetisnull(res, 0, 3) ? "unknown" : PQgetvalue(res, 0, 3)[0] == 't' ? "yes" : "no");
