@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "faults.h"
 #include "lab.h"
 #include "log.h"
 #include "qmp.h"
@@ -13,6 +14,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +95,36 @@ static void print_replication(void)
 	json_decref(doc);
 }
 
+static void print_faults(void)
+{
+	json_t *doc = faults_list(), *row, *v;
+	const char *name;
+	size_t i;
+
+	printf("faults on the data network:\n");
+	if (!doc) {
+		printf("  unknown (tc failed)\n");
+		return;
+	}
+	json_array_foreach(json_object_get(doc, "cuts"), i, row)
+		printf("  %s -> %s dropped (%lld packets dropped on their way to %s so far)\n",
+		       json_string_value(json_object_get(row, "from")), json_string_value(json_object_get(row, "to")),
+		       (long long) json_integer_value(json_object_get(row, "dropped_packets_to_vm")),
+		       json_string_value(json_object_get(row, "to")));
+	json_object_foreach(json_object_get(doc, "rates"), name, v)
+		printf("  traffic to %s limited to %s/s\n", name, json_string_value(v));
+	json_object_foreach(json_object_get(doc, "netem"), name, v) {
+		char *text = json_dumps(v, JSON_COMPACT);
+
+		printf("  netem on traffic to %s: %s\n", name, text ? text : "?");
+		free(text);
+	}
+	if (json_array_size(json_object_get(doc, "cuts")) == 0 && json_object_size(json_object_get(doc, "rates")) == 0 &&
+	    json_object_size(json_object_get(doc, "netem")) == 0)
+		printf("  none\n");
+	json_decref(doc);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
@@ -114,9 +146,10 @@ int cmd_status(int argc, char **argv)
 
 		xsnprintf(pidtext, sizeof(pidtext), "%d", (int) pid);
 		printf("%-8s %-10s %-10s %-12s 127.0.0.1:%d\n", vm->name, pid ? pidtext : "-",
-		       pid ? (state ? state : "?") : "down", vm->addr, vm->ssh_port);
+		       pid ? (state ? state : "?") : vm_is_down(vm) ? "down" : "-", vm->addr, vm->ssh_port);
 		free(state);
 	}
+	print_faults();
 	print_replication();
 	return EXIT_OK;
 }

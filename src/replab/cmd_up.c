@@ -54,25 +54,40 @@ static bool write_json(const char *name, json_t *doc)
 	return false;
 }
 
-static bool start_lab(const struct up_options *u)
+void vm_config_for(const struct up_options *u, struct vm_config *c)
 {
-	struct vm_config c = {
+	*c = (struct vm_config){
 		.images_dir = lab_images_dir(),
 		.state_dir = lab_state_dir(),
 		.kvm = accel_use_kvm(),
 		.memory_mb = u->memory_mb,
 		.cpus = u->cpus,
 	};
+}
+
+static bool write_up_options(const struct up_options *u)
+{
+	json_t *doc = json_pack("{s:i,s:i}", "memory_mb", u->memory_mb, "cpus", u->cpus);
+	bool ok = write_json("options.json", doc);
+
+	json_decref(doc);
+	return ok;
+}
+
+static bool start_lab(const struct up_options *u)
+{
+	struct vm_config c;
 	json_t *timings = json_object();
 	double start;
 	bool ok;
 
+	vm_config_for(u, &c);
 	printf("creating the lab's secrets, seeds and network namespace in %s\n", lab_state_dir());
-	ok = secrets_create() && seed_make("primary") && seed_make("replica") && ssh_write_known_hosts() &&
+	ok = write_up_options(u) && secrets_create() && seed_make("primary") && seed_make("replica") && ssh_write_known_hosts() &&
 	     netns_create();
 	start = clock_now_ms();
 	for (int i = 0; ok && i < lab_nvms; i++)
-		ok = vm_start(&lab_vms[i], &c);
+		ok = vm_start(&lab_vms[i], &c, true);
 	if (ok) {
 		printf("[%6.1f s] VMs powered on (%s, %d MiB, %d vCPUs each)\n", (clock_now_ms() - start) / 1000,
 		       c.kvm ? "KVM" : "TCG", c.memory_mb, c.cpus);

@@ -17,6 +17,15 @@ int cmd_exec(int argc, char **argv);
 int cmd_psql(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_partition(int argc, char **argv);
+int cmd_isolate(int argc, char **argv);
+int cmd_heal(int argc, char **argv);
+int cmd_shape(int argc, char **argv);
+int cmd_crash(int argc, char **argv);
+int cmd_freeze(int argc, char **argv);
+int cmd_thaw(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_start(int argc, char **argv);
 
 struct up_options {
 	int timeout_s;
@@ -26,6 +35,10 @@ struct up_options {
 };
 
 void up_options_default(struct up_options *u);
+
+struct vm_config;
+/* The VM settings a lab was brought up with (u: its up options). */
+void vm_config_for(const struct up_options *u, struct vm_config *c);
 
 /* Bring the lab up (cmd_up without the parsing); an exit status. */
 int lab_up(const struct up_options *u);

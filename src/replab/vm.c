@@ -81,7 +81,7 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	argv_add(a, "-daemonize");
 }
 
-bool vm_start(const struct vm *vm, const struct vm_config *c)
+bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 {
 	char disk[PATH_MAX], base[PATH_MAX], log_path[PATH_MAX];
 	struct argv_list qemu = { 0 };
@@ -90,8 +90,9 @@ bool vm_start(const struct vm *vm, const struct vm_config *c)
 	xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->name);
 	vm_path(vm, ".qcow2", disk, sizeof(disk));
 	vm_path(vm, ".qemu.log", log_path, sizeof(log_path));
-	rc = child_run((char *[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", disk, NULL },
-		       log_path);
+	rc = !fresh_disk ? 0
+			 : child_run((char *[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", disk, NULL },
+				     log_path);
 	if (rc != 0) {
 		log_error("could not create %s's disk (see %s)", vm->name, log_path);
 		return false;
@@ -104,6 +105,13 @@ bool vm_start(const struct vm *vm, const struct vm_config *c)
 		return false;
 	}
 	return true;
+}
+
+bool vm_is_down(const struct vm *vm)
+{
+	char path[PATH_MAX];
+
+	return access(vm_path(vm, ".pid", path, sizeof(path)), F_OK) == 0 && !vm_pid(vm);
 }
 
 pid_t vm_pid(const struct vm *vm)

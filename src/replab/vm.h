@@ -26,8 +26,14 @@ struct vm_config {
 /* The QEMU command line for vm (appended to a). */
 void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_list *a);
 
-/* Make this run's disk, then start QEMU daemonized in the lab's namespace. */
-bool vm_start(const struct vm *vm, const struct vm_config *c);
+/*
+ * Start QEMU daemonized in the lab's namespace; with fresh_disk, first make
+ * this run's disk (otherwise the VM boots again from the disk it had).
+ */
+bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk);
+
+/* Was the VM started by the lab and is now gone (pidfile, no process)? */
+bool vm_is_down(const struct vm *vm);
 
 /* The QEMU process's PID if it runs, else 0. */
 pid_t vm_pid(const struct vm *vm);

@@ -3,7 +3,8 @@
 # same scripts the VM images run.  Sourced by the tests/ns/*.t files, which
 # print TAP.
 #
-#   ns "lab"      br0, veth-primary, veth-replica   (where tc faults go)
+#   ns "lab"      br0, tap-primary, tap-replica   (veths named like the VM
+#                 lab's taps, so replab's fault verbs work here too)
 #   ns "primary"  eth0 10.77.0.10/24   postgres (images/postgres/primary-init.sh,
 #                                       then primary-passwords.sh)
 #   ns "replica"  eth0 10.77.0.11/24   postgres (images/postgres/replica-bootstrap.sh)
@@ -37,6 +38,9 @@ WORK=$(mktemp -d /tmp/replab-ns.XXXXXX)
 chmod 755 "$WORK"
 SECRETS=$WORK/secrets
 CONFIG=$WORK/pgrepl.conf
+# replab's state for this lab: a namespace holder, as "replab up" makes one,
+# so that REPLAB_STATE=$STATE replab partition/heal/shape/status act here.
+STATE=$WORK/lab
 
 in_ns() { # in_ns NAMESPACE COMMAND...
 	ns=$1
@@ -55,6 +59,8 @@ postmaster_pid() { # postmaster_pid primary|replica
 }
 
 lab_down() {
+	holder=$(cat "$STATE/netns.pid" 2>/dev/null)
+	[ -n "$holder" ] && kill -KILL "$holder" 2>/dev/null
 	for vm in primary replica; do
 		pid=$(postmaster_pid $vm || true)
 		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -82,12 +88,16 @@ net_up() {
 		ns=$LAB_ID-$vm
 		ip netns add "$ns" &&
 			ip -n "$ns" link set lo up &&
-			ip -n "$NS_LAB" link add "veth-$vm" type veth peer name eth0 netns "$ns" &&
-			ip -n "$NS_LAB" link set "veth-$vm" master br0 up &&
+			ip -n "$NS_LAB" link add "tap-$vm" type veth peer name eth0 netns "$ns" &&
+			ip -n "$NS_LAB" link set "tap-$vm" master br0 up &&
 			ip -n "$ns" link set eth0 up || return 1
 	done
 	ip -n "$NS_PRIMARY" addr add "$PRIMARY_IP/24" dev eth0 &&
-		ip -n "$NS_REPLICA" addr add "$REPLICA_IP/24" dev eth0
+		ip -n "$NS_REPLICA" addr add "$REPLICA_IP/24" dev eth0 || return 1
+	mkdir -m 700 "$STATE" || return 1
+	ip netns exec "$NS_LAB" bash -c 'exec -a "replab-netns:$0" sleep infinity' "$STATE" </dev/null >/dev/null 2>&1 &
+	echo $! >"$STATE/netns.pid"
+	disown
 }
 
 make_secrets() {

@@ -18,7 +18,7 @@ done
 check "table replicated before the cut" test "$(count_on_replica)" = 0
 
 # Drop everything towards the replica (its bridge port) and from it (its eth0).
-tc -n "$NS_LAB" qdisc add dev veth-replica root pfifo limit 0
+tc -n "$NS_LAB" qdisc add dev tap-replica root pfifo limit 0
 tc -n "$NS_REPLICA" qdisc add dev eth0 root pfifo limit 0
 check "the primary can no longer connect to the replica" \
 	bash -c "! PGCONNECT_TIMEOUT=2 ip netns exec '$NS_PRIMARY' '$PGBIN/pg_isready' -q -h $REPLICA_IP"
@@ -29,11 +29,11 @@ lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "INSERT INTO cut_test SELECT generate_serie
 ok $? "500 rows committed on the primary during the cut"
 sleep 1.5
 check "the rows written during the cut are absent on the replica" test "$(count_on_replica)" = 0
-drops=$(tc -s -n "$NS_LAB" qdisc show dev veth-replica | awk '/dropped/ { sub(",", "", $7); print $7; exit }')
+drops=$(tc -s -n "$NS_LAB" qdisc show dev tap-replica | awk '/dropped/ { sub(",", "", $7); print $7; exit }')
 check "tc counted dropped packets ($drops)" test "${drops:-0}" -gt 0
 
 heal_at=$(date +%s.%N)
-tc -n "$NS_LAB" qdisc del dev veth-replica root
+tc -n "$NS_LAB" qdisc del dev tap-replica root
 tc -n "$NS_REPLICA" qdisc del dev eth0 root
 arrived=""
 for _ in $(seq 300); do
