@@ -63,7 +63,7 @@ int cmd_exec(int argc, char **argv)
 
 int cmd_psql(int argc, char **argv)
 {
-	char *cmd[] = { "runuser", "-u", "postgres", "--", "psql", "-d", "lab", NULL };
+	char *cmd[] = { "sh", "-c", "cd /tmp && exec runuser -u postgres -- psql -d lab", NULL };
 	const struct vm *vm;
 	int rc;
 

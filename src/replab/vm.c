@@ -71,7 +71,8 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	argv_add(a, "-device");
 	argv_add(a, "virtio-rng-pci");
 	argv_add(a, "-chardev");
-	argv_add(a, "socket,id=console,path=%s/%s.console,server=on,wait=off,logfile=%s/%s.serial.log", s, n, s, n);
+	argv_add(a, "socket,id=console,path=%s/%s.console,server=on,wait=off,logfile=%s/%s.serial.log,logappend=on",
+		 s, n, s, n);
 	argv_add(a, "-serial");
 	argv_add(a, "chardev:console");
 	argv_add(a, "-qmp");
@@ -111,7 +112,8 @@ bool vm_is_down(const struct vm *vm)
 {
 	char path[PATH_MAX];
 
-	return access(vm_path(vm, ".pid", path, sizeof(path)), F_OK) == 0 && !vm_pid(vm);
+	/* QEMU removes its pidfile on a clean exit; this run's disk stays. */
+	return access(vm_path(vm, ".qcow2", path, sizeof(path)), F_OK) == 0 && !vm_pid(vm);
 }
 
 pid_t vm_pid(const struct vm *vm)

@@ -32,7 +32,7 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
  */
 bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk);
 
-/* Was the VM started by the lab and is now gone (pidfile, no process)? */
+/* Was the VM started by the lab and is now gone (its disk, no process)? */
 bool vm_is_down(const struct vm *vm);
 
 /* The QEMU process's PID if it runs, else 0. */
