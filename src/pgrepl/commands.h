@@ -13,5 +13,7 @@
 int cmd_status(const struct options *o, const struct targets *t, json_t *doc);
 int cmd_demo(const struct options *o, const struct targets *t, json_t *doc);
 int cmd_failover(const struct options *o, const struct targets *t, json_t *doc);
+int cmd_load(const struct options *o, const struct targets *t, json_t *doc);
+int cmd_watch(const struct options *o, const struct targets *t, json_t *doc);
 
 #endif

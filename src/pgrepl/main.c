@@ -22,6 +22,8 @@ static const struct {
 	{ "status", cmd_status },
 	{ "demo", cmd_demo },
 	{ "failover", cmd_failover },
+	{ "load", cmd_load },
+	{ "watch", cmd_watch },
 };
 
 int main(int argc, char **argv)

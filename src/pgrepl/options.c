@@ -11,13 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const commands[] = { "status", "demo", "failover", NULL };
+static const char *const commands[] = { "status", "demo", "failover", "load", "watch", NULL };
 
 enum {
 	OPT_CONNECT_TIMEOUT = 256,
 	OPT_PROBE_INTERVAL,
 	OPT_WAIT,
 	OPT_PROMOTE_TIMEOUT,
+	OPT_RATE,
+	OPT_DURATION,
+	OPT_INTERVAL,
 };
 
 void options_usage(void)
@@ -33,7 +36,11 @@ void options_usage(void)
 	       "  demo        create a table, write on the primary, read on the replica,\n"
 	       "              try a write on the replica, measure lag over 100 inserts\n"
 	       "  failover    wait for the primary to go away, keep reading on the replica,\n"
-	       "              promote it with pg_promote() and write to it\n\n"
+	       "              promote it with pg_promote() and write to it\n"
+	       "  load        write numbered rows to the primary at a steady rate and count\n"
+	       "              the acknowledged ones (for experiments)\n"
+	       "  watch       sample the primary's pg_stat_replication, one JSON line each\n"
+	       "              --interval (for experiments)\n\n"
 	       "Options:\n"
 	       "  -p, --primary=CONNINFO      connection string of the primary\n"
 	       "  -r, --replica=CONNINFO      connection string of the replica\n"
@@ -50,6 +57,10 @@ void options_usage(void)
 	       "                              (default 300)\n"
 	       "      --promote-timeout=SECONDS  let pg_promote() take at most SECONDS\n"
 	       "                              (default 60)\n\n"
+	       "Load and watch options:\n"
+	       "      --rate=N                load: rows per second (default 100)\n"
+	       "      --duration=SECONDS      load, watch: how long (default 30)\n"
+	       "      --interval=MS           watch: time between samples (default 100)\n\n"
 	       "Targets come from --primary/--replica, then the config file (lines\n"
 	       "\"primary = CONNINFO\" and \"replica = CONNINFO\"; PGREPL_CONFIG names another\n"
 	       "file), then the environment variables PGREPL_PRIMARY and PGREPL_REPLICA.\n"
@@ -74,6 +85,25 @@ static bool number_arg(const char *name, const char *arg, long min, long max, lo
 	return false;
 }
 
+/* Is word one of the blank-separated words of list? */
+static bool word_in(const char *word, const char *list)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)) != NULL; p += len)
+		if ((p == list || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+			return true;
+	return false;
+}
+
+#define SCOPED(option, command_list)                                      \
+	do {                                                              \
+		if (nscoped < 8) {                                        \
+			scoped[nscoped][0] = (option);                    \
+			scoped[nscoped++][1] = (command_list);            \
+		}                                                         \
+	} while (0)
+
 int options_parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -85,11 +115,16 @@ int options_parse(int argc, char **argv, struct options *o)
 		{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "promote-timeout", required_argument, NULL, OPT_PROMOTE_TIMEOUT },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *failover_option = NULL;
+	/* Options that belong to some commands only: the option and its commands. */
+	const char *scoped[8][2];
+	int nscoped = 0;
 	int c;
 
 	*o = (struct options){
@@ -97,6 +132,9 @@ int options_parse(int argc, char **argv, struct options *o)
 		.probe_interval_ms = 200,
 		.wait_s = 300,
 		.promote_timeout_s = 60,
+		.rate = 100,
+		.duration_s = 30,
+		.interval_ms = 100,
 	};
 	optind = 0; /* full reset, so the parser can run more than once */
 	opterr = 0;
@@ -127,17 +165,32 @@ int options_parse(int argc, char **argv, struct options *o)
 		case OPT_PROBE_INTERVAL:
 			if (!number_arg("--probe-interval", optarg, 10, 60000, &o->probe_interval_ms))
 				return EXIT_USAGE;
-			failover_option = "--probe-interval";
+			SCOPED("--probe-interval", "failover");
 			break;
 		case OPT_WAIT:
 			if (!number_arg("--wait", optarg, 1, 86400, &o->wait_s))
 				return EXIT_USAGE;
-			failover_option = "--wait";
+			SCOPED("--wait", "failover");
 			break;
 		case OPT_PROMOTE_TIMEOUT:
 			if (!number_arg("--promote-timeout", optarg, 1, 3600, &o->promote_timeout_s))
 				return EXIT_USAGE;
-			failover_option = "--promote-timeout";
+			SCOPED("--promote-timeout", "failover");
+			break;
+		case OPT_RATE:
+			if (!number_arg("--rate", optarg, 1, 10000, &o->rate))
+				return EXIT_USAGE;
+			SCOPED("--rate", "load");
+			break;
+		case OPT_DURATION:
+			if (!number_arg("--duration", optarg, 1, 86400, &o->duration_s))
+				return EXIT_USAGE;
+			SCOPED("--duration", "load watch");
+			break;
+		case OPT_INTERVAL:
+			if (!number_arg("--interval", optarg, 10, 60000, &o->interval_ms))
+				return EXIT_USAGE;
+			SCOPED("--interval", "watch");
 			break;
 		default:
 			return usage_error(NULL, "unknown option or missing value: \"%s\"", argv[optind - 1]);
@@ -152,8 +205,9 @@ int options_parse(int argc, char **argv, struct options *o)
 		return usage_error(NULL, "unknown command \"%s\"", o->command);
 	if (optind < argc)
 		return usage_error(NULL, "unexpected argument \"%s\" after the command", argv[optind]);
-	if (failover_option && strcmp(o->command, "failover") != 0)
-		return usage_error(NULL, "%s applies to \"failover\" only, not to \"%s\"", failover_option,
-				   o->command);
+	for (int i = 0; i < nscoped; i++)
+		if (!word_in(o->command, scoped[i][1]))
+			return usage_error(NULL, "%s applies to \"%s\" only, not to \"%s\"", scoped[i][0], scoped[i][1],
+					   o->command);
 	return EXIT_OK;
 }

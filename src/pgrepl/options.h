@@ -22,6 +22,9 @@ struct options {
 	long probe_interval_ms; /* failover */
 	long wait_s;		/* failover: how long to wait for the primary to go */
 	long promote_timeout_s; /* failover */
+	long rate;		/* load: rows per second */
+	long duration_s;	/* load, watch */
+	long interval_ms;	/* watch: time between samples */
 };
 
 /*

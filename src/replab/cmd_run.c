@@ -87,7 +87,7 @@ static json_t *run_failover(bool crash)
 	fflush(stdout);
 	if (pipe(fds) != 0)
 		fatal("pipe failed");
-	pid = ssh_start(vm_named("replica"), cmd, false, NULL, fds[1]);
+	pid = ssh_start(vm_named("replica"), cmd, false, NULL, -1, fds[1]);
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);

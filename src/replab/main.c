@@ -28,6 +28,8 @@ static const struct {
 	{ "thaw", cmd_thaw, "resume a frozen VM (QMP cont)" },
 	{ "stop", cmd_stop, "power a VM off cleanly" },
 	{ "start", cmd_start, "boot a stopped VM again" },
+	{ "experiment", cmd_experiment, "a measured fault scenario: partition-reconnect" },
+	{ "report", cmd_report, "draw an experiment's lag timeline (PNG, gnuplot)" },
 	{ "build", cmd_build, "make the role images from the base image (make lab)" },
 	{ "inspect", cmd_inspect, "show what an image holds, read-only" },
 };

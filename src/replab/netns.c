@@ -62,6 +62,7 @@ static bool become_holder(void *arg)
 
 struct entry {
 	pid_t holder;
+	int stdout_fd;
 	int stderr_fd;
 };
 
@@ -87,12 +88,13 @@ static bool enter_lab(void *arg)
 			return false;
 		close(fd);
 	}
-	return e->stderr_fd < 0 || dup2(e->stderr_fd, STDERR_FILENO) >= 0;
+	return (e->stdout_fd < 0 || dup2(e->stdout_fd, STDOUT_FILENO) >= 0) &&
+	       (e->stderr_fd < 0 || dup2(e->stderr_fd, STDERR_FILENO) >= 0);
 }
 
-pid_t netns_start(char *const argv[], const char *out_path, int stderr_fd)
+pid_t netns_start(char *const argv[], const char *out_path, int stdout_fd, int stderr_fd)
 {
-	struct entry e = { .holder = lab_read_pid("netns.pid"), .stderr_fd = stderr_fd };
+	struct entry e = { .holder = lab_read_pid("netns.pid"), .stdout_fd = stdout_fd, .stderr_fd = stderr_fd };
 
 	if (!e.holder) {
 		log_error("the lab's network namespace is gone");
@@ -104,7 +106,7 @@ pid_t netns_start(char *const argv[], const char *out_path, int stderr_fd)
 
 int netns_run(char *const argv[], const char *out_path)
 {
-	pid_t pid = netns_start(argv, out_path, -1);
+	pid_t pid = netns_start(argv, out_path, -1, -1);
 
 	return pid < 0 ? -1 : child_wait(pid);
 }

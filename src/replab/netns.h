@@ -19,10 +19,10 @@
 bool netns_create(void);
 
 /*
- * Start argv inside the lab's namespaces (see child_start); when stderr_fd
- * is not -1 the child's stderr goes there.
+ * Start argv inside the lab's namespaces (see child_start); stdout_fd and
+ * stderr_fd, when not -1, replace the child's stdout and stderr.
  */
-pid_t netns_start(char *const argv[], const char *out_path, int stderr_fd);
+pid_t netns_start(char *const argv[], const char *out_path, int stdout_fd, int stderr_fd);
 
 /* netns_start and wait: the exit status. */
 int netns_run(char *const argv[], const char *out_path);

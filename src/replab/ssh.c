@@ -59,7 +59,8 @@ char *ssh_quote(const char *word)
 	return out;
 }
 
-pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *out_path, int stderr_fd)
+pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *out_path, int stdout_fd,
+		int stderr_fd)
 {
 	struct argv_list a = { 0 };
 	pid_t pid;
@@ -91,14 +92,14 @@ pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *ou
 		argv_add(&a, "%s", q);
 		free(q);
 	}
-	pid = netns_start(a.v, out_path, stderr_fd);
+	pid = netns_start(a.v, out_path, stdout_fd, stderr_fd);
 	argv_free(&a);
 	return pid;
 }
 
 int ssh_run(const struct vm *vm, char *const cmd[], bool tty, const char *out_path)
 {
-	pid_t pid = ssh_start(vm, cmd, tty, out_path, -1);
+	pid_t pid = ssh_start(vm, cmd, tty, out_path, -1, -1);
 
 	return pid < 0 ? -1 : child_wait(pid);
 }

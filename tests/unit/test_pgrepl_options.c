@@ -68,6 +68,22 @@ static void failover_options(void **state)
 	assert_int_equal(o.connect_timeout_ms, 1500);
 }
 
+static void load_and_watch_options(void **state)
+{
+	struct options o;
+
+	(void) state;
+	assert_int_equal(parse(&o, "load", "--rate", "250", "--duration", "7", NULL), EXIT_OK);
+	assert_int_equal(o.rate, 250);
+	assert_int_equal(o.duration_s, 7);
+	assert_int_equal(parse(&o, "watch", "--interval=50", "--duration=3", NULL), EXIT_OK);
+	assert_int_equal(o.interval_ms, 50);
+	assert_int_equal(parse(&o, "watch", "--rate", "5", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "demo", "--duration", "5", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "load", "--interval", "5", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "load", "--rate", "0", NULL), EXIT_USAGE);
+}
+
 static void help_and_version_need_no_command(void **state)
 {
 	struct options o;
@@ -103,6 +119,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(options_before_and_after_the_command),
 		cmocka_unit_test(failover_options),
+		cmocka_unit_test(load_and_watch_options),
 		cmocka_unit_test(help_and_version_need_no_command),
 		cmocka_unit_test(usage_errors),
 	};

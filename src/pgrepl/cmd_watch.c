@@ -1,0 +1,79 @@
+/*
+ * cmd_watch.c — "pgrepl watch": the primary's view of its standbys every
+ * --interval ms, one JSON line per sample on stdout, flushed at once, so a
+ * harness reading them over a pipe can timestamp them as they come.  Each
+ * line also says how long the sample's query took (the cost of watching).
+ */
+#include "clock.h"
+#include "commands.h"
+#include "log.h"
+#include "pgjson.h"
+#include "server.h"
+
+#include <stdio.h>
+
+static const char sample_sql[] =
+	"SELECT application_name, pid, state,\n"
+	"       pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint,\n"
+	"       round(extract(epoch FROM replay_lag) * 1000, 1)::float8,\n"
+	"       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint\n"
+	"  FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication ON application_name <> 'pg_basebackup'";
+
+static json_t *sample(struct server *s, struct db_error *err, double *took)
+{
+	double start = clock_now_ms();
+	json_t *line;
+	PGresult *res;
+
+	if (!db_query(s->conn, sample_sql, 0, NULL, (int) s->connect_timeout_ms, 6, &res, err))
+		return NULL;
+	*took = clock_now_ms() - start;
+	line = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "standby", pgjson_text(res, 0, 0), "pid", pgjson_integer(res, 0, 1),
+			 "state", pgjson_text(res, 0, 2), "lag_bytes", pgjson_integer(res, 0, 3), "replay_lag_ms",
+			 pgjson_real(res, 0, 4), "wal_bytes", pgjson_integer(res, 0, 5));
+	PQclear(res);
+	return line;
+}
+
+int cmd_watch(const struct options *o, const struct targets *t, json_t *doc)
+{
+	struct server primary;
+	double start = clock_now_ms(), end = start + o->duration_s * 1000.0;
+	long n = 0, failed = 0;
+	double cost = 0;
+
+	if (!t->primary) {
+		log_error("no primary to watch");
+		log_hint("give --primary, a config file, or PGREPL_PRIMARY");
+		return EXIT_USAGE;
+	}
+	server_init(&primary, "primary", t->primary, (int) o->connect_timeout_ms);
+	if (!server_connect(&primary, "pgrepl-watch"))
+		return EXIT_FAIL;
+	for (double next = start; next < end; next += o->interval_ms) {
+		struct db_error err;
+		double took = 0;
+		json_t *line;
+
+		clock_sleep_ms(next - clock_now_ms());
+		line = primary.conn || server_connect(&primary, "pgrepl-watch") ? sample(&primary, &err, &took) : NULL;
+		if (!line) {
+			failed++;
+			server_close(&primary);
+			line = json_pack("{s:b}", "primary_unreachable", 1);
+		}
+		json_object_set_new(line, "t_ms", json_real(clock_now_ms() - start));
+		json_object_set_new(line, "sample_ms", json_real(took));
+		json_dumpf(line, stdout, JSON_COMPACT);
+		putchar('\n');
+		fflush(stdout);
+		json_decref(line);
+		n++;
+		cost += took;
+	}
+	json_object_set_new(doc, "samples", json_integer(n));
+	json_object_set_new(doc, "failed_samples", json_integer(failed));
+	json_object_set_new(doc, "mean_sample_ms", json_real(n ? cost / n : 0));
+	server_close(&primary);
+	return EXIT_OK;
+}
