@@ -3,16 +3,9 @@
 # VMs, shortened: a write load, the replica cut off, healed; every
 # acknowledged write must be on the replica, the timeline complete, and
 # "replab report" must draw it.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/tap.sh"
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
-[ -f "$ROOT/build/images/primary.qcow2" ] || bail "missing images: run make lab"
-work=$(mktemp -d)
-trap '"$REPLAB" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-"$REPLAB" down >/dev/null
-"$REPLAB" up >"$work/up.out" 2>&1 || { sed 's/^/# /' "$work/up.out"; bail "replab up failed"; }
+vm_lab_up
 ok 0 "lab up"
 
 out=$work/pr.json

@@ -2,14 +2,7 @@
 # faults.t — the fault verbs on the real VM lab: a partition stops WAL from
 # reaching the replica while the management link keeps working, a heal lets
 # it catch up; freeze/thaw through QMP; a clean stop and a start again.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/tap.sh"
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
-STATE=$ROOT/build/lab
-[ -f "$ROOT/build/images/primary.qcow2" ] || bail "missing images: run make lab"
-work=$(mktemp -d)
-trap '"$REPLAB" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 sql() { # sql VM SQL: as postgres, database lab, one value
 	"$REPLAB" exec "$1" -- sh -c 'cd /tmp && exec runuser -u postgres -- psql -XAtq -d lab -c "$0"' "$2"
@@ -23,8 +16,7 @@ wait_count() { # wait_count N SECONDS
 	return 1
 }
 
-"$REPLAB" down >/dev/null
-"$REPLAB" up >"$work/up.out" 2>&1 || { sed 's/^/# /' "$work/up.out"; bail "replab up failed"; }
+vm_lab_up
 ok 0 "lab up"
 
 sql primary "CREATE TABLE cut_test (id int PRIMARY KEY)" >/dev/null

@@ -2,16 +2,7 @@
 # image.t — the images "make lab" built, inspected read-only with
 # libguestfs (replab inspect): roles, units, cluster, pgrepl running inside;
 # sizes; make's no-op; an interrupted build leaves no image behind.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/tap.sh"
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
-IMAGES=$ROOT/build/images
-for f in base.qcow2 primary.qcow2 replica.qcow2 vmlinuz initrd.img; do
-	[ -f "$IMAGES/$f" ] || bail "missing $IMAGES/$f: run make lab"
-done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 "$REPLAB" inspect "$IMAGES/primary.qcow2" >"$work/primary" 2>"$work/primary.err"
 ok $? "replab inspect primary.qcow2"

@@ -3,14 +3,7 @@
 # lab's network, pgrepl demo and pgrepl failover run inside, the figures
 # are checked; then bad input, a crash-style failover, teardown after kill -9,
 # and the host's own network left exactly as it was.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/tap.sh"
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
-STATE=$ROOT/build/lab
-[ -f "$ROOT/build/images/primary.qcow2" ] || bail "missing images: run make lab"
-work=$(mktemp -d)
-trap '"$REPLAB" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 host_net() { ip -d link show; ip route show table all; tc qdisc show; }
 # (functions, not "bash -c": a shell whose command line holds the pattern would match itself)
