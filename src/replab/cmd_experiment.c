@@ -41,14 +41,6 @@ struct experiment {
 	double heal_at; /* ms since start */
 };
 
-static const struct vm *vm_named(const char *name)
-{
-	for (int i = 0; i < lab_nvms; i++)
-		if (strcmp(lab_vms[i].name, name) == 0)
-			return &lab_vms[i];
-	return NULL;
-}
-
 static double since(const struct experiment *x)
 {
 	return clock_now_ms() - x->start;
@@ -85,7 +77,7 @@ static bool caught_up(const struct experiment *x)
 /* Sample until the load is over and, after the heal, the replica has caught up. */
 static bool observe(struct experiment *x, FILE *watch, pid_t load)
 {
-	const struct vm *primary = vm_named("primary"), *replica = vm_named("replica");
+	const struct vm *primary = lab_find_vm("primary"), *replica = lab_find_vm("replica");
 	int fd = fileno(watch);
 	bool cut = false, healed = false, load_done = false;
 	char *line = NULL;
@@ -172,21 +164,6 @@ static json_t *summarise(struct experiment *x)
 			 (json_int_t) json_array_size(x->samples));
 }
 
-/* pgrepl's JSON result, copied out of a VM. */
-static json_t *fetch(const struct vm *vm, const char *remote)
-{
-	char *cmd[] = { "cat", (char *) remote, NULL };
-	char path[PATH_MAX];
-	json_t *doc;
-
-	lab_state_path("fetched.json", path, sizeof(path));
-	unlink(path);
-	ssh_run(vm, cmd, false, path);
-	doc = json_load_file(path, 0, NULL);
-	unlink(path);
-	return doc;
-}
-
 /* How many of the acknowledged ids are on the replica. */
 static long replica_has(json_int_t last_id)
 {
@@ -197,7 +174,7 @@ static long replica_has(json_int_t last_id)
 	xsnprintf(sql, sizeof(sql), "SELECT count(*) FROM load_test WHERE id BETWEEN 1 AND %lld", (long long) last_id);
 	lab_state_path("count.txt", path, sizeof(path));
 	unlink(path);
-	if (ssh_run(vm_named("replica"), cmd, false, path) != 0 || !(f = fopen(path, "r")))
+	if (ssh_run(lab_find_vm("replica"), cmd, false, path) != 0 || !(f = fopen(path, "r")))
 		return -1;
 	if (!fgets(text, sizeof(text), f))
 		text[0] = '\0';
@@ -228,11 +205,11 @@ static int partition_reconnect(int cut_s, int rate, const char *json_path)
 	       CUT_AT_MS / 1000, cut_s);
 	if (pipe(fds) != 0)
 		fatal("pipe failed");
-	watch = ssh_start(vm_named("primary"), watch_cmd, false, NULL, fds[1], -1);
+	watch = ssh_start(lab_find_vm("primary"), watch_cmd, false, NULL, fds[1], -1);
 	close(fds[1]);
 	watch_in = fdopen(fds[0], "r");
 	x.start = clock_now_ms();
-	loader = ssh_start(vm_named("primary"), load_cmd, false, lab_state_path("load.log", out, sizeof(out)), -1, -1);
+	loader = ssh_start(lab_find_vm("primary"), load_cmd, false, lab_state_path("load.log", out, sizeof(out)), -1, -1);
 	event(&x, "write load started");
 	ok = watch > 0 && loader > 0 && observe(&x, watch_in, loader);
 	if (watch > 0)
@@ -241,12 +218,12 @@ static int partition_reconnect(int cut_s, int rate, const char *json_path)
 		kill(loader, SIGTERM);
 		waitpid(loader, NULL, 0);
 	}
-	faults_heal_pair(vm_named("primary"), vm_named("replica"));
+	faults_heal_pair(lab_find_vm("primary"), lab_find_vm("replica"));
 	if (watch > 0)
 		child_wait(watch);
 	fclose(watch_in);
 	if (ok)
-		load = fetch(vm_named("primary"), "/run/replab-load.json");
+		load = ssh_fetch_json(lab_find_vm("primary"), "/run/replab-load.json", "load.json");
 	if (ok && !json_is_true(json_object_get(load, "ok"))) {
 		log_error("pgrepl load failed: %s", load ? json_string_value(json_object_get(load, "error")) : "no result");
 		log_detail("its output is in %s", out);

@@ -24,47 +24,22 @@
 
 #define FAILOVER_READY_LINE "waiting for the primary to stop"
 
-static const struct vm *vm_named(const char *name)
-{
-	for (int i = 0; i < lab_nvms; i++)
-		if (strcmp(lab_vms[i].name, name) == 0)
-			return &lab_vms[i];
-	return NULL;
-}
-
-/* Copy a file out of the replica VM into the state directory; parse it. */
-static json_t *fetch_json(const char *remote, const char *local_name)
-{
-	char *cmd[] = { "cat", (char *) remote, NULL };
-	char path[PATH_MAX];
-	json_error_t jerr;
-	json_t *doc;
-
-	lab_state_path(local_name, path, sizeof(path));
-	unlink(path);
-	ssh_run(vm_named("replica"), cmd, false, path);
-	doc = json_load_file(path, 0, &jerr);
-	if (!doc)
-		log_error("no result from pgrepl in %s: %s", path, jerr.text);
-	return doc;
-}
-
 static json_t *run_demo(void)
 {
 	char *cmd[] = { "sh", "-c", "pgrepl demo --json >/run/replab-demo.json", NULL };
 
 	printf("\n== pgrepl demo, in the replica VM\n");
 	fflush(stdout);
-	if (ssh_run(vm_named("replica"), cmd, false, NULL) != 0) {
+	if (ssh_run(lab_find_vm("replica"), cmd, false, NULL) != 0) {
 		log_error("pgrepl demo failed in the replica VM");
 		return NULL;
 	}
-	return fetch_json("/run/replab-demo.json", "demo.json");
+	return ssh_fetch_json(lab_find_vm("replica"), "/run/replab-demo.json", "demo.json");
 }
 
 static bool stop_primary(bool crash)
 {
-	const struct vm *primary = vm_named("primary");
+	const struct vm *primary = lab_find_vm("primary");
 
 	fprintf(stderr, "\n    >>> replab: %s\n",
 		crash ? "killing the primary VM's QEMU process (SIGKILL: a crash)"
@@ -87,7 +62,7 @@ static json_t *run_failover(bool crash)
 	fflush(stdout);
 	if (pipe(fds) != 0)
 		fatal("pipe failed");
-	pid = ssh_start(vm_named("replica"), cmd, false, NULL, -1, fds[1]);
+	pid = ssh_start(lab_find_vm("replica"), cmd, false, NULL, -1, fds[1]);
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
@@ -109,7 +84,7 @@ static json_t *run_failover(bool crash)
 		log_error("pgrepl failover failed in the replica VM (exit %d)", rc);
 		return NULL;
 	}
-	return fetch_json("/run/replab-failover.json", "failover.json");
+	return ssh_fetch_json(lab_find_vm("replica"), "/run/replab-failover.json", "failover.json");
 }
 
 static double number(json_t *doc, const char *path)

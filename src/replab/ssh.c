@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool ssh_write_known_hosts(void)
 {
@@ -102,4 +103,20 @@ int ssh_run(const struct vm *vm, char *const cmd[], bool tty, const char *out_pa
 	pid_t pid = ssh_start(vm, cmd, tty, out_path, -1, -1);
 
 	return pid < 0 ? -1 : child_wait(pid);
+}
+
+json_t *ssh_fetch_json(const struct vm *vm, const char *remote, const char *local_name)
+{
+	char *cmd[] = { "cat", (char *) remote, NULL };
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *doc;
+
+	lab_state_path(local_name, path, sizeof(path));
+	unlink(path);
+	ssh_run(vm, cmd, false, path);
+	doc = json_load_file(path, 0, &jerr);
+	if (!doc)
+		log_error("no result in %s (from %s in the %s VM): %s", path, remote, vm->name, jerr.text);
+	return doc;
 }
