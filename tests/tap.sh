@@ -25,8 +25,9 @@ jq_check() { # jq_check FILE JQ-EXPRESSION: ok when it is true
 		ok 0 "$2"
 	else
 		ok 1 "$2"
-		echo "# in $1:"
-		sed 's/^/#   /' "$1"
+		echo "# in $1 (its summary, or its beginning):"
+		{ jq '.summary // .phases // .' "$1" 2>/dev/null || cat "$1"; } | head -n 40 | sed 's/^/#   /'
+		echo
 	fi
 }
 

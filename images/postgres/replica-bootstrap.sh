@@ -42,7 +42,7 @@ fi
 
 # How the standby connects, recorded by -R: fail fast on a dead link.
 conninfo="host=$primary port=5432 user=replicator passfile=$passfile application_name=$name"
-conninfo="$conninfo connect_timeout=5 tcp_user_timeout=3000 keepalives_idle=5 keepalives_interval=2 keepalives_count=3"
+conninfo="$conninfo connect_timeout=5 tcp_user_timeout=1000 keepalives_idle=5 keepalives_interval=2 keepalives_count=3"
 
 deadline=$(($(date +%s) + timeout))
 attempt=0

@@ -3,8 +3,16 @@
  * steady rate, one transaction each, so that afterwards every acknowledged
  * write can be looked for by id.  A write that fails (the server went
  * away, a timeout) is counted, the connection is made again, and the next
- * id is tried: an id is acknowledged only when its commit returned.
+ * id is tried: an id is acknowledged only when its commit returned.  A
+ * failed id whose INSERT had been sent is "in doubt": it may have
+ * committed without the acknowledgement arriving.
+ *
+ * With --follow the connection string lists the primary then the replica
+ * with target_session_attrs=read-write, so after a failover the writes go
+ * on wherever they are accepted; the longest time without an
+ * acknowledgement is the downtime the client saw.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "clock.h"
 #include "commands.h"
 #include "log.h"
@@ -12,70 +20,138 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char drop_sql[] = "DROP TABLE IF EXISTS load_test";
 static const char create_sql[] = "CREATE TABLE load_test (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())";
+static const char insert_sql[] = "INSERT INTO load_test (id) VALUES ($1)";
 
-int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
+struct tally {
+	double start;
+	long acked, failed;
+	json_t *ranges;	  /* acknowledged ids as [first, last] pairs */
+	json_t *in_doubt; /* failed ids whose INSERT was sent */
+	json_t *failures; /* the first few failures, with their errors */
+	double last_ack_ms, longest_gap_ms, gap_from_ms;
+};
+
+static void count_ack(struct tally *t, long id)
 {
-	struct server primary;
-	json_t *failures = json_array();
-	double start, period = 1000.0 / o->rate;
-	long acked = 0, failed = 0, id;
+	json_t *last = json_array_get(t->ranges, json_array_size(t->ranges) - 1);
+	double now = clock_now_ms() - t->start;
+
+	if (last && json_integer_value(json_array_get(last, 1)) == id - 1)
+		json_array_set_new(last, 1, json_integer(id));
+	else
+		json_array_append_new(t->ranges, json_pack("[I,I]", (json_int_t) id, (json_int_t) id));
+	if (t->acked && now - t->last_ack_ms > t->longest_gap_ms) {
+		t->longest_gap_ms = now - t->last_ack_ms;
+		t->gap_from_ms = t->last_ack_ms;
+	}
+	t->last_ack_ms = now;
+	t->acked++;
+}
+
+static void count_failure(struct tally *t, long id, bool sent, const char *message)
+{
+	t->failed++;
+	if (sent)
+		json_array_append_new(t->in_doubt, json_integer(id));
+	if (json_array_size(t->failures) < 20)
+		json_array_append_new(t->failures, json_pack("{s:I,s:f,s:b,s:s}", "id", (json_int_t) id, "at_ms",
+							     clock_now_ms() - t->start, "sent", sent, "error", message));
+}
+
+static bool create_table(struct server *s)
+{
+	struct db_error err;
+
+	narrate_sql(drop_sql);
+	narrate_sql(create_sql);
+	if (!server_connect(s, "pgrepl-load"))
+		return false;
+	if (db_exec(s->conn, drop_sql, 0, NULL, QUERY_TIMEOUT_MS, NULL, &err) &&
+	    db_exec(s->conn, create_sql, 0, NULL, QUERY_TIMEOUT_MS, NULL, &err))
+		return true;
+	server_log_failure(s, "could not create load_test", &err);
+	return false;
+}
+
+static void write_rows(const struct options *o, struct server *s, struct tally *t)
+{
+	double period = 1000.0 / o->rate;
 	long total = o->rate * o->duration_s;
 	struct db_error err;
 
-	if (!t->primary) {
-		log_error("no primary to write to");
-		log_hint("give --primary, a config file, or PGREPL_PRIMARY");
-		json_decref(failures);
-		return EXIT_USAGE;
-	}
-	server_init(&primary, "primary", t->primary, (int) o->connect_timeout_ms);
-	narrate_step("Write %ld rows to the primary, %ld a second", total, o->rate);
-	narrate_sql(drop_sql);
-	narrate_sql(create_sql);
-	if (!server_connect(&primary, "pgrepl-load") ||
-	    !db_exec(primary.conn, drop_sql, 0, NULL, QUERY_TIMEOUT_MS, NULL, &err) ||
-	    !db_exec(primary.conn, create_sql, 0, NULL, QUERY_TIMEOUT_MS, NULL, &err)) {
-		if (primary.conn)
-			server_log_failure(&primary, "could not create load_test", &err);
-		server_close(&primary);
-		json_decref(failures);
-		return EXIT_FAIL;
-	}
 	narrate_sql("INSERT INTO load_test (id) VALUES ($1)   -- id 1, 2, 3, ...");
-	start = clock_now_ms();
-	for (id = 1; id <= total; id++) {
+	t->start = clock_now_ms();
+	for (long id = 1; id <= total; id++) {
 		char idtext[24];
 		const char *params[] = { idtext };
 
-		clock_sleep_ms(start + (id - 1) * period - clock_now_ms());
+		clock_sleep_ms(t->start + (double) (id - 1) * period - clock_now_ms());
 		snprintf(idtext, sizeof(idtext), "%ld", id);
-		if (!primary.conn && !server_connect(&primary, "pgrepl-load")) {
-			failed++;
+		if (!s->conn) {
+			s->conn = db_connect(s->conninfo, "pgrepl-load", s->connect_timeout_ms, &err);
+			if (!s->conn) {
+				count_failure(t, id, false, err.message);
+				continue;
+			}
+		}
+		if (db_exec(s->conn, insert_sql, 1, params, s->connect_timeout_ms, NULL, &err)) {
+			count_ack(t, id);
 			continue;
 		}
-		if (db_exec(primary.conn, "INSERT INTO load_test (id) VALUES ($1)", 1, params, (int) o->connect_timeout_ms,
-			    NULL, &err)) {
-			acked = id;
-			continue;
-		}
-		failed++;
-		if (json_array_size(failures) < 20)
-			json_array_append_new(failures, json_pack("{s:I,s:f,s:s}", "id", (json_int_t) id, "at_ms",
-								  clock_now_ms() - start, "error", err.message));
-		server_close(&primary);
+		count_failure(t, id, true, err.message);
+		server_close(s);
 	}
-	narrate("%ld writes acknowledged, %ld failed, in %.1f s", total - failed, failed, (clock_now_ms() - start) / 1000);
-	json_object_set_new(doc, "rate", json_integer(o->rate));
-	json_object_set_new(doc, "attempted", json_integer(total));
-	json_object_set_new(doc, "acknowledged", json_integer(total - failed));
-	json_object_set_new(doc, "failed", json_integer(failed));
-	json_object_set_new(doc, "last_acknowledged_id", json_integer(acked));
-	json_object_set_new(doc, "failures", failures);
-	json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - start));
-	server_close(&primary);
-	return EXIT_OK;
+}
+
+int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
+{
+	struct tally tally = { .ranges = json_array(), .in_doubt = json_array(), .failures = json_array() };
+	char *conninfo = NULL;
+	struct server target;
+	int rc = EXIT_OK;
+
+	if (o->follow && !targets_require_both(t))
+		rc = EXIT_USAGE;
+	else if (!o->follow && !t->primary) {
+		log_error("no primary to write to");
+		log_hint("give --primary, a config file, or PGREPL_PRIMARY");
+		rc = EXIT_USAGE;
+	}
+	if (rc == EXIT_OK) {
+		conninfo = o->follow ? targets_any_writable(t) : strdup(t->primary);
+		server_init(&target, o->follow ? "writable server" : "primary", conninfo, (int) o->connect_timeout_ms);
+		narrate_step("Write %ld rows, %ld a second, to %s", o->rate * o->duration_s, o->rate,
+			     o->follow ? "whichever server accepts writes (primary, then replica)" : "the primary");
+		if (o->follow)
+			narrate("connection string: %s", conninfo);
+		rc = create_table(&target) ? EXIT_OK : EXIT_FAIL;
+	}
+	if (rc == EXIT_OK) {
+		write_rows(o, &target, &tally);
+		narrate("%ld writes acknowledged, %ld failed (%zu in doubt), in %.1f s", tally.acked, tally.failed,
+			json_array_size(tally.in_doubt), (clock_now_ms() - tally.start) / 1000);
+		json_object_set_new(doc, "rate", json_integer(o->rate));
+		json_object_set_new(doc, "follow", json_boolean(o->follow));
+		json_object_set_new(doc, "attempted", json_integer(o->rate * o->duration_s));
+		json_object_set_new(doc, "acknowledged", json_integer(tally.acked));
+		json_object_set_new(doc, "failed", json_integer(tally.failed));
+		json_object_set_new(doc, "acknowledged_ranges", json_incref(tally.ranges));
+		json_object_set_new(doc, "in_doubt_ids", json_incref(tally.in_doubt));
+		json_object_set_new(doc, "failures", json_incref(tally.failures));
+		json_object_set_new(doc, "longest_gap_ms", json_real(tally.longest_gap_ms));
+		json_object_set_new(doc, "longest_gap_from_ms", json_real(tally.gap_from_ms));
+		json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - tally.start));
+	}
+	if (conninfo)
+		server_close(&target);
+	free(conninfo);
+	json_decref(tally.ranges);
+	json_decref(tally.in_doubt);
+	json_decref(tally.failures);
+	return rc;
 }

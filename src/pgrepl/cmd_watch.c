@@ -3,6 +3,9 @@
  * --interval ms, one JSON line per sample on stdout, flushed at once, so a
  * harness reading them over a pipe can timestamp them as they come.  Each
  * line also says how long the sample's query took (the cost of watching).
+ * The newest WAL sender is the one sampled: after a partition the old one
+ * lingers until wal_sender_timeout while the standby already streams on a
+ * new connection.
  */
 #include "clock.h"
 #include "commands.h"
@@ -17,7 +20,8 @@ static const char sample_sql[] =
 	"       pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint,\n"
 	"       round(extract(epoch FROM replay_lag) * 1000, 1)::float8,\n"
 	"       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint\n"
-	"  FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication ON application_name <> 'pg_basebackup'";
+	"  FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM pg_stat_replication WHERE application_name <> 'pg_basebackup'\n"
+	"                                    ORDER BY backend_start DESC LIMIT 1) AS newest ON true";
 
 static json_t *sample(struct server *s, struct db_error *err, double *took)
 {

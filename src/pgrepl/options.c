@@ -21,6 +21,7 @@ enum {
 	OPT_RATE,
 	OPT_DURATION,
 	OPT_INTERVAL,
+	OPT_FOLLOW,
 };
 
 void options_usage(void)
@@ -60,6 +61,9 @@ void options_usage(void)
 	       "Load and watch options:\n"
 	       "      --rate=N                load: rows per second (default 100)\n"
 	       "      --duration=SECONDS      load, watch: how long (default 30)\n"
+	       "      --follow                load: connect to the primary or, once it is\n"
+	       "                              promoted, the replica (libpq multi-host,\n"
+	       "                              target_session_attrs=read-write)\n"
 	       "      --interval=MS           watch: time between samples (default 100)\n\n"
 	       "Targets come from --primary/--replica, then the config file (lines\n"
 	       "\"primary = CONNINFO\" and \"replica = CONNINFO\"; PGREPL_CONFIG names another\n"
@@ -118,6 +122,7 @@ int options_parse(int argc, char **argv, struct options *o)
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -191,6 +196,10 @@ int options_parse(int argc, char **argv, struct options *o)
 			if (!number_arg("--interval", optarg, 10, 60000, &o->interval_ms))
 				return EXIT_USAGE;
 			SCOPED("--interval", "watch");
+			break;
+		case OPT_FOLLOW:
+			o->follow = true;
+			SCOPED("--follow", "load");
 			break;
 		default:
 			return usage_error(NULL, "unknown option or missing value: \"%s\"", argv[optind - 1]);

@@ -23,6 +23,7 @@ struct options {
 	long wait_s;		/* failover: how long to wait for the primary to go */
 	long promote_timeout_s; /* failover */
 	long rate;		/* load: rows per second */
+	bool follow;		/* load: write wherever writes are accepted */
 	long duration_s;	/* load, watch */
 	long interval_ms;	/* watch: time between samples */
 };

@@ -10,6 +10,7 @@
 #include "strutil.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,65 @@ bool targets_require_both(const struct targets *t)
 	log_hint("give --%s=CONNINFO, a \"%s = CONNINFO\" line in the config file, or PGREPL_%s",
 		 missing, missing, strcmp(missing, "primary") == 0 ? "PRIMARY" : "REPLICA");
 	return false;
+}
+
+static const char *value_of(const PQconninfoOption *opts, const char *keyword)
+{
+	for (const PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, keyword) == 0)
+			return o->val;
+	return NULL;
+}
+
+static bool is_set(const PQconninfoOption *opts, const char *keyword)
+{
+	const char *v = value_of(opts, keyword);
+
+	return v && *v;
+}
+
+/* keyword='value' with libpq's quoting (backslash before ' and \). */
+static void put_pair(FILE *f, const char *keyword, const char *value)
+{
+	fprintf(f, "%s='", keyword);
+	for (const char *c = value; *c; c++) {
+		if (*c == '\'' || *c == '\\')
+			fputc('\\', f);
+		fputc(*c, f);
+	}
+	fputs("' ", f);
+}
+
+char *targets_any_writable(const struct targets *t)
+{
+	PQconninfoOption *p = PQconninfoParse(t->primary, NULL), *r = PQconninfoParse(t->replica, NULL);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!p || !r || !f)
+		fatal("out of memory");
+	for (const PQconninfoOption *o = p; o->keyword; o++) {
+		bool per_host = strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0 ||
+				strcmp(o->keyword, "port") == 0;
+		const char *rv = value_of(r, o->keyword);
+
+		if (strcmp(o->keyword, "target_session_attrs") == 0)
+			continue;
+		if (per_host && (o->val || rv)) {
+			char joined[1024];
+
+			xsnprintf(joined, sizeof(joined), "%s,%s", o->val ? o->val : "", rv ? rv : "");
+			put_pair(f, o->keyword, joined);
+		} else if (o->val)
+			put_pair(f, o->keyword, o->val);
+	}
+	if (!is_set(p, "tcp_user_timeout"))
+		fputs("tcp_user_timeout=1000 ", f);
+	fputs("target_session_attrs=read-write", f);
+	if (fclose(f) != 0)
+		fatal("out of memory");
+	PQconninfoFree(p);
+	PQconninfoFree(r);
+	return out;
 }

@@ -10,7 +10,8 @@
 #include "commands.h"
 #include "lab.h"
 #include "log.h"
-#include "ssh.h"
+#include "failover.h"
+#include "node.h"
 #include "strutil.h"
 #include "vm.h"
 
@@ -22,69 +23,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FAILOVER_READY_LINE "waiting for the primary to stop"
-
 static json_t *run_demo(void)
 {
-	char *cmd[] = { "sh", "-c", "pgrepl demo --json >/run/replab-demo.json", NULL };
+	char *cmd[] = { "pgrepl", "demo", "--json", NULL };
+	json_t *demo;
 
 	printf("\n== pgrepl demo, in the replica VM\n");
 	fflush(stdout);
-	if (ssh_run(lab_find_vm("replica"), cmd, false, NULL) != 0) {
+	demo = node_run_json(lab_find_vm("replica"), cmd, "demo.json", -1);
+	if (!demo || !json_is_true(json_object_get(demo, "ok"))) {
 		log_error("pgrepl demo failed in the replica VM");
+		json_decref(demo);
 		return NULL;
 	}
-	return ssh_fetch_json(lab_find_vm("replica"), "/run/replab-demo.json", "demo.json");
+	return demo;
 }
 
-static bool stop_primary(bool crash)
-{
-	const struct vm *primary = lab_find_vm("primary");
-
-	fprintf(stderr, "\n    >>> replab: %s\n",
-		crash ? "killing the primary VM's QEMU process (SIGKILL: a crash)"
-		      : "powering the primary VM off (systemctl poweroff: a clean shutdown)");
-	return crash ? vm_kill(primary) : vm_stop_clean(primary, 60);
-}
-
-/* Relay pgrepl failover's narrative; stop the primary when it waits for that. */
 static json_t *run_failover(bool crash)
 {
-	char *cmd[] = { "sh", "-c", "pgrepl failover --json >/run/replab-failover.json", NULL };
-	char *line = NULL;
-	size_t cap = 0;
-	bool stopped = false;
-	int fds[2], rc;
-	FILE *narrative;
-	pid_t pid;
-
 	printf("\n== pgrepl failover, in the replica VM\n");
 	fflush(stdout);
-	if (pipe(fds) != 0)
-		fatal("pipe failed");
-	pid = ssh_start(lab_find_vm("replica"), cmd, false, NULL, -1, fds[1]);
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		return NULL;
-	}
-	narrative = fdopen(fds[0], "r");
-	while (getline(&line, &cap, narrative) > 0) {
-		fputs(line, stderr);
-		if (!stopped && strstr(line, FAILOVER_READY_LINE)) {
-			stopped = true;
-			if (!stop_primary(crash))
-				log_error("could not stop the primary VM");
-		}
-	}
-	free(line);
-	fclose(narrative);
-	rc = child_wait(pid);
-	if (rc != 0) {
-		log_error("pgrepl failover failed in the replica VM (exit %d)", rc);
-		return NULL;
-	}
-	return ssh_fetch_json(lab_find_vm("replica"), "/run/replab-failover.json", "failover.json");
+	return failover_in_replica(crash, NULL);
 }
 
 static double number(json_t *doc, const char *path)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define UNLIMITED "10gbit"
@@ -136,14 +137,36 @@ bool faults_heal_all(void)
 	return true;
 }
 
+/*
+ * A shaped class queues at most about 100 ms of its rate (a bfifo leaf;
+ * the tap's default queue of 1000 packets would hold seconds of it at
+ * 1mbit, and TCP would fill it, delaying every acknowledgement).
+ */
+static bool shaped_queue(const char *tap, const char *rate)
+{
+	double bits = faults_rate_bits(rate);
+	long limit = bits > 0 ? (long) (bits / 8 / 10) : 100000;
+	char limit_s[24];
+
+	xsnprintf(limit_s, sizeof(limit_s), "%ld", limit < 6056 ? 6056 : limit);
+	return TC("qdisc", "replace", "dev", tap, "parent", "1:1", "handle", "3:", "bfifo", "limit", limit_s);
+}
+
 bool faults_rate(const struct vm *vm, const char *rate)
 {
 	char tap[32];
+	bool ok;
 
 	if (!scaffold(vm, tap, sizeof(tap)))
 		return false;
-	if (TC("class", "change", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate", rate ? rate : UNLIMITED,
-	       "quantum", "1514"))
+	ok = TC("class", "change", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate", rate ? rate : UNLIMITED,
+		"quantum", "1514");
+	if (ok && !rate) {
+		/* the bfifo is absent if the tap was never shaped: no matter */
+		tc_run(log_path(), "qdisc", "del", "dev", tap, "parent", "1:1", "handle", "3:", (const char *) NULL);
+		return true;
+	}
+	if (ok && shaped_queue(tap, rate))
 		return true;
 	log_error("tc refused the rate \"%s\" (see %s)", rate, log_path());
 	log_hint("give a tc rate such as 1mbit, 500kbit or 10mbit");
@@ -291,4 +314,22 @@ json_t *faults_list(void)
 	for (int i = 0; i < lab_nvms; i++)
 		list_tap(&lab_vms[i], doc);
 	return doc;
+}
+
+double faults_rate_bits(const char *rate)
+{
+	static const struct {
+		const char *unit;
+		double factor;
+	} units[] = { { "bit", 1 },    { "kbit", 1e3 }, { "mbit", 1e6 },   { "gbit", 1e9 },
+		      { "bps", 8 },    { "kbps", 8e3 }, { "mbps", 8e6 },   { "gbps", 8e9 } };
+	char *end;
+	double v = strtod(rate, &end);
+
+	if (end == rate || v <= 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcasecmp(end, units[i].unit) == 0)
+			return v * units[i].factor;
+	return -1;
 }

@@ -33,6 +33,9 @@ bool faults_heal_all(void);
 /* Limit everything sent to vm to rate (tc syntax: "1mbit", "500kbit"); NULL: no limit. */
 bool faults_rate(const struct vm *vm, const char *rate);
 
+/* A tc rate ("1mbit", "500kbps") in bits per second; -1 when not one. */
+double faults_rate_bits(const char *rate);
+
 /* netem on traffic to vm; refuses clearly on a kernel without sch_netem. */
 bool faults_netem(const struct vm *vm, const char *delay, const char *jitter, const char *loss);
 

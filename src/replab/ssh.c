@@ -104,19 +104,3 @@ int ssh_run(const struct vm *vm, char *const cmd[], bool tty, const char *out_pa
 
 	return pid < 0 ? -1 : child_wait(pid);
 }
-
-json_t *ssh_fetch_json(const struct vm *vm, const char *remote, const char *local_name)
-{
-	char *cmd[] = { "cat", (char *) remote, NULL };
-	char path[PATH_MAX];
-	json_error_t jerr;
-	json_t *doc;
-
-	lab_state_path(local_name, path, sizeof(path));
-	unlink(path);
-	ssh_run(vm, cmd, false, path);
-	doc = json_load_file(path, 0, &jerr);
-	if (!doc)
-		log_error("no result in %s (from %s in the %s VM): %s", path, remote, vm->name, jerr.text);
-	return doc;
-}

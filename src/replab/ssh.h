@@ -9,7 +9,6 @@
 
 #include "lab.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -26,12 +25,6 @@ pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *ou
 
 /* ssh_start and wait: the remote command's exit status (255: ssh failed). */
 int ssh_run(const struct vm *vm, char *const cmd[], bool tty, const char *out_path);
-
-/*
- * Copy the file remote out of vm into STATE/local_name and parse it as
- * JSON; NULL (logged) when it is missing or malformed.
- */
-json_t *ssh_fetch_json(const struct vm *vm, const char *remote, const char *local_name);
 
 /* Quote one word for a POSIX shell ('...'); exposed for tests. */
 char *ssh_quote(const char *word);

@@ -117,10 +117,20 @@ CONF
 	)
 }
 
-pg_start() { # pg_start primary|replica
-	ns=$LAB_ID-$1
-	as_postgres "$ns" "$PGBIN/pg_ctl" --pgdata="$WORK/$1" --wait --silent --log="$WORK/$1.log" \
-		-o "-c unix_socket_directories='$WORK/$1.sock'" start
+# STATE/nodes/NAME: how replab runs commands in, crashes and rebuilds a
+# member of this lab (src/replab/node.h), through tests/ns/node.sh.
+node() { # node NAME VERB ARGS...
+	vm=$1
+	shift
+	"$ROOT/tests/ns/node.sh" "$WORK" "$LAB_ID-$vm" "$vm" "$PGREPL" "$@"
+}
+
+nodes_declare() {
+	mkdir -m 700 "$STATE/nodes" || return 1
+	for vm in primary replica; do
+		printf '#!/bin/sh\nexec %q %q %q %q %q "$@"\n' "$ROOT/tests/ns/node.sh" "$WORK" "$LAB_ID-$vm" "$vm" \
+			"$PGREPL" >"$STATE/nodes/$vm" && chmod 700 "$STATE/nodes/$vm" || return 1
+	done
 }
 
 show_logs() { # the servers' logs as TAP comments, to see why set-up failed
@@ -137,13 +147,13 @@ lab_up() {
 		chown postgres: "$WORK" "$WORK/primary.sock" "$WORK/replica.sock" &&
 		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-init.sh" --data "$WORK/primary" \
 			--subnet "$SUBNET" >"$WORK/primary-init.out" 2>&1 &&
-		pg_start primary &&
+		node primary start &&
 		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-passwords.sh" --secrets "$SECRETS" \
 			--socket-dir "$WORK/primary.sock" >>"$WORK/primary-init.out" 2>&1 &&
 		as_postgres "$NS_REPLICA" "$ROOT/images/postgres/replica-bootstrap.sh" --data "$WORK/replica" \
 			--primary "$PRIMARY_IP" --secrets "$SECRETS" --timeout 60 >"$WORK/replica-bootstrap.out" 2>&1 &&
-		pg_start replica &&
-		wait_streaming 30 && return 0
+		node replica start &&
+		wait_streaming 30 && nodes_declare && return 0
 	show_logs
 	return 1
 }

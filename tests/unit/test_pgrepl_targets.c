@@ -1,6 +1,7 @@
 /*
- * test_targets.c — where connection strings come from: command line, then
- * config file, then environment; and what counts as malformed.
+ * test_pgrepl_targets.c — where connection strings come from: command line, then
+ * config file, then environment; what counts as malformed; the joined
+ * "any writable" string.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -139,6 +140,23 @@ static void conninfo_validation(void **state)
 	assert_non_null(strstr(msg, "invalid connection option \"hots\""));
 }
 
+static void any_writable_joins_the_hosts(void **state)
+{
+	struct targets t = { .primary = "host=10.77.0.10 user=lab dbname=lab passfile='/x/it\\'s'",
+			     .replica = "host=10.77.0.11 port=5433 user=lab dbname=lab target_session_attrs=any" };
+	char *c = targets_any_writable(&t);
+	char msg[256];
+
+	(void) state;
+	assert_non_null(strstr(c, "host='10.77.0.10,10.77.0.11'"));
+	assert_non_null(strstr(c, "port=',5433'"));
+	assert_non_null(strstr(c, "passfile='/x/it\\'s'"));
+	assert_non_null(strstr(c, "target_session_attrs=read-write"));
+	assert_null(strstr(c, "target_session_attrs=any"));
+	assert_true(db_conninfo_valid(c, msg, sizeof(msg)));
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +165,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(config_from_environment_variable, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_config_and_conninfo, setup, teardown),
 		cmocka_unit_test(conninfo_validation),
+		cmocka_unit_test(any_writable_joins_the_hosts),
 	};
 
 	log_init("pgrepl");

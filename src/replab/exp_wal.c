@@ -1,0 +1,253 @@
+/*
+ * exp_wal.c — "replab experiment wal-retention": how long a primary keeps
+ * the WAL a disconnected replica will need.  The primary keeps only
+ * wal_keep_size = 16MB beyond what checkpoints need; the replica is cut
+ * off while the primary writes --segments WAL segments (a small message
+ * and pg_switch_wal() each) and checkpoints.
+ *
+ *   1. With a physical replication slot: the slot pins the WAL
+ *      (pg_replication_slots.wal_status, safe_wal_size; pg_wal grows: the
+ *      disk cost); after the heal the replica catches up.
+ *   2. Without: the checkpoint removes the segment the replica needs next;
+ *      after the heal it can never stream again ("requested WAL segment ...
+ *      has already been removed").  It is then rebuilt with a new base
+ *      backup, and the primary's settings are restored.
+ */
+#define _GNU_SOURCE
+#include "clock.h"
+#include "experiment.h"
+#include "faults.h"
+#include "log.h"
+#include "node.h"
+#include "strutil.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT "replab_replica"
+#define REMOVED_TEXT "has already been removed"
+
+struct run {
+	const struct vm *primary, *replica;
+	struct timeline x;
+	int segments;
+	json_t *phases;
+};
+
+static bool sql(const struct vm *on, char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static bool sql(const struct vm *on, char *out, size_t len, const char *fmt, ...)
+{
+	char query[1024], ignored[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(query, sizeof(query), fmt, ap);
+	va_end(ap);
+	return node_sql_value(on, query, out ? out : ignored, out ? len : sizeof(ignored));
+}
+
+/* Poll the primary until the replica streams with no lag, up to timeout_ms; the time it took or -1. */
+static double wait_caught_up(struct run *r, double timeout_ms)
+{
+	double start = clock_now_ms();
+	char v[64];
+
+	while (clock_now_ms() - start < timeout_ms) {
+		if (sql(r->primary, v, sizeof(v),
+			"SELECT coalesce(max(state || '|' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 'none')"
+			" FROM pg_stat_replication WHERE application_name = 'replica'") &&
+		    strcmp(v, "streaming|0") == 0)
+			return clock_now_ms() - start;
+		clock_sleep_ms(300);
+	}
+	return -1;
+}
+
+/* Cut the replica off, write the segments, checkpoint. */
+static bool cut_and_write(struct run *r)
+{
+	if (!faults_cut(r->primary, r->replica) || !faults_cut(r->replica, r->primary))
+		return false;
+	timeline_event(&r->x, "cut");
+	if (!sql(r->primary, NULL, 0,
+		 "SELECT count(pg_switch_wal()) FROM generate_series(1, %d) AS g,"
+		 " LATERAL pg_logical_emit_message(false, 'replab', 'segment ' || g)",
+		 r->segments) ||
+	    !sql(r->primary, NULL, 0, "CHECKPOINT"))
+		return false;
+	timeline_event(&r->x, "%d WAL segments written, checkpoint done", r->segments);
+	return true;
+}
+
+static void heal(struct run *r)
+{
+	faults_heal_pair(r->primary, r->replica);
+	timeline_event(&r->x, "heal");
+}
+
+static long long pg_wal_bytes(struct run *r)
+{
+	char v[32] = "";
+
+	sql(r->primary, v, sizeof(v), "SELECT sum(size) FROM pg_ls_waldir()");
+	return atoll(v);
+}
+
+static bool with_slot(struct run *r)
+{
+	char status[128] = "";
+	long long before, during, after;
+	double caught_up;
+
+	printf("\n== 1. with a physical replication slot\n");
+	before = pg_wal_bytes(r);
+	if (!sql(r->primary, NULL, 0, "SELECT pg_create_physical_replication_slot('" SLOT "')") ||
+	    !sql(r->replica, NULL, 0, "ALTER SYSTEM SET primary_slot_name = '" SLOT "'") ||
+	    !sql(r->replica, NULL, 0, "SELECT pg_reload_conf()"))
+		return false;
+	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
+	if (wait_caught_up(r, 60000) < 0 || !cut_and_write(r))
+		return false;
+	sql(r->primary, status, sizeof(status),
+	    "SELECT wal_status || '|' || coalesce(safe_wal_size::text, 'unlimited') FROM pg_replication_slots"
+	    " WHERE slot_name = '" SLOT "'");
+	during = pg_wal_bytes(r);
+	timeline_event(&r->x, "slot: wal_status|safe_wal_size = %s; pg_wal holds %lld MB", status, during >> 20);
+	heal(r);
+	caught_up = wait_caught_up(r, 120000);
+	timeline_event(&r->x, caught_up >= 0 ? "the replica caught up" : "the replica did not catch up");
+	sql(r->primary, NULL, 0, "CHECKPOINT");
+	after = pg_wal_bytes(r);
+	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:b}", "phase", "slot", "slot_status", status,
+						  "pg_wal_bytes_before", (json_int_t) before, "pg_wal_bytes_during",
+						  (json_int_t) during, "pg_wal_bytes_after", (json_int_t) after,
+						  "caught_up_after_heal_ms", caught_up, "survived", caught_up >= 0));
+	/* The slot goes once the replica has stopped using it. */
+	sql(r->replica, NULL, 0, "ALTER SYSTEM RESET primary_slot_name");
+	sql(r->replica, NULL, 0, "SELECT pg_reload_conf()");
+	for (int i = 0; i < 60; i++) {
+		if (sql(r->primary, status, sizeof(status),
+			"SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
+			" WHERE slot_name = '" SLOT "' AND NOT active") &&
+		    strcmp(status, "1") == 0)
+			break;
+		clock_sleep_ms(500);
+	}
+	timeline_event(&r->x, "slot dropped");
+	return caught_up >= 0;
+}
+
+/* The first line of the replica's log that says its WAL is gone, or "". */
+static void removed_line(struct run *r, char *buf, size_t len)
+{
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	buf[0] = '\0';
+	if (!node_server_log(r->replica, lab_state_path("replica-server.log", path, sizeof(path))) ||
+	    !(f = fopen(path, "r")))
+		return;
+	while (getline(&line, &cap, f) > 0)
+		if (strstr(line, REMOVED_TEXT)) {
+			snprintf(buf, len, "%s", str_trim(line));
+			break;
+		}
+	free(line);
+	fclose(f);
+}
+
+static bool without_slot(struct run *r)
+{
+	char lsn[32] = "", needed[96] = "", message[512] = "", path[PATH_MAX];
+	double rebuilt;
+	bool gone, broke;
+
+	printf("\n== 2. without a slot: only wal_keep_size = 16MB\n");
+	if (wait_caught_up(r, 60000) < 0 || !cut_and_write(r))
+		return false;
+	sql(r->replica, lsn, sizeof(lsn), "SELECT pg_last_wal_receive_lsn()");
+	sql(r->primary, needed, sizeof(needed),
+	    "SELECT pg_walfile_name('%s') || '|' || NOT EXISTS (SELECT FROM pg_ls_waldir() WHERE name = pg_walfile_name('%s'))",
+	    lsn, lsn);
+	gone = strstr(needed, "|t") != NULL;
+	if (strchr(needed, '|'))
+		*strchr(needed, '|') = '\0';
+	timeline_event(&r->x, "the replica needs %s (from %s): %s", needed, lsn,
+		       gone ? "the primary has removed it" : "still there");
+	heal(r);
+	broke = wait_caught_up(r, 15000) < 0;
+	removed_line(r, message, sizeof(message));
+	timeline_event(&r->x, broke ? "15 s after the heal the replica still does not stream" : "the replica streams again");
+	if (message[0])
+		printf("  the replica's log: %s\n", message);
+	printf("  rebuilding the replica: a new base backup (pg_basebackup) from the primary\n");
+	timeline_event(&r->x, "rebuild started");
+	if (!node_rebuild(r->replica, lab_state_path("rebuild.log", path, sizeof(path))))
+		log_error("rebuilding the replica failed (see %s)", path);
+	rebuilt = wait_caught_up(r, 180000);
+	timeline_event(&r->x, rebuilt >= 0 ? "rebuilt replica streaming" : "the rebuilt replica does not stream");
+	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:b}", "phase", "no slot", "needed_segment",
+						  needed, "replica_lsn", lsn, "segment_removed", gone, "replica_broke",
+						  broke, "log_line", message, "rebuilt", rebuilt >= 0));
+	return gone && broke && rebuilt >= 0;
+}
+
+static void print_summary(json_t *phases)
+{
+	json_t *slot = json_array_get(phases, 0), *none = json_array_get(phases, 1);
+
+	printf("\nsummary:\n");
+	if (slot)
+		printf("  with a slot:    the replica %s; slot %s (wal_status|safe_wal_size);\n"
+		       "                  pg_wal %lld MB before, %lld MB during the cut, %lld MB after\n",
+		       json_is_true(json_object_get(slot, "survived")) ? "survived and caught up" : "did NOT catch up",
+		       json_string_value(json_object_get(slot, "slot_status")),
+		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_before")) >> 20,
+		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_during")) >> 20,
+		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_after")) >> 20);
+	if (none)
+		printf("  without a slot: segment %s %s; the replica %s; rebuilt: %s\n",
+		       json_string_value(json_object_get(none, "needed_segment")),
+		       json_is_true(json_object_get(none, "segment_removed")) ? "removed" : "kept",
+		       json_is_true(json_object_get(none, "replica_broke")) ? "could not stream again" : "recovered",
+		       json_is_true(json_object_get(none, "rebuilt")) ? "yes" : "no");
+	printf("\n  A slot makes the primary keep every segment its standby has not confirmed,\n"
+	       "  however long it is away: set max_slot_wal_keep_size so that a standby gone\n"
+	       "  for good cannot fill the primary's disk.  Without a slot, wal_keep_size is\n"
+	       "  all the slack there is.\n");
+}
+
+int experiment_wal_retention(const struct experiment_options *o)
+{
+	struct run r = { .primary = lab_find_vm("primary"), .replica = lab_find_vm("replica"), .segments = o->segments,
+			 .phases = json_array() };
+	bool ok;
+	json_t *doc;
+	int rc = EXIT_FAIL;
+
+	printf("wal-retention: the replica cut off while the primary writes %d WAL segments (16 MB each)\n", o->segments);
+	timeline_begin(&r.x);
+	ok = sql(r.primary, NULL, 0, "ALTER SYSTEM SET wal_keep_size = '16MB'") &&
+	     sql(r.primary, NULL, 0, "SELECT pg_reload_conf()");
+	if (ok)
+		timeline_event(&r.x, "primary: wal_keep_size = 16MB");
+	ok = ok && with_slot(&r);
+	ok = ok && without_slot(&r);
+	faults_heal_pair(r.primary, r.replica);
+	sql(r.primary, NULL, 0, "ALTER SYSTEM RESET wal_keep_size");
+	sql(r.primary, NULL, 0, "SELECT pg_reload_conf()");
+	timeline_event(&r.x, "primary: wal_keep_size restored");
+	print_summary(r.phases);
+	doc = json_pack("{s:s,s:i,s:O,s:O,s:O}", "experiment", "wal-retention", "segments", o->segments, "phases", r.phases,
+			"events", r.x.events, "samples", r.x.samples);
+	if (experiment_save(doc, "wal-retention", o->json_path) && ok)
+		rc = EXIT_OK;
+	json_decref(doc);
+	json_decref(r.phases);
+	timeline_free(&r.x);
+	return rc;
+}

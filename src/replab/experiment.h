@@ -1,0 +1,90 @@
+/*
+ * experiment.h — what the experiments share: a timeline of events and
+ * samples stamped with the host's clock as they happen, "pgrepl watch" and
+ * "pgrepl load" running in a lab member, the check of acknowledged writes
+ * against a server (by id), and saving the result for "replab report".
+ */
+#ifndef REPLAB_EXPERIMENT_H
+#define REPLAB_EXPERIMENT_H
+
+#include "lab.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct timeline {
+	double start;	 /* host clock, ms */
+	json_t *events;	 /* [{"t_ms", "event"}] */
+	json_t *samples; /* pgrepl watch lines, "t_ms" re-stamped on arrival */
+};
+
+void timeline_begin(struct timeline *x);
+double timeline_ms(const struct timeline *x);
+
+/* Print "[  12.3 s] what" and record it. */
+void timeline_event(struct timeline *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The latest sample, or NULL. */
+json_t *timeline_last(const struct timeline *x);
+
+/* Time of the first event named what, or -1. */
+double timeline_event_at(const struct timeline *x, const char *what);
+
+void timeline_free(struct timeline *x);
+
+/* "pgrepl watch" in a member: a sample of pg_stat_replication every 100 ms. */
+struct watch {
+	pid_t pid;
+	FILE *in;
+};
+
+bool watch_start(struct watch *w, const struct vm *on, int duration_s);
+
+/* Take the samples that arrive within wait_ms; false when the watch ended. */
+bool watch_take(struct watch *w, struct timeline *x, int wait_ms);
+
+void watch_stop(struct watch *w);
+
+/*
+ * "pgrepl load --json" in a member, its result kept in STATE/load.json and
+ * its narrative in STATE/load.log; follow adds --follow.
+ */
+pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow);
+
+/* Has the load ended?  Does not block. */
+bool load_done(pid_t pid);
+
+/* Wait for the load; its JSON result when it succeeded, else NULL (logged). */
+json_t *load_finish(pid_t pid);
+
+/*
+ * Look for the load's acknowledged and in-doubt ids on server; adds to
+ * summary: acknowledged_writes, on_server, lost_writes, lost_ids (the
+ * first 50), in_doubt, in_doubt_committed.  False when it could not ask.
+ */
+bool acked_writes_check(const struct vm *server, json_t *load, json_t *summary);
+
+/*
+ * Write doc to json_path (default STATE/NAME.json, NAME the experiment)
+ * and say where it is; false (logged) when it could not.
+ */
+bool experiment_save(json_t *doc, const char *name, const char *json_path);
+
+/* The command line of "replab experiment", shared by all of them. */
+struct experiment_options {
+	const char *json_path; /* --json, or NULL for STATE/NAME.json */
+	int cut_s;	       /* partition-reconnect: how long the replica is cut off */
+	int rate;	       /* writes per second of the load */
+	const char *link_rate; /* partition-reconnect: shape the replica's link first */
+	int segments;	       /* wal-retention: WAL segments written during the cut */
+	int crash_at_s;	       /* failover-under-load: when the primary crashes */
+	int duration_s;	       /* failover-under-load: how long the load runs */
+};
+
+int experiment_partition_reconnect(const struct experiment_options *o);
+int experiment_wal_retention(const struct experiment_options *o);
+int experiment_failover_under_load(const struct experiment_options *o);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * failover.c — the primary stopped while "pgrepl failover" waits for it in
+ * the replica (see failover.h).
+ */
+#define _GNU_SOURCE
+#include "failover.h"
+
+#include "child.h"
+#include "log.h"
+#include "node.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FAILOVER_READY_LINE "waiting for the primary to stop"
+
+static void stop_primary(bool crash, struct timeline *x)
+{
+	const struct vm *primary = lab_find_vm("primary");
+	bool ok;
+
+	fprintf(stderr, "\n    >>> replab: %s\n",
+		crash ? "crashing the primary (SIGKILL)" : "powering the primary VM off (systemctl poweroff: a clean shutdown)");
+	ok = crash ? node_crash(primary) : vm_stop_clean(primary, 60);
+	if (x)
+		timeline_event(x, crash ? "primary crashed" : "primary powered off");
+	if (!ok)
+		log_error("could not stop the primary");
+}
+
+json_t *failover_in_replica(bool crash, struct timeline *x)
+{
+	char *cmd[] = { "pgrepl", "failover", "--json", NULL };
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	bool stopped = false;
+	int fds[2], out, rc;
+	FILE *narrative;
+	json_t *result;
+	pid_t pid;
+
+	out = open(lab_state_path("failover.json", path, sizeof(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0 || pipe2(fds, O_CLOEXEC) != 0)
+		fatal("could not write %s: %s", path, strerror(errno));
+	pid = node_start(lab_find_vm("replica"), cmd, NULL, out, fds[1]);
+	close(out);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return NULL;
+	}
+	narrative = fdopen(fds[0], "r");
+	while (getline(&line, &cap, narrative) > 0) {
+		fputs(line, stderr);
+		if (!stopped && strstr(line, FAILOVER_READY_LINE)) {
+			stop_primary(crash, x);
+			stopped = true;
+		}
+	}
+	free(line);
+	fclose(narrative);
+	rc = child_wait(pid);
+	if (rc != 0) {
+		log_error("pgrepl failover failed in the replica (exit %d)", rc);
+		return NULL;
+	}
+	result = json_load_file(path, 0, NULL);
+	if (!result)
+		log_error("pgrepl failover printed no result (%s)", path);
+	return result;
+}

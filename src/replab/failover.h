@@ -1,0 +1,21 @@
+/*
+ * failover.h — "pgrepl failover" run in the replica, its narrative relayed
+ * to stderr as it comes; once pgrepl says it waits for the primary to go,
+ * the primary is stopped: powered off cleanly, or crashed.  pgrepl then
+ * detects the loss, promotes the replica and writes to it.
+ */
+#ifndef REPLAB_FAILOVER_H
+#define REPLAB_FAILOVER_H
+
+#include "experiment.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/*
+ * pgrepl failover's JSON result, or NULL (logged) when it failed.  When x
+ * is not NULL, the stop of the primary is recorded on it.
+ */
+json_t *failover_in_replica(bool crash, struct timeline *x);
+
+#endif

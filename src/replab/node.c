@@ -1,0 +1,147 @@
+/*
+ * node.c — commands in, and crashes of, a lab member: a VM or a test
+ * tier's namespace (see node.h).
+ */
+#define _GNU_SOURCE
+#include "node.h"
+
+#include "child.h"
+#include "log.h"
+#include "netns.h"
+#include "ssh.h"
+#include "strutil.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* STATE/nodes/NAME when the tier provides it. */
+static bool launcher(const struct vm *vm, char *buf, size_t len)
+{
+	char name[64];
+
+	xsnprintf(name, sizeof(name), "nodes/%s", vm->name);
+	lab_state_path(name, buf, len);
+	return access(buf, X_OK) == 0;
+}
+
+bool node_is_running(const struct vm *vm)
+{
+	char path[PATH_MAX];
+
+	return launcher(vm, path, sizeof(path)) || vm_pid(vm) > 0;
+}
+
+pid_t node_start(const struct vm *vm, char *const cmd[], const char *out_path, int stdout_fd, int stderr_fd)
+{
+	char path[PATH_MAX];
+	struct argv_list a = { 0 };
+	pid_t pid;
+
+	if (!launcher(vm, path, sizeof(path)))
+		return ssh_start(vm, cmd, false, out_path, stdout_fd, stderr_fd);
+	argv_add(&a, "%s", path);
+	argv_add(&a, "exec");
+	for (int i = 0; cmd[i]; i++)
+		argv_add(&a, "%s", cmd[i]);
+	pid = netns_start(a.v, out_path, stdout_fd, stderr_fd);
+	argv_free(&a);
+	return pid;
+}
+
+int node_run(const struct vm *vm, char *const cmd[], const char *out_path)
+{
+	pid_t pid = node_start(vm, cmd, out_path, -1, -1);
+
+	return pid < 0 ? -1 : child_wait(pid);
+}
+
+json_t *node_run_json(const struct vm *vm, char *const cmd[], const char *local_name, int stderr_fd)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *doc;
+	pid_t pid;
+	int fd;
+
+	fd = open(lab_state_path(local_name, path, sizeof(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("could not write %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	pid = node_start(vm, cmd, NULL, fd, stderr_fd);
+	close(fd);
+	if (pid > 0)
+		child_wait(pid);
+	doc = json_load_file(path, 0, &jerr);
+	if (!doc)
+		log_error("%s in the %s VM printed no result (%s: %s)", cmd[0], vm->name, path, jerr.text);
+	return doc;
+}
+
+bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len)
+{
+	char *cmd[] = { "sh", "-c", "cd /tmp && exec runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d lab -c \"$0\"",
+			(char *) sql, NULL };
+	char path[PATH_MAX];
+	FILE *f;
+	bool ok;
+
+	lab_state_path("sql.out", path, sizeof(path));
+	unlink(path);
+	ok = node_run(vm, cmd, path) == 0 && (f = fopen(path, "r")) != NULL;
+	if (ok) {
+		if (!fgets(buf, (int) len, f))
+			buf[0] = '\0';
+		fclose(f);
+		str_trim(buf);
+	} else {
+		log_error("query failed in the %s VM: %s", vm->name, sql);
+		log_detail("psql's output is in %s", path);
+	}
+	return ok;
+}
+
+/* "NAME verb" for a tier's member, else cmd over SSH. */
+static bool run_verb(const struct vm *vm, const char *verb, char *const cmd[], const char *out_path)
+{
+	char path[PATH_MAX];
+	char *argv[] = { path, (char *) verb, NULL };
+
+	if (launcher(vm, path, sizeof(path)))
+		return child_run(argv, out_path) == 0;
+	return ssh_run(vm, cmd, false, out_path) == 0;
+}
+
+bool node_server_log(const struct vm *vm, const char *out_path)
+{
+	char *cmd[] = { "journalctl", "-q", "-o", "cat", "--no-pager", "-u", "replab-postgres", NULL };
+
+	unlink(out_path);
+	return run_verb(vm, "log", cmd, out_path);
+}
+
+bool node_rebuild(const struct vm *vm, const char *out_path)
+{
+	char *cmd[] = { "sh", "-c",
+			"systemctl stop replab-postgres && rm -rf /var/lib/replab/pgdata &&"
+			" systemctl start replab-replica-bootstrap replab-postgres",
+			NULL };
+
+	return run_verb(vm, "rebuild", cmd, out_path);
+}
+
+bool node_crash(const struct vm *vm)
+{
+	char path[PATH_MAX];
+	char *argv[] = { path, "crash", NULL };
+
+	if (!launcher(vm, path, sizeof(path)))
+		return vm_kill(vm);
+	return child_run(argv, NULL) == 0;
+}
