@@ -129,21 +129,24 @@ down:
 	@if [ -x $(BUILD)/bin/replab ]; then $(BUILD)/bin/replab down; else echo "nothing to stop"; fi
 
 # One harness runs every tier: cmocka speaks TAP, the other tiers are TAP
-# scripts, and prove prints the summary.
+# scripts, and prove prints the summary.  Unit and namespace tests run
+# three at a time (each namespace lab is a world of its own; they mostly
+# wait on timeouts); the VM tests share one lab, so they run one by one,
+# after the others.
 PROVE := CMOCKA_MESSAGE_OUTPUT=TAP PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl \
 	REPLAB=$(CURDIR)/$(BUILD)/bin/replab prove --timer
 
 check: all $(UNIT_TESTS)
-	$(PROVE) $(UNIT_TESTS) tests/ns/*.t
+	$(PROVE) -j 3 $(UNIT_TESTS) tests/ns/*.t
 
-test: all lab $(UNIT_TESTS)
-	$(PROVE) $(UNIT_TESTS) tests/ns/*.t tests/vm/*.t
+test: check lab
+	$(PROVE) tests/vm/*.t
 
 unit: all $(UNIT_TESTS)
 	$(PROVE) $(UNIT_TESTS)
 
 ns: all
-	$(PROVE) tests/ns/*.t
+	$(PROVE) -j 3 tests/ns/*.t
 
 vm: all lab
 	$(PROVE) tests/vm/*.t

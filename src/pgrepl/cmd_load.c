@@ -33,6 +33,7 @@ struct tally {
 	json_t *ranges;	  /* acknowledged ids as [first, last] pairs */
 	json_t *in_doubt; /* failed ids whose INSERT was sent */
 	json_t *failures; /* the first few failures, with their errors */
+	json_t *per_100ms; /* acknowledgements in each 100 ms since the start */
 	double last_ack_ms, longest_gap_ms, gap_from_ms;
 };
 
@@ -40,6 +41,7 @@ static void count_ack(struct tally *t, long id)
 {
 	json_t *last = json_array_get(t->ranges, json_array_size(t->ranges) - 1);
 	double now = clock_now_ms() - t->start;
+	json_t *bucket;
 
 	if (last && json_integer_value(json_array_get(last, 1)) == id - 1)
 		json_array_set_new(last, 1, json_integer(id));
@@ -51,6 +53,10 @@ static void count_ack(struct tally *t, long id)
 	}
 	t->last_ack_ms = now;
 	t->acked++;
+	while (json_array_size(t->per_100ms) <= (size_t) (now / 100))
+		json_array_append_new(t->per_100ms, json_integer(0));
+	bucket = json_array_get(t->per_100ms, (size_t) (now / 100));
+	json_integer_set(bucket, json_integer_value(bucket) + 1);
 }
 
 static void count_failure(struct tally *t, long id, bool sent, const char *message)
@@ -110,7 +116,8 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 
 int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 {
-	struct tally tally = { .ranges = json_array(), .in_doubt = json_array(), .failures = json_array() };
+	struct tally tally = { .ranges = json_array(), .in_doubt = json_array(), .failures = json_array(),
+			       .per_100ms = json_array() };
 	char *conninfo = NULL;
 	struct server target;
 	int rc = EXIT_OK;
@@ -143,6 +150,7 @@ int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 		json_object_set_new(doc, "acknowledged_ranges", json_incref(tally.ranges));
 		json_object_set_new(doc, "in_doubt_ids", json_incref(tally.in_doubt));
 		json_object_set_new(doc, "failures", json_incref(tally.failures));
+		json_object_set_new(doc, "acks_per_100ms", json_incref(tally.per_100ms));
 		json_object_set_new(doc, "longest_gap_ms", json_real(tally.longest_gap_ms));
 		json_object_set_new(doc, "longest_gap_from_ms", json_real(tally.gap_from_ms));
 		json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - tally.start));
@@ -153,5 +161,6 @@ int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 	json_decref(tally.ranges);
 	json_decref(tally.in_doubt);
 	json_decref(tally.failures);
+	json_decref(tally.per_100ms);
 	return rc;
 }

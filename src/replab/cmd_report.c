@@ -1,6 +1,7 @@
 /*
  * cmd_report.c — "replab report FILE": an experiment's timeline as a PNG,
- * lag in bytes over time with the faults marked, drawn by gnuplot.
+ * drawn by gnuplot: lag in bytes over time (or the client's acknowledged
+ * writes per second), with the events marked.
  */
 #define _GNU_SOURCE
 #include "child.h"
@@ -15,11 +16,23 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The samples as "seconds lag_bytes" lines; a gap where the standby was gone. */
+/*
+ * What is drawn: the replication lag sampled by the primary, or, for an
+ * experiment without samples (the primary crashed), the writes the client
+ * had acknowledged each second.
+ */
+static bool has_lag(json_t *doc)
+{
+	return json_array_size(json_object_get(doc, "samples")) > 0;
+}
+
+/* "seconds value" lines; NaN where the standby was gone. */
 static bool write_data(json_t *doc, const char *path)
 {
+	json_t *acks = json_object_get(json_object_get(doc, "load"), "acks_per_100ms");
+	double load_start = 0;
 	FILE *f = fopen(path, "w");
-	json_t *s;
+	json_t *s, *e;
 	size_t i;
 
 	if (!f)
@@ -33,6 +46,14 @@ static bool write_data(json_t *doc, const char *path)
 		else
 			fprintf(f, "%.3f NaN\n", t);
 	}
+	json_array_foreach(json_object_get(doc, "events"), i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "event")), "write load started") == 0)
+			load_start = json_real_value(json_object_get(e, "t_ms")) / 1000;
+	}
+	if (!has_lag(doc))
+		json_array_foreach(acks, i, s) {
+			fprintf(f, "%.3f %lld\n", load_start + (double) i / 10, (long long) json_integer_value(s) * 10);
+		}
 	return fclose(f) == 0;
 }
 
@@ -45,9 +66,10 @@ static bool write_script(json_t *doc, const char *data, const char *png, const c
 	if (!f)
 		return false;
 	fprintf(f, "set terminal pngcairo size 1000,500 noenhanced\nset output '%s'\n", png);
-	fprintf(f, "set title '%s: replication lag seen by the primary'\n",
-		json_string_value(json_object_get(doc, "experiment")));
-	fprintf(f, "set xlabel 'seconds'\nset ylabel 'lag (bytes)'\nset grid\nset key top right\n");
+	fprintf(f, "set title '%s: %s'\n", json_string_value(json_object_get(doc, "experiment")),
+		has_lag(doc) ? "replication lag seen by the primary" : "writes the client saw acknowledged");
+	fprintf(f, "set xlabel 'seconds'\nset ylabel '%s'\nset grid\nset key top right\n",
+		has_lag(doc) ? "lag (bytes)" : "acknowledged writes per second");
 	json_array_foreach(json_object_get(doc, "events"), i, e) {
 		double t = json_real_value(json_object_get(e, "t_ms")) / 1000;
 
@@ -55,7 +77,8 @@ static bool write_script(json_t *doc, const char *data, const char *png, const c
 		fprintf(f, "set label '%s' at %.3f, graph 0.03 rotate left offset 0.7,0 font ',9'\n",
 			json_string_value(json_object_get(e, "event")), t);
 	}
-	fprintf(f, "plot '%s' using 1:2 with lines lw 2 title 'primary WAL position - replica replay position'\n", data);
+	fprintf(f, "plot '%s' using 1:2 with lines lw 2 title '%s'\n", data,
+		has_lag(doc) ? "primary WAL position - replica replay position" : "acknowledged writes per second");
 	return fclose(f) == 0;
 }
 
@@ -67,7 +90,7 @@ int cmd_report(int argc, char **argv)
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab report FILE.json\n\nDraws an experiment's lag over time, faults marked, into FILE.png (gnuplot).\n");
+		printf("Usage: replab report FILE.json\n\nDraws an experiment's lag over time (or, when the primary crashed, the\nclient's acknowledged writes per second), events marked, into FILE.png\n(gnuplot).\n");
 		return EXIT_OK;
 	}
 	if (argc != 2)
@@ -75,6 +98,12 @@ int cmd_report(int argc, char **argv)
 	doc = json_load_file(argv[1], 0, &jerr);
 	if (!doc || !json_is_array(json_object_get(doc, "samples"))) {
 		log_error("%s is not an experiment timeline%s%s", argv[1], doc ? "" : ": ", doc ? "" : jerr.text);
+		json_decref(doc);
+		return EXIT_FAIL;
+	}
+	if (!has_lag(doc) && !json_array_size(json_object_get(json_object_get(doc, "load"), "acks_per_100ms"))) {
+		log_error("%s has no samples to draw", argv[1]);
+		log_hint("its figures are in the file's summary (e.g. jq . %s)", argv[1]);
 		json_decref(doc);
 		return EXIT_FAIL;
 	}

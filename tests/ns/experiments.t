@@ -12,6 +12,16 @@ replab() { REPLAB_STATE=$STATE "$REPLAB" "$@"; }
 
 lab_up || bail "could not bring the namespace lab up"
 
+# Bad input: a clear message, and nothing started.
+replab experiment split-personality >/dev/null 2>"$WORK/err"
+check "unknown experiment: exit 2, named" bash -c "[ $? -eq 2 ] && grep -q 'unknown experiment \"split-personality\"' '$WORK/err'"
+replab experiment failover-under-load --crash-at 9 --duration 5 >/dev/null 2>"$WORK/err"
+check "crash after the load's end: exit 2" bash -c "[ $? -eq 2 ] && grep -q 'must come before the end' '$WORK/err'"
+REPLAB_STATE=$WORK/nolab "$REPLAB" experiment wal-retention >/dev/null 2>"$WORK/err"
+check "no lab: exit 1, says to start one" bash -c "[ $? -eq 1 ] && grep -q 'replab up' '$WORK/err'"
+pgrepl "$NS_REPLICA" watch --follow >/dev/null 2>"$WORK/err"
+check "pgrepl --follow belongs to load" grep -q 'applies to "load" only' "$WORK/err"
+
 out=$WORK/pr.json
 replab experiment partition-reconnect --cut 8 --rate 500 --json "$out" >"$WORK/pr.out" 2>&1
 ok $? "partition-reconnect: exits 0"
@@ -49,5 +59,10 @@ jq_check "$out" '.summary.acknowledged_writes > 1000'
 jq_check "$out" '.summary.on_server + .summary.lost_writes == .summary.acknowledged_writes'
 jq_check "$out" '.load.acknowledged_ranges[-1][1] > 600'
 jq_check "$out" '.summary.client_downtime_ms > 0 and .summary.client_downtime_ms < 8000'
+REPLAB_STATE=$STATE "$REPLAB" report "$out" >/dev/null 2>&1
+ok $? "replab report draws the client's writes per second"
+check "as a PNG" bash -c "head -c 8 '${out%.json}.png' | grep -q PNG"
+REPLAB_STATE=$STATE "$REPLAB" report "$WORK/wal.json" >"$WORK/report.err" 2>&1
+check "report refuses a timeline without samples, saying why" grep -q "has no samples to draw" "$WORK/report.err"
 check "the old replica is now a primary" test "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" 'SELECT pg_is_in_recovery()')" = f
 done_testing
