@@ -24,7 +24,7 @@ REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps lab lab-root run down demo check test unit ns vm bench clean help
+.PHONY: all deps lab lab-root run down demo check test unit ns vm bench bench-lab clean help
 
 all: deps $(BUILD)/bin/pgrepl $(BUILD)/bin/replab
 
@@ -38,6 +38,7 @@ help:
 	@echo "make test       every test tier: unit, namespace, VM images and boot"
 	@echo "make SAN=1 check  the same tests under ASan/UBSan"
 	@echo "make bench      print the foundation's speed figures"
+	@echo "make bench-lab  the VM lab's figures: image build, boot, failover, experiments"
 	@echo "make deps       install missing Debian packages (deps/debian-packages.txt)"
 	@echo "make clean      remove build/"
 
@@ -153,6 +154,10 @@ vm: all lab
 
 bench: all
 	bench/foundation.sh $(BUILD)/bin/pgrepl
+
+bench-lab: all
+	bench/lab.sh
+	bench/experiments.sh
 
 clean:
 	rm -rf build
