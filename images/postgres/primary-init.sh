@@ -3,7 +3,9 @@
 #
 # Runs as the postgres OS user.  Creates the cluster in --data, installs the
 # lab's replication settings and pg_hba rules, and creates the roles:
-#   replicator  REPLICATION, for standbys
+#   replicator  REPLICATION, for standbys; may also checkpoint and read the
+#               files pg_rewind needs (database "lab"), to rejoin a former
+#               primary
 #   lab         the demos' role, owner of database "lab", member of
 #               pg_monitor, allowed to call pg_promote()
 # Both may log in with scram-sha-256 from the lab subnet only, once
@@ -44,6 +46,7 @@ cat >>"$data/pg_hba.conf" <<HBA
 
 # replab: standbys and the demos' role, from the lab subnet only
 host    replication     replicator      $subnet         scram-sha-256
+host    lab             replicator      $subnet         scram-sha-256
 host    lab             lab             $subnet         scram-sha-256
 HBA
 
@@ -60,6 +63,13 @@ CREATE DATABASE lab OWNER lab;
 \connect lab
 -- Function privileges live in each database's catalog.
 GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO lab;
+-- What pg_rewind reads from its source (the PostgreSQL 15 manual's list),
+-- and the checkpoint that makes a new primary's timeline visible to it.
+GRANT pg_checkpoint TO replicator;
+GRANT EXECUTE ON FUNCTION pg_ls_dir(text, boolean, boolean) TO replicator;
+GRANT EXECUTE ON FUNCTION pg_stat_file(text, boolean) TO replicator;
+GRANT EXECUTE ON FUNCTION pg_read_binary_file(text) TO replicator;
+GRANT EXECUTE ON FUNCTION pg_read_binary_file(text, bigint, bigint, boolean) TO replicator;
 SQL
 "$pgbin/pg_ctl" --pgdata="$data" --silent --wait -m fast stop
 echo "primary-init: roles replicator and lab created (no passwords yet); replication allowed from $subnet"

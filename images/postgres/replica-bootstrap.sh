@@ -33,16 +33,9 @@ if [ -f "$data/PG_VERSION" ]; then
 	exit 0
 fi
 
-# The password stays in a 0600 file that primary_conninfo names.
-passfile="$secrets/replication.pgpass"
-if [ ! -f "$passfile" ]; then
-	umask 077
-	printf '*:*:*:replicator:%s\n' "$(cat "$secrets/replication-password")" >"$passfile"
-fi
-
-# How the standby connects, recorded by -R: fail fast on a dead link.
-conninfo="host=$primary port=5432 user=replicator passfile=$passfile application_name=$name"
-conninfo="$conninfo connect_timeout=5 tcp_user_timeout=1000 keepalives_idle=5 keepalives_interval=2 keepalives_count=3"
+# How the standby connects, recorded by -R.
+. "$(dirname "$0")/standby-conninfo.sh"
+conninfo=$(standby_conninfo "$secrets" "$primary" "$name")
 
 deadline=$(($(date +%s) + timeout))
 attempt=0

@@ -20,6 +20,7 @@ static const struct {
 	{ "partition-reconnect", experiment_partition_reconnect },
 	{ "wal-retention", experiment_wal_retention },
 	{ "failover-under-load", experiment_failover_under_load },
+	{ "split-brain", experiment_split_brain },
 };
 
 static void usage(void)
@@ -40,7 +41,12 @@ static void usage(void)
 	       "                        load that follows the writable server; the replica\n"
 	       "                        is promoted: client downtime, and acknowledged\n"
 	       "                        writes missing on the new primary (leaves the lab\n"
-	       "                        failed over: replab down && replab up)\n\n"
+	       "                        failed over: replab down && replab up)\n"
+	       "  split-brain           the primary cut off from the replica (not from its\n"
+	       "                        clients), the replica promoted, both written to:\n"
+	       "                        timelines, the fork, the rows only one side has;\n"
+	       "                        then pg_rewind makes the old primary a standby\n"
+	       "                        (leaves the roles swapped)\n\n"
 	       "Options:\n"
 	       "  --json FILE          where the result goes\n"
 	       "  --rate N             writes per second (default 200)\n"
@@ -111,7 +117,7 @@ int cmd_experiment(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error("experiment", "name one experiment: partition-reconnect, wal-retention or failover-under-load");
+		return usage_error("experiment", "name one experiment: partition-reconnect, wal-retention, failover-under-load or split-brain");
 	if (o.crash_at_s >= o.duration_s)
 		return usage_error("experiment", "--crash-at (%d s) must come before the end of the load (--duration %d s)",
 				   o.crash_at_s, o.duration_s);
@@ -126,6 +132,6 @@ int cmd_experiment(int argc, char **argv)
 			}
 		return experiments[i].run(&o);
 	}
-	return usage_error("experiment", "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, failover-under-load)",
+	return usage_error("experiment", "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, failover-under-load, split-brain)",
 			   argv[optind]);
 }

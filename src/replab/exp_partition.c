@@ -23,11 +23,22 @@ static json_int_t field(json_t *sample, const char *key)
 	return json_integer_value(json_object_get(sample, key));
 }
 
-static bool streaming(json_t *sample)
+static bool in_state(json_t *sample, const char *want)
 {
 	const char *state = json_string_value(json_object_get(sample, "state"));
 
-	return state && strcmp(state, "streaming") == 0;
+	return state && strcmp(state, want) == 0;
+}
+
+static bool streaming(json_t *sample)
+{
+	return in_state(sample, "streaming");
+}
+
+/* A WAL sender with a known lag: streaming, or still catching up. */
+static bool connected(json_t *sample)
+{
+	return (streaming(sample) || in_state(sample, "catchup")) && json_is_integer(json_object_get(sample, "lag_bytes"));
 }
 
 /* Sample until the load is over and, after the heal, the replica has caught up. */
@@ -57,7 +68,7 @@ static bool observe(struct timeline *x, struct watch *w, pid_t load, int cut_s)
 			timeline_event(x, "write load finished");
 		}
 		last = timeline_last(x);
-		if (healed && load_over && streaming(last) && field(last, "lag_bytes") == 0)
+		if (healed && load_over && connected(last) && streaming(last) && field(last, "lag_bytes") == 0)
 			return true;
 		if (healed && t > heal_at + SETTLE_TIMEOUT_MS) {
 			log_error("the replica had not caught up %.0f s after the heal", SETTLE_TIMEOUT_MS / 1000);
@@ -71,15 +82,17 @@ static bool observe(struct timeline *x, struct watch *w, pid_t load, int cut_s)
 }
 
 /*
- * From the samples: largest lag, heal -> new WAL connection, heal -> zero
- * lag, and the catch-up throughput (WAL delivered between the reconnection
- * and zero lag, per second).  A cut shorter than the timeouts may leave
+ * From the samples: largest lag, heal -> new WAL connection (a new WAL
+ * sender, in state "catchup" or "streaming"), heal -> zero lag, and the
+ * catch-up throughput (WAL sent between the reconnection and zero lag, per
+ * second: a standby restarts from the beginning of a segment, so it is
+ * sent more than the lag).  A cut shorter than the timeouts may leave
  * the connection standing: then there is no reconnection to time.
  */
 static json_t *summarise(const struct timeline *x, const char *link_rate)
 {
 	double heal = timeline_event_at(x, "heal"), reconnect = -1, caught_up = -1, cost = 0;
-	json_int_t pid_before = 0, max_lag = 0, lag_at_reconnect = 0, wal_at_reconnect = 0, wal_at_caught_up = 0;
+	json_int_t pid_before = 0, max_lag = 0, sent_at_reconnect = 0, sent_at_caught_up = 0;
 	bool kept;
 	double throughput, link_bits = link_rate ? faults_rate_bits(link_rate) : -1;
 	json_t *s, *summary;
@@ -93,20 +106,19 @@ static json_t *summarise(const struct timeline *x, const char *link_rate)
 			max_lag = field(s, "lag_bytes");
 		if (t < timeline_event_at(x, "cut") && streaming(s))
 			pid_before = field(s, "pid");
-		if (t < heal || !streaming(s))
+		if (t < heal || !connected(s))
 			continue;
 		if (reconnect < 0 && field(s, "pid") != pid_before) {
 			reconnect = t - heal;
-			lag_at_reconnect = field(s, "lag_bytes");
-			wal_at_reconnect = field(s, "wal_bytes");
+			sent_at_reconnect = field(s, "sent_bytes");
 		}
-		if (caught_up < 0 && field(s, "lag_bytes") == 0) {
+		if (caught_up < 0 && streaming(s) && field(s, "lag_bytes") == 0) {
 			caught_up = t - heal;
-			wal_at_caught_up = field(s, "wal_bytes");
+			sent_at_caught_up = field(s, "sent_bytes");
 		}
 	}
 	throughput = caught_up > reconnect && reconnect >= 0
-			     ? (double) (lag_at_reconnect + wal_at_caught_up - wal_at_reconnect) / ((caught_up - reconnect) / 1000)
+			     ? (double) (sent_at_caught_up - sent_at_reconnect) / ((caught_up - reconnect) / 1000)
 			     : -1;
 	kept = reconnect < 0 && caught_up >= 0;
 	summary = json_pack("{s:I,s:b,s:f,s:f,s:f,s:f,s:I}", "max_lag_bytes", max_lag, "connection_kept", kept,

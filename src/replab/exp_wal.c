@@ -36,47 +36,17 @@ struct run {
 	json_t *phases;
 };
 
-static bool sql(const struct vm *on, char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static bool sql(const struct vm *on, char *out, size_t len, const char *fmt, ...)
-{
-	char query[1024], ignored[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(query, sizeof(query), fmt, ap);
-	va_end(ap);
-	return node_sql_value(on, query, out ? out : ignored, out ? len : sizeof(ignored));
-}
-
-/* Poll the primary until the replica streams with no lag, up to timeout_ms; the time it took or -1. */
-static double wait_caught_up(struct run *r, double timeout_ms)
-{
-	double start = clock_now_ms();
-	char v[64];
-
-	while (clock_now_ms() - start < timeout_ms) {
-		if (sql(r->primary, v, sizeof(v),
-			"SELECT coalesce(max(state || '|' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 'none')"
-			" FROM pg_stat_replication WHERE application_name = 'replica'") &&
-		    strcmp(v, "streaming|0") == 0)
-			return clock_now_ms() - start;
-		clock_sleep_ms(300);
-	}
-	return -1;
-}
-
 /* Cut the replica off, write the segments, checkpoint. */
 static bool cut_and_write(struct run *r)
 {
 	if (!faults_cut(r->primary, r->replica) || !faults_cut(r->replica, r->primary))
 		return false;
 	timeline_event(&r->x, "cut");
-	if (!sql(r->primary, NULL, 0,
+	if (!node_sqlf(r->primary, NULL, 0,
 		 "SELECT count(pg_switch_wal()) FROM generate_series(1, %d) AS g,"
 		 " LATERAL pg_logical_emit_message(false, 'replab', 'segment ' || g)",
 		 r->segments) ||
-	    !sql(r->primary, NULL, 0, "CHECKPOINT"))
+	    !node_sqlf(r->primary, NULL, 0, "CHECKPOINT"))
 		return false;
 	timeline_event(&r->x, "%d WAL segments written, checkpoint done", r->segments);
 	return true;
@@ -92,7 +62,7 @@ static long long pg_wal_bytes(struct run *r)
 {
 	char v[32] = "";
 
-	sql(r->primary, v, sizeof(v), "SELECT sum(size) FROM pg_ls_waldir()");
+	node_sqlf(r->primary, v, sizeof(v), "SELECT sum(size) FROM pg_ls_waldir()");
 	return atoll(v);
 }
 
@@ -104,32 +74,32 @@ static bool with_slot(struct run *r)
 
 	printf("\n== 1. with a physical replication slot\n");
 	before = pg_wal_bytes(r);
-	if (!sql(r->primary, NULL, 0, "SELECT pg_create_physical_replication_slot('" SLOT "')") ||
-	    !sql(r->replica, NULL, 0, "ALTER SYSTEM SET primary_slot_name = '" SLOT "'") ||
-	    !sql(r->replica, NULL, 0, "SELECT pg_reload_conf()"))
+	if (!node_sqlf(r->primary, NULL, 0, "SELECT pg_create_physical_replication_slot('" SLOT "')") ||
+	    !node_sqlf(r->replica, NULL, 0, "ALTER SYSTEM SET primary_slot_name = '" SLOT "'") ||
+	    !node_sqlf(r->replica, NULL, 0, "SELECT pg_reload_conf()"))
 		return false;
 	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
-	if (wait_caught_up(r, 60000) < 0 || !cut_and_write(r))
+	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
 		return false;
-	sql(r->primary, status, sizeof(status),
+	node_sqlf(r->primary, status, sizeof(status),
 	    "SELECT wal_status || '|' || coalesce(safe_wal_size::text, 'unlimited') FROM pg_replication_slots"
 	    " WHERE slot_name = '" SLOT "'");
 	during = pg_wal_bytes(r);
 	timeline_event(&r->x, "slot: wal_status|safe_wal_size = %s; pg_wal holds %lld MB", status, during >> 20);
 	heal(r);
-	caught_up = wait_caught_up(r, 120000);
+	caught_up = standby_caught_up(r->primary, "replica", 120000);
 	timeline_event(&r->x, caught_up >= 0 ? "the replica caught up" : "the replica did not catch up");
-	sql(r->primary, NULL, 0, "CHECKPOINT");
+	node_sqlf(r->primary, NULL, 0, "CHECKPOINT");
 	after = pg_wal_bytes(r);
 	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:b}", "phase", "slot", "slot_status", status,
 						  "pg_wal_bytes_before", (json_int_t) before, "pg_wal_bytes_during",
 						  (json_int_t) during, "pg_wal_bytes_after", (json_int_t) after,
 						  "caught_up_after_heal_ms", caught_up, "survived", caught_up >= 0));
 	/* The slot goes once the replica has stopped using it. */
-	sql(r->replica, NULL, 0, "ALTER SYSTEM RESET primary_slot_name");
-	sql(r->replica, NULL, 0, "SELECT pg_reload_conf()");
+	node_sqlf(r->replica, NULL, 0, "ALTER SYSTEM RESET primary_slot_name");
+	node_sqlf(r->replica, NULL, 0, "SELECT pg_reload_conf()");
 	for (int i = 0; i < 60; i++) {
-		if (sql(r->primary, status, sizeof(status),
+		if (node_sqlf(r->primary, status, sizeof(status),
 			"SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
 			" WHERE slot_name = '" SLOT "' AND NOT active") &&
 		    strcmp(status, "1") == 0)
@@ -167,10 +137,10 @@ static bool without_slot(struct run *r)
 	bool gone, broke;
 
 	printf("\n== 2. without a slot: only wal_keep_size = 16MB\n");
-	if (wait_caught_up(r, 60000) < 0 || !cut_and_write(r))
+	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
 		return false;
-	sql(r->replica, lsn, sizeof(lsn), "SELECT pg_last_wal_receive_lsn()");
-	sql(r->primary, needed, sizeof(needed),
+	node_sqlf(r->replica, lsn, sizeof(lsn), "SELECT pg_last_wal_receive_lsn()");
+	node_sqlf(r->primary, needed, sizeof(needed),
 	    "SELECT pg_walfile_name('%s') || '|' || NOT EXISTS (SELECT FROM pg_ls_waldir() WHERE name = pg_walfile_name('%s'))",
 	    lsn, lsn);
 	gone = strstr(needed, "|t") != NULL;
@@ -179,7 +149,7 @@ static bool without_slot(struct run *r)
 	timeline_event(&r->x, "the replica needs %s (from %s): %s", needed, lsn,
 		       gone ? "the primary has removed it" : "still there");
 	heal(r);
-	broke = wait_caught_up(r, 15000) < 0;
+	broke = standby_caught_up(r->primary, "replica", 15000) < 0;
 	removed_line(r, message, sizeof(message));
 	timeline_event(&r->x, broke ? "15 s after the heal the replica still does not stream" : "the replica streams again");
 	if (message[0])
@@ -188,7 +158,7 @@ static bool without_slot(struct run *r)
 	timeline_event(&r->x, "rebuild started");
 	if (!node_rebuild(r->replica, lab_state_path("rebuild.log", path, sizeof(path))))
 		log_error("rebuilding the replica failed (see %s)", path);
-	rebuilt = wait_caught_up(r, 180000);
+	rebuilt = standby_caught_up(r->primary, "replica", 180000);
 	timeline_event(&r->x, rebuilt >= 0 ? "rebuilt replica streaming" : "the rebuilt replica does not stream");
 	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:b}", "phase", "no slot", "needed_segment",
 						  needed, "replica_lsn", lsn, "segment_removed", gone, "replica_broke",
@@ -231,15 +201,15 @@ int experiment_wal_retention(const struct experiment_options *o)
 
 	printf("wal-retention: the replica cut off while the primary writes %d WAL segments (16 MB each)\n", o->segments);
 	timeline_begin(&r.x);
-	ok = sql(r.primary, NULL, 0, "ALTER SYSTEM SET wal_keep_size = '16MB'") &&
-	     sql(r.primary, NULL, 0, "SELECT pg_reload_conf()");
+	ok = node_sqlf(r.primary, NULL, 0, "ALTER SYSTEM SET wal_keep_size = '16MB'") &&
+	     node_sqlf(r.primary, NULL, 0, "SELECT pg_reload_conf()");
 	if (ok)
 		timeline_event(&r.x, "primary: wal_keep_size = 16MB");
 	ok = ok && with_slot(&r);
 	ok = ok && without_slot(&r);
 	faults_heal_pair(r.primary, r.replica);
-	sql(r.primary, NULL, 0, "ALTER SYSTEM RESET wal_keep_size");
-	sql(r.primary, NULL, 0, "SELECT pg_reload_conf()");
+	node_sqlf(r.primary, NULL, 0, "ALTER SYSTEM RESET wal_keep_size");
+	node_sqlf(r.primary, NULL, 0, "SELECT pg_reload_conf()");
 	timeline_event(&r.x, "primary: wal_keep_size restored");
 	print_summary(r.phases);
 	doc = json_pack("{s:s,s:i,s:O,s:O,s:O}", "experiment", "wal-retention", "segments", o->segments, "phases", r.phases,

@@ -237,6 +237,23 @@ bool acked_writes_check(const struct vm *server, json_t *load, json_t *summary)
 	return ok;
 }
 
+double standby_caught_up(const struct vm *primary, const char *standby_name, double timeout_ms)
+{
+	double start = clock_now_ms();
+	char v[64];
+
+	while (clock_now_ms() - start < timeout_ms) {
+		if (node_sqlf(primary, v, sizeof(v),
+			      "SELECT coalesce(max(state || '|' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 'none')"
+			      " FROM pg_stat_replication WHERE application_name = '%s'",
+			      standby_name) &&
+		    strcmp(v, "streaming|0") == 0)
+			return clock_now_ms() - start;
+		clock_sleep_ms(300);
+	}
+	return -1;
+}
+
 bool experiment_save(json_t *doc, const char *name, const char *json_path)
 {
 	char path[PATH_MAX], file[64];

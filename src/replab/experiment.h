@@ -67,6 +67,12 @@ json_t *load_finish(pid_t pid);
 bool acked_writes_check(const struct vm *server, json_t *load, json_t *summary);
 
 /*
+ * Poll primary until the standby called standby_name streams with no lag,
+ * up to timeout_ms: the time it took, or -1.
+ */
+double standby_caught_up(const struct vm *primary, const char *standby_name, double timeout_ms);
+
+/*
  * Write doc to json_path (default STATE/NAME.json, NAME the experiment)
  * and say where it is; false (logged) when it could not.
  */
@@ -86,5 +92,6 @@ struct experiment_options {
 int experiment_partition_reconnect(const struct experiment_options *o);
 int experiment_wal_retention(const struct experiment_options *o);
 int experiment_failover_under_load(const struct experiment_options *o);
+int experiment_split_brain(const struct experiment_options *o);
 
 #endif

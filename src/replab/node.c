@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,11 +108,11 @@ bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len)
 	return ok;
 }
 
-/* "NAME verb" for a tier's member, else cmd over SSH. */
-static bool run_verb(const struct vm *vm, const char *verb, char *const cmd[], const char *out_path)
+/* "NAME verb [arg]" for a tier's member, else cmd over SSH. */
+static bool run_verb(const struct vm *vm, const char *verb, const char *arg, char *const cmd[], const char *out_path)
 {
 	char path[PATH_MAX];
-	char *argv[] = { path, (char *) verb, NULL };
+	char *argv[] = { path, (char *) verb, (char *) arg, NULL };
 
 	if (launcher(vm, path, sizeof(path)))
 		return child_run(argv, out_path) == 0;
@@ -123,7 +124,7 @@ bool node_server_log(const struct vm *vm, const char *out_path)
 	char *cmd[] = { "journalctl", "-q", "-o", "cat", "--no-pager", "-u", "replab-postgres", NULL };
 
 	unlink(out_path);
-	return run_verb(vm, "log", cmd, out_path);
+	return run_verb(vm, "log", NULL, cmd, out_path);
 }
 
 bool node_rebuild(const struct vm *vm, const char *out_path)
@@ -133,7 +134,38 @@ bool node_rebuild(const struct vm *vm, const char *out_path)
 			" systemctl start replab-replica-bootstrap replab-postgres",
 			NULL };
 
-	return run_verb(vm, "rebuild", cmd, out_path);
+	return run_verb(vm, "rebuild", NULL, cmd, out_path);
+}
+
+bool node_rejoin(const struct vm *vm, const char *source_addr, const char *out_path)
+{
+	char script[256];
+	char *cmd[] = { "sh", "-c", script, NULL };
+
+	xsnprintf(script, sizeof(script),
+		  "systemctl stop replab-postgres && runuser -u postgres -- /usr/local/lib/replab/rejoin.sh"
+		  " --data /var/lib/replab/pgdata --source %s --secrets /etc/replab/secrets --name %s &&"
+		  " systemctl start replab-postgres",
+		  source_addr, vm->name);
+	return run_verb(vm, "rejoin", source_addr, cmd, out_path);
+}
+
+bool node_kill_server(const struct vm *vm)
+{
+	char *cmd[] = { "systemctl", "kill", "--signal=KILL", "replab-postgres", NULL };
+
+	return run_verb(vm, "kill-server", NULL, cmd, NULL);
+}
+
+bool node_sqlf(const struct vm *vm, char *out, size_t len, const char *fmt, ...)
+{
+	char query[2048], ignored[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(query, sizeof(query), fmt, ap);
+	va_end(ap);
+	return node_sql_value(vm, query, out ? out : ignored, out ? len : sizeof(ignored));
 }
 
 bool node_crash(const struct vm *vm)

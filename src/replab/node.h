@@ -6,9 +6,10 @@
  * The namespace test tier has no VMs: each member is a network namespace
  * whose PostgreSQL runs on the host, and the tier provides an executable
  * STATE/nodes/NAME that replab calls instead ("NAME exec CMD..." runs CMD
- * there, with pgrepl and psql set up as in the VM; "NAME crash" kills its
- * server; "NAME log" prints its server's log; "NAME rebuild" makes a
- * replica afresh from the primary).  Faults act on the taps in both cases.
+ * there, with pgrepl and psql set up as in the VM; "NAME crash" and "NAME
+ * kill-server" kill its server; "NAME log" prints its server's log; "NAME
+ * rebuild" makes it a standby afresh; "NAME rejoin HOST" rewinds it into a
+ * standby of HOST).  Faults act on the taps in both cases.
  */
 #ifndef REPLAB_NODE_H
 #define REPLAB_NODE_H
@@ -44,8 +45,14 @@ json_t *node_run_json(const struct vm *vm, char *const cmd[], const char *local_
  */
 bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len);
 
+/* node_sql_value with the query built from fmt; out may be NULL. */
+bool node_sqlf(const struct vm *vm, char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* A crash: SIGKILL to the VM's QEMU, or to the namespace's server. */
 bool node_crash(const struct vm *vm);
+
+/* The server alone crashes: SIGKILL to all its processes at once. */
+bool node_kill_server(const struct vm *vm);
 
 /* The member's PostgreSQL log (the journal in a VM) into out_path. */
 bool node_server_log(const struct vm *vm, const char *out_path);
@@ -55,5 +62,11 @@ bool node_server_log(const struct vm *vm, const char *out_path);
  * the primary again (replica-bootstrap.sh) and start it.
  */
 bool node_rebuild(const struct vm *vm, const char *out_path);
+
+/*
+ * Make a former primary a standby of source_addr: stop its server,
+ * pg_rewind (images/postgres/rejoin.sh), start it.
+ */
+bool node_rejoin(const struct vm *vm, const char *source_addr, const char *out_path);
 
 #endif

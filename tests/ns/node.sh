@@ -6,12 +6,14 @@
 #   node.sh WORK NETNS NAME PGREPL exec COMMAND...   COMMAND in the member,
 #                          pgrepl on PATH with the lab's config, psql
 #                          reaching the member's own server
-#   node.sh ... crash      SIGKILL to the server's process group
+#   node.sh ... crash      SIGKILL to the server's process group (also
+#                          "kill-server": here the server is all there is)
 #   node.sh ... log        print the server's log
 #   node.sh ... start      start the server
-#   node.sh ... rebuild    a replica afresh: stop, wipe, pg_basebackup, start
+#   node.sh ... rebuild    a standby afresh: stop, wipe, pg_basebackup, start
+#   node.sh ... rejoin HOST  a former primary rewound into a standby of HOST
 set -eu
-[ $# -ge 5 ] || { echo "usage: $0 WORK NETNS NAME PGREPL exec COMMAND...|crash|log|start|rebuild" >&2; exit 2; }
+[ $# -ge 5 ] || { echo "usage: $0 WORK NETNS NAME PGREPL exec COMMAND...|crash|kill-server|log|start|rebuild|rejoin HOST" >&2; exit 2; }
 work=$1 netns=$2 name=$3 pgrepl=$4 verb=$5
 shift 5
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,7 +27,7 @@ exec)
 	cd "$work"
 	exec ip netns exec "$netns" env PATH="$(dirname "$pgrepl"):$PATH" PGREPL_CONFIG="$work/pgrepl.conf" \
 		PGHOST="$work/$name.sock" "$@" ;;
-crash)
+crash | kill-server)
 	exec kill -KILL -- "-$(head -n 1 "$data/postmaster.pid")" ;;
 log)
 	exec cat "$work/$name.log" ;;
@@ -37,6 +39,11 @@ rebuild)
 	rm -rf "$data"
 	as_postgres "$root/images/postgres/replica-bootstrap.sh" --data "$data" --primary 10.77.0.10 \
 		--secrets "$work/secrets" --name "$name" --timeout 60
+	exec "$0" "$work" "$netns" "$name" "$pgrepl" start ;;
+rejoin)
+	as_postgres "$pgbin/pg_ctl" --pgdata="$data" --wait --silent --mode=fast stop || true
+	as_postgres "$root/images/postgres/rejoin.sh" --data "$data" --source "$1" --secrets "$work/secrets" \
+		--name "$name"
 	exec "$0" "$work" "$netns" "$name" "$pgrepl" start ;;
 *)
 	echo "$0: unknown verb \"$verb\"" >&2
