@@ -7,6 +7,10 @@
  * failed id whose INSERT had been sent is "in doubt": it may have
  * committed without the acknowledgement arriving.
  *
+ * With --until-failure it stops at the first failed write (a crash trial:
+ * what was acknowledged before, and the one write in doubt).  Each commit's
+ * latency is kept for the percentiles.
+ *
  * With --follow the connection string lists the primary then the replica
  * with target_session_attrs=read-write, so after a failover the writes go
  * on wherever they are accepted; the longest time without an
@@ -34,10 +38,11 @@ struct tally {
 	json_t *in_doubt; /* failed ids whose INSERT was sent */
 	json_t *failures; /* the first few failures, with their errors */
 	json_t *per_100ms; /* acknowledgements in each 100 ms since the start */
+	double *latency_ms;	/* of each acknowledged write */
 	double last_ack_ms, longest_gap_ms, gap_from_ms;
 };
 
-static void count_ack(struct tally *t, long id)
+static void count_ack(struct tally *t, long id, double latency_ms)
 {
 	json_t *last = json_array_get(t->ranges, json_array_size(t->ranges) - 1);
 	double now = clock_now_ms() - t->start;
@@ -52,7 +57,7 @@ static void count_ack(struct tally *t, long id)
 		t->gap_from_ms = t->last_ack_ms;
 	}
 	t->last_ack_ms = now;
-	t->acked++;
+	t->latency_ms[t->acked++] = latency_ms;
 	while (json_array_size(t->per_100ms) <= (size_t) (now / 100))
 		json_array_append_new(t->per_100ms, json_integer(0));
 	bucket = json_array_get(t->per_100ms, (size_t) (now / 100));
@@ -67,6 +72,27 @@ static void count_failure(struct tally *t, long id, bool sent, const char *messa
 	if (json_array_size(t->failures) < 20)
 		json_array_append_new(t->failures, json_pack("{s:I,s:f,s:b,s:s}", "id", (json_int_t) id, "at_ms",
 							     clock_now_ms() - t->start, "sent", sent, "error", message));
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Commit latency percentiles and the rate of acknowledgements. */
+static json_t *speed(struct tally *t)
+{
+	double p50 = 0, p99 = 0;
+
+	if (t->acked) {
+		qsort(t->latency_ms, (size_t) t->acked, sizeof(double), by_value);
+		p50 = t->latency_ms[(t->acked - 1) / 2];
+		p99 = t->latency_ms[(t->acked - 1) * 99 / 100];
+	}
+	return json_pack("{s:f,s:f,s:f}", "p50_ms", p50, "p99_ms", p99, "acks_per_s",
+			 t->last_ack_ms > 0 ? (double) t->acked / (t->last_ack_ms / 1000) : 0.0);
 }
 
 static bool create_table(struct server *s)
@@ -95,6 +121,7 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 	for (long id = 1; id <= total; id++) {
 		char idtext[24];
 		const char *params[] = { idtext };
+		double sent;
 
 		clock_sleep_ms(t->start + (double) (id - 1) * period - clock_now_ms());
 		snprintf(idtext, sizeof(idtext), "%ld", id);
@@ -102,15 +129,20 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 			s->conn = db_connect(s->conninfo, "pgrepl-load", s->connect_timeout_ms, &err);
 			if (!s->conn) {
 				count_failure(t, id, false, err.message);
+				if (o->until_failure)
+					break;
 				continue;
 			}
 		}
+		sent = clock_now_ms();
 		if (db_exec(s->conn, insert_sql, 1, params, s->connect_timeout_ms, NULL, &err)) {
-			count_ack(t, id);
+			count_ack(t, id, clock_now_ms() - sent);
 			continue;
 		}
 		count_failure(t, id, true, err.message);
 		server_close(s);
+		if (o->until_failure)
+			break;
 	}
 }
 
@@ -131,6 +163,9 @@ int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 	}
 	if (rc == EXIT_OK) {
 		conninfo = o->follow ? targets_any_writable(t) : strdup(t->primary);
+		tally.latency_ms = calloc((size_t) (o->rate * o->duration_s), sizeof(double));
+		if (!conninfo || !tally.latency_ms)
+			fatal("out of memory");
 		server_init(&target, o->follow ? "writable server" : "primary", conninfo, (int) o->connect_timeout_ms);
 		narrate_step("Write %ld rows, %ld a second, to %s", o->rate * o->duration_s, o->rate,
 			     o->follow ? "whichever server accepts writes (primary, then replica)" : "the primary");
@@ -151,6 +186,7 @@ int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 		json_object_set_new(doc, "in_doubt_ids", json_incref(tally.in_doubt));
 		json_object_set_new(doc, "failures", json_incref(tally.failures));
 		json_object_set_new(doc, "acks_per_100ms", json_incref(tally.per_100ms));
+		json_object_set_new(doc, "commits", speed(&tally));
 		json_object_set_new(doc, "longest_gap_ms", json_real(tally.longest_gap_ms));
 		json_object_set_new(doc, "longest_gap_from_ms", json_real(tally.gap_from_ms));
 		json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - tally.start));
@@ -162,5 +198,6 @@ int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 	json_decref(tally.in_doubt);
 	json_decref(tally.failures);
 	json_decref(tally.per_100ms);
+	free(tally.latency_ms);
 	return rc;
 }

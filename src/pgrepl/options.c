@@ -22,6 +22,7 @@ enum {
 	OPT_DURATION,
 	OPT_INTERVAL,
 	OPT_FOLLOW,
+	OPT_UNTIL_FAILURE,
 };
 
 void options_usage(void)
@@ -64,6 +65,7 @@ void options_usage(void)
 	       "      --follow                load: connect to the primary or, once it is\n"
 	       "                              promoted, the replica (libpq multi-host,\n"
 	       "                              target_session_attrs=read-write)\n"
+	       "      --until-failure         load: stop at the first failed write\n"
 	       "      --interval=MS           watch: time between samples (default 100)\n\n"
 	       "Targets come from --primary/--replica, then the config file (lines\n"
 	       "\"primary = CONNINFO\" and \"replica = CONNINFO\"; PGREPL_CONFIG names another\n"
@@ -102,7 +104,7 @@ static bool word_in(const char *word, const char *list)
 
 #define SCOPED(option, command_list)                                      \
 	do {                                                              \
-		if (nscoped < 8) {                                        \
+		if (nscoped < 10) {                                       \
 			scoped[nscoped][0] = (option);                    \
 			scoped[nscoped++][1] = (command_list);            \
 		}                                                         \
@@ -123,12 +125,13 @@ int options_parse(int argc, char **argv, struct options *o)
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "until-failure", no_argument, NULL, OPT_UNTIL_FAILURE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Options that belong to some commands only: the option and its commands. */
-	const char *scoped[8][2];
+	const char *scoped[10][2];
 	int nscoped = 0;
 	int c;
 
@@ -200,6 +203,10 @@ int options_parse(int argc, char **argv, struct options *o)
 		case OPT_FOLLOW:
 			o->follow = true;
 			SCOPED("--follow", "load");
+			break;
+		case OPT_UNTIL_FAILURE:
+			o->until_failure = true;
+			SCOPED("--until-failure", "load");
 			break;
 		default:
 			return usage_error(NULL, "unknown option or missing value: \"%s\"", argv[optind - 1]);

@@ -24,6 +24,7 @@ struct options {
 	long promote_timeout_s; /* failover */
 	long rate;		/* load: rows per second */
 	bool follow;		/* load: write wherever writes are accepted */
+	bool until_failure;	/* load: stop at the first failed write */
 	long duration_s;	/* load, watch */
 	long interval_ms;	/* watch: time between samples */
 };

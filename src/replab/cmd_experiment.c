@@ -21,6 +21,7 @@ static const struct {
 	{ "wal-retention", experiment_wal_retention },
 	{ "failover-under-load", experiment_failover_under_load },
 	{ "split-brain", experiment_split_brain },
+	{ "rpo", experiment_rpo },
 };
 
 static void usage(void)
@@ -46,7 +47,11 @@ static void usage(void)
 	       "                        clients), the replica promoted, both written to:\n"
 	       "                        timelines, the fork, the rows only one side has;\n"
 	       "                        then pg_rewind makes the old primary a standby\n"
-	       "                        (leaves the roles swapped)\n\n"
+	       "                        (leaves the roles swapped)\n"
+	       "  rpo                   the primary's server killed under load, --trials\n"
+	       "                        times in each of async, sync and remote_apply:\n"
+	       "                        acknowledged writes lost, writes in doubt, commit\n"
+	       "                        latency and throughput, side by side\n\n"
 	       "Options:\n"
 	       "  --json FILE          where the result goes\n"
 	       "  --rate N             writes per second (default 200)\n"
@@ -55,7 +60,8 @@ static void usage(void)
 	       "                       (tc rate, e.g. 2mbit) and compare catch-up with it\n"
 	       "  --segments N         wal-retention: WAL segments written (default 6)\n"
 	       "  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
-	       "  --duration SECONDS   failover-under-load: length of the load (default 15)\n");
+	       "  --duration SECONDS   failover-under-load: length of the load (default 15)\n"
+	       "  --trials N           rpo: crash trials per mode (default 20)\n");
 }
 
 static bool number(const char *opt, const char *text, long min, long max, int *out)
@@ -76,13 +82,15 @@ int cmd_experiment(int argc, char **argv)
 		{ "cut", required_argument, NULL, 'c' },       { "rate", required_argument, NULL, 'r' },
 		{ "json", required_argument, NULL, 'j' },      { "link-rate", required_argument, NULL, 'l' },
 		{ "segments", required_argument, NULL, 's' },  { "crash-at", required_argument, NULL, 'a' },
-		{ "duration", required_argument, NULL, 'd' },  { "help", no_argument, NULL, 'h' },
+		{ "duration", required_argument, NULL, 'd' },  { "trials", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct experiment_options o = { .cut_s = 20, .rate = 200, .segments = 6, .crash_at_s = 5, .duration_s = 15 };
+	struct experiment_options o = { .cut_s = 20, .rate = 200, .segments = 6, .crash_at_s = 5, .duration_s = 15,
+				      .trials = 20 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:h", longopts, NULL)) != -1) {
 		bool ok = true;
 
 		switch (c) {
@@ -107,6 +115,9 @@ int cmd_experiment(int argc, char **argv)
 		case 'd':
 			ok = number("--duration", optarg, 2, 3600, &o.duration_s);
 			break;
+		case 't':
+			ok = number("--trials", optarg, 1, 1000, &o.trials);
+			break;
 		case 'h':
 			usage();
 			return EXIT_OK;
@@ -117,7 +128,7 @@ int cmd_experiment(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error("experiment", "name one experiment: partition-reconnect, wal-retention, failover-under-load or split-brain");
+		return usage_error("experiment", "name one experiment: partition-reconnect, wal-retention, failover-under-load, split-brain or rpo");
 	if (o.crash_at_s >= o.duration_s)
 		return usage_error("experiment", "--crash-at (%d s) must come before the end of the load (--duration %d s)",
 				   o.crash_at_s, o.duration_s);
@@ -132,6 +143,6 @@ int cmd_experiment(int argc, char **argv)
 			}
 		return experiments[i].run(&o);
 	}
-	return usage_error("experiment", "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, failover-under-load, split-brain)",
+	return usage_error("experiment", "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, failover-under-load, split-brain, rpo)",
 			   argv[optind]);
 }

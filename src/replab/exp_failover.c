@@ -74,7 +74,7 @@ int experiment_failover_under_load(const struct experiment_options *o)
 	       "server; the primary crashes at %d s and the replica is promoted\n",
 	       o->rate, o->duration_s, o->crash_at_s);
 	timeline_begin(&x);
-	loader = load_start(replica, o->rate, o->duration_s, true);
+	loader = load_start(replica, o->rate, o->duration_s, true, false);
 	if (loader < 0)
 		return EXIT_FAIL;
 	timeline_event(&x, "write load started");

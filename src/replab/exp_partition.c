@@ -182,7 +182,7 @@ int experiment_partition_reconnect(const struct experiment_options *o)
 	}
 	ok = watch_start(&w, primary, duration + (int) (SETTLE_TIMEOUT_MS / 1000) + 30);
 	timeline_begin(&x);
-	if (ok && (loader = load_start(primary, o->rate, duration, false)) > 0) {
+	if (ok && (loader = load_start(primary, o->rate, duration, false, false)) > 0) {
 		timeline_event(&x, "write load started");
 		ok = observe(&x, &w, loader, o->cut_s);
 	} else

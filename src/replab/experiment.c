@@ -121,14 +121,17 @@ void watch_stop(struct watch *w)
 	*w = (struct watch){ 0 };
 }
 
-pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow)
+pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, bool until_failure)
 {
 	char rate_s[16], duration[16], path[PATH_MAX], log_path[PATH_MAX];
-	char *cmd[] = { "pgrepl", "load", "--json", "--rate", rate_s, "--duration", duration, follow ? "--follow" : NULL,
-			NULL };
-	int out, err;
+	char *cmd[10] = { "pgrepl", "load", "--json", "--rate", rate_s, "--duration", duration };
+	int out, err, n = 7;
 	pid_t pid;
 
+	if (follow)
+		cmd[n++] = "--follow";
+	if (until_failure)
+		cmd[n++] = "--until-failure";
 	xsnprintf(rate_s, sizeof(rate_s), "%d", rate);
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
 	out = open(lab_state_path("load.json", path, sizeof(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -49,9 +49,10 @@ void watch_stop(struct watch *w);
 
 /*
  * "pgrepl load --json" in a member, its result kept in STATE/load.json and
- * its narrative in STATE/load.log; follow adds --follow.
+ * its narrative in STATE/load.log; follow and until_failure add those
+ * options.
  */
-pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow);
+pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, bool until_failure);
 
 /* Has the load ended?  Does not block. */
 bool load_done(pid_t pid);
@@ -87,11 +88,13 @@ struct experiment_options {
 	int segments;	       /* wal-retention: WAL segments written during the cut */
 	int crash_at_s;	       /* failover-under-load: when the primary crashes */
 	int duration_s;	       /* failover-under-load: how long the load runs */
+	int trials;	       /* rpo: crash trials per mode */
 };
 
 int experiment_partition_reconnect(const struct experiment_options *o);
 int experiment_wal_retention(const struct experiment_options *o);
 int experiment_failover_under_load(const struct experiment_options *o);
 int experiment_split_brain(const struct experiment_options *o);
+int experiment_rpo(const struct experiment_options *o);
 
 #endif

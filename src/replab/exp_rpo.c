@@ -1,0 +1,213 @@
+/*
+ * exp_rpo.c — "replab experiment rpo": what synchronous replication buys
+ * and what it costs, side by side in one run.  The same trial is repeated
+ * --trials times in each of three modes:
+ *
+ *   async         synchronous_standby_names = ''    (the lab's default)
+ *   sync          synchronous_standby_names = '*', synchronous_commit = on
+ *   remote_apply  synchronous_standby_names = '*', synchronous_commit = remote_apply
+ *
+ * A trial: a write load from the standby's side (pgrepl load --follow
+ * --until-failure, one commit after another) until the primary's server is
+ * killed (all its processes at once) 1-2 s in; the standby is promoted and
+ * searched for every acknowledged write (by id) and for the one write in
+ * doubt (sent, never answered); then the old primary is rewound into a
+ * standby of the new one (pg_rewind), so the roles swap for the next trial.
+ * Per mode: acknowledged writes lost, writes in doubt and how many of them
+ * committed, commit latency p50/p99 and throughput.
+ */
+#define _GNU_SOURCE
+#include "clock.h"
+#include "experiment.h"
+#include "log.h"
+#include "node.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct mode {
+	const char *name, *standby_names, *commit;
+} modes[] = {
+	{ "async", "", "on" },
+	{ "sync", "*", "on" },
+	{ "remote_apply", "*", "remote_apply" },
+};
+
+struct pair {
+	const struct vm *primary, *standby;
+};
+
+static bool set_mode(const struct vm *vm, const struct mode *m)
+{
+	return node_sqlf(vm, NULL, 0, "ALTER SYSTEM SET synchronous_standby_names = '%s'", m->standby_names) &&
+	       node_sqlf(vm, NULL, 0, "ALTER SYSTEM SET synchronous_commit = '%s'", m->commit) &&
+	       node_sqlf(vm, NULL, 0, "SELECT pg_reload_conf()");
+}
+
+/* Until the standby streams with the sync_state the mode gives it. */
+static bool mode_in_force(const struct pair *p, const struct mode *m)
+{
+	char want[32], got[64] = "";
+
+	snprintf(want, sizeof(want), "streaming|%s", m->standby_names[0] ? "sync" : "async");
+	for (int i = 0; i < 100; i++) {
+		if (node_sqlf(p->primary, got, sizeof(got),
+			      "SELECT coalesce(max(state || '|' || sync_state), 'none') FROM pg_stat_replication"
+			      " WHERE application_name = '%s'",
+			      p->standby->name) &&
+		    strcmp(got, want) == 0)
+			return true;
+		clock_sleep_ms(300);
+	}
+	log_error("the standby did not become %s (pg_stat_replication: %s)", want, got);
+	return false;
+}
+
+/* One crash trial; its figures, or NULL.  The roles swap after it. */
+static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
+{
+	double crash_after = 1000 + (n * 397) % 1000;
+	json_t *load = NULL, *t = json_object();
+	char path[PATH_MAX];
+	pid_t loader = -1;
+	bool ok;
+
+	ok = set_mode(p->primary, m) && mode_in_force(p, m) && (loader = load_start(p->standby, rate, 60, true, true)) > 0;
+	if (ok) {
+		clock_sleep_ms(crash_after);
+		node_kill_server(p->primary);
+		load = load_finish(loader);
+	}
+	ok = ok && load && node_sqlf(p->standby, NULL, 0, "SELECT pg_promote(true, 60)") &&
+	     acked_writes_check(p->standby, load, t);
+	if (ok) {
+		json_object_set_new(t, "primary", json_string(p->primary->name));
+		json_object_set_new(t, "crash_after_ms", json_real(crash_after));
+		json_object_set_new(t, "commits", json_incref(json_object_get(load, "commits")));
+		ok = node_rejoin(p->primary, p->standby->addr, lab_state_path("rejoin.log", path, sizeof(path))) &&
+		     standby_caught_up(p->standby, p->primary->name, 120000) >= 0;
+		if (!ok)
+			log_error("the crashed primary did not rejoin (see %s)", path);
+	}
+	json_decref(load);
+	if (!ok) {
+		json_decref(t);
+		return NULL;
+	}
+	*p = (struct pair){ .primary = p->standby, .standby = p->primary };
+	return t;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median over trials of commits.KEY. */
+static double median(json_t *trials, const char *key)
+{
+	size_t n = json_array_size(trials), i;
+	double *v = calloc(n ? n : 1, sizeof(double)), m;
+	json_t *t;
+
+	json_array_foreach(trials, i, t) {
+		v[i] = json_number_value(json_object_get(json_object_get(t, "commits"), key));
+	}
+	qsort(v, n, sizeof(double), by_value);
+	m = n ? v[n / 2] : 0;
+	free(v);
+	return m;
+}
+
+static json_int_t total(json_t *trials, const char *key)
+{
+	json_int_t sum = 0;
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(trials, i, t) {
+		sum += json_integer_value(json_object_get(t, key));
+	}
+	return sum;
+}
+
+static json_t *mode_summary(const struct mode *m, json_t *trials)
+{
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:O}", "mode", m->name, "trials",
+			 (json_int_t) json_array_size(trials), "acknowledged", total(trials, "acknowledged_writes"), "lost",
+			 total(trials, "lost_writes"), "in_doubt", total(trials, "in_doubt"), "in_doubt_committed",
+			 total(trials, "in_doubt_committed"), "p50_ms", median(trials, "p50_ms"), "p99_ms",
+			 median(trials, "p99_ms"), "commits_per_s", median(trials, "acks_per_s"), "runs", trials);
+}
+
+static void print_table(json_t *summary)
+{
+	json_t *m;
+	size_t i;
+
+	printf("\nsummary (commit figures: median over the trials):\n"
+	       "  %-13s %6s %12s %6s %14s %9s %9s %10s\n", "mode", "trials", "acknowledged", "lost", "in doubt (done)",
+	       "p50 ms", "p99 ms", "commits/s");
+	json_array_foreach(summary, i, m) {
+		char doubt[32];
+
+		snprintf(doubt, sizeof(doubt), "%lld (%lld)", (long long) json_integer_value(json_object_get(m, "in_doubt")),
+			 (long long) json_integer_value(json_object_get(m, "in_doubt_committed")));
+		printf("  %-13s %6lld %12lld %6lld %14s %9.2f %9.2f %10.0f\n", json_string_value(json_object_get(m, "mode")),
+		       (long long) json_integer_value(json_object_get(m, "trials")),
+		       (long long) json_integer_value(json_object_get(m, "acknowledged")),
+		       (long long) json_integer_value(json_object_get(m, "lost")), doubt,
+		       json_real_value(json_object_get(m, "p50_ms")), json_real_value(json_object_get(m, "p99_ms")),
+		       json_real_value(json_object_get(m, "commits_per_s")));
+	}
+	printf("\n  \"lost\": acknowledged to the client, missing after the failover.  A write in\n"
+	       "  doubt lost its connection before the answer: it may or may not have\n"
+	       "  committed, and only looking tells.  Synchronous modes wait for the standby\n"
+	       "  before acknowledging, so they lose nothing acknowledged; they pay in latency.\n");
+}
+
+int experiment_rpo(const struct experiment_options *o)
+{
+	struct pair p = { .primary = lab_find_vm("primary"), .standby = lab_find_vm("replica") };
+	json_t *summary = json_array(), *doc;
+	struct timeline x;
+	bool ok = true;
+	int rc = EXIT_FAIL;
+
+	printf("rpo: %d crash trials in each of async, sync and remote_apply\n", o->trials);
+	timeline_begin(&x);
+	for (size_t m = 0; ok && m < sizeof(modes) / sizeof(modes[0]); m++) {
+		json_t *trials = json_array();
+
+		for (int n = 0; ok && n < o->trials; n++) {
+			json_t *t = trial(&p, &modes[m], o->rate, n);
+
+			ok = t != NULL;
+			if (ok) {
+				timeline_event(&x, "%s trial %d: %lld acknowledged, %lld lost, %lld in doubt", modes[m].name, n + 1,
+					       (long long) json_integer_value(json_object_get(t, "acknowledged_writes")),
+					       (long long) json_integer_value(json_object_get(t, "lost_writes")),
+					       (long long) json_integer_value(json_object_get(t, "in_doubt")));
+				json_array_append_new(trials, t);
+			}
+		}
+		json_array_append_new(summary, mode_summary(&modes[m], trials));
+		json_decref(trials);
+	}
+	set_mode(p.primary, &modes[0]);
+	print_table(summary);
+	printf("  (the server in the primary VM is now the %s)\n",
+	       p.primary == lab_find_vm("primary") ? "primary, as at the start" : "standby: replab down && replab up starts afresh");
+	doc = json_pack("{s:s,s:i,s:i,s:O,s:O,s:O}", "experiment", "rpo", "trials", o->trials, "rate", o->rate, "summary",
+			summary, "events", x.events, "samples", x.samples);
+	if (experiment_save(doc, "rpo", o->json_path) && ok)
+		rc = EXIT_OK;
+	json_decref(doc);
+	json_decref(summary);
+	timeline_free(&x);
+	return rc;
+}
