@@ -131,14 +131,14 @@ down:
 
 # One harness runs every tier: cmocka speaks TAP, the other tiers are TAP
 # scripts, and prove prints the summary.  Unit and namespace tests run
-# three at a time (each namespace lab is a world of its own; they mostly
+# four at a time (each namespace lab is a world of its own; they mostly
 # wait on timeouts); the VM tests share one lab, so they run one by one,
 # after the others.
 PROVE := CMOCKA_MESSAGE_OUTPUT=TAP PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl \
 	REPLAB=$(CURDIR)/$(BUILD)/bin/replab prove --timer
 
 check: all $(UNIT_TESTS)
-	$(PROVE) -j 3 $(UNIT_TESTS) tests/ns/*.t
+	$(PROVE) -j 4 $(UNIT_TESTS) tests/ns/*.t
 
 test: check lab
 	$(PROVE) tests/vm/*.t
@@ -147,7 +147,7 @@ unit: all $(UNIT_TESTS)
 	$(PROVE) $(UNIT_TESTS)
 
 ns: all
-	$(PROVE) -j 3 tests/ns/*.t
+	$(PROVE) -j 4 tests/ns/*.t
 
 vm: all lab
 	$(PROVE) tests/vm/*.t

@@ -1,5 +1,5 @@
 # tap.sh — TAP output for the shell test tiers (sourced): ok, check,
-# jq_check, bail, done_testing.  prove reads what they print.
+# jq_check, retry, bail, done_testing.  prove reads what they print.
 
 t_count=0
 t_failed=0
@@ -18,6 +18,15 @@ check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
 	desc=$1
 	shift
 	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+
+retry() { # retry SECONDS COMMAND...: until COMMAND succeeds, every 0.2 s
+	end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }
 
 jq_check() { # jq_check FILE JQ-EXPRESSION: ok when it is true

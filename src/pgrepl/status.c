@@ -8,12 +8,14 @@
 
 #include <string.h>
 
-static const char primary_sql[] =
+/* The standbys streaming from a server: a primary's, or a standby's own (cascading). */
+#define POSITION "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END"
+static const char senders_sql[] =
 	"SELECT application_name, host(client_addr) AS client_addr, state, sync_state,\n"
 	"       sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text,\n"
-	"       pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint AS lag_bytes,\n"
+	"       pg_wal_lsn_diff(" POSITION ", replay_lsn)::bigint AS lag_bytes,\n"
 	"       round(extract(epoch FROM replay_lag) * 1000, 1)::float8 AS replay_lag_ms,\n"
-	"       pg_current_wal_lsn()::text AS current_lsn\n"
+	"       (" POSITION ")::text AS current_lsn\n"
 	"  FROM pg_stat_replication ORDER BY application_name, client_addr";
 
 static const char standby_sql[] =
@@ -24,25 +26,21 @@ static const char standby_sql[] =
 	"       r.status AS receiver, r.sender_host, r.sender_port\n"
 	"  FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS r ON true";
 
-bool status_primary(struct server *s, json_t *obj)
+/* pg_stat_replication as JSON rows, narrated as a table; NULL on failure. */
+static json_t *senders(struct server *s, char *position, size_t len)
 {
 	struct db_error err;
 	json_t *standbys = json_array();
-	char current[32] = "";
 	PGresult *res;
 
-	if (!db_query(s->conn, primary_sql, 0, NULL, QUERY_TIMEOUT_MS, 11, &res, &err)) {
+	if (!db_query(s->conn, senders_sql, 0, NULL, QUERY_TIMEOUT_MS, 11, &res, &err)) {
 		server_log_failure(s, "could not read pg_stat_replication", &err);
 		json_decref(standbys);
-		return false;
+		return NULL;
 	}
-	narrate_sql(primary_sql);
-	if (PQntuples(res) == 0) {
-		db_value(s->conn, "SELECT pg_current_wal_lsn()::text", 0, NULL, QUERY_TIMEOUT_MS, current,
-			 sizeof(current), &err);
-		narrate("no standby is connected: pg_stat_replication is empty");
-	} else {
-		snprintf(current, sizeof(current), "%s", PQgetvalue(res, 0, 10));
+	narrate_sql(senders_sql);
+	if (PQntuples(res) > 0) {
+		snprintf(position, len, "%s", PQgetvalue(res, 0, 10));
 		narrate("%-16s %-13s %-10s %-11s %-11s %-11s %-11s %9s %10s", "standby", "client_addr",
 			"state", "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn", "lag_bytes",
 			"replay_lag");
@@ -69,6 +67,22 @@ bool status_primary(struct server *s, json_t *obj)
 			pg_text_or_dash(res, i, 8), pg_text_or_dash(res, i, 9));
 	}
 	PQclear(res);
+	return standbys;
+}
+
+bool status_primary(struct server *s, json_t *obj)
+{
+	struct db_error err;
+	char current[32] = "";
+	json_t *standbys = senders(s, current, sizeof(current));
+
+	if (!standbys)
+		return false;
+	if (json_array_size(standbys) == 0) {
+		db_value(s->conn, "SELECT pg_current_wal_lsn()::text", 0, NULL, QUERY_TIMEOUT_MS, current,
+			 sizeof(current), &err);
+		narrate("no standby is connected: pg_stat_replication is empty");
+	}
 	narrate("the primary's WAL is at %s", current[0] ? current : "(unknown)");
 	json_object_set_new(obj, "role", json_string("primary"));
 	json_object_set_new(obj, "current_lsn", current[0] ? json_string(current) : json_null());
@@ -79,6 +93,8 @@ bool status_primary(struct server *s, json_t *obj)
 bool status_standby(struct server *s, json_t *obj)
 {
 	struct db_error err;
+	char replayed[32] = "";
+	json_t *standbys;
 	PGresult *res;
 
 	if (!db_query(s->conn, standby_sql, 0, NULL, QUERY_TIMEOUT_MS, 7, &res, &err)) {
@@ -102,6 +118,12 @@ bool status_standby(struct server *s, json_t *obj)
 	json_object_set_new(obj, "sender_host", pgjson_text(res, 0, 5));
 	json_object_set_new(obj, "sender_port", pgjson_integer(res, 0, 6));
 	PQclear(res);
+	narrate("standbys streaming from this standby (cascading replication):");
+	if (!(standbys = senders(s, replayed, sizeof(replayed))))
+		return false;
+	if (json_array_size(standbys) == 0)
+		narrate("none");
+	json_object_set_new(obj, "standbys", standbys);
 	return true;
 }
 

@@ -20,7 +20,7 @@ bool lab_teardown(bool verbose)
 	bool had_state = access(lab_state_dir(), F_OK) == 0;
 	bool ok = true;
 
-	for (int i = 0; i < lab_nvms; i++) {
+	for (int i = 0; i < lab_vms_known; i++) {
 		pid_t pid = vm_pid(&lab_vms[i]);
 
 		if (pid && verbose)

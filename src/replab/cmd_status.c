@@ -12,10 +12,11 @@
 #include "strutil.h"
 #include "vm.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,11 +38,23 @@ static char *run_state(const struct vm *vm)
 	return state;
 }
 
-static void print_server(const char *name, json_t *s)
+static void print_standbys(json_t *s, const char *none)
 {
 	json_t *row;
 	size_t i;
 
+	json_array_foreach(json_object_get(s, "standbys"), i, row)
+		printf("           standby %s from %s: %s, lag %lld bytes\n",
+		       json_string_value(json_object_get(row, "application_name")),
+		       json_string_value(json_object_get(row, "client_addr")),
+		       json_string_value(json_object_get(row, "state")),
+		       (long long) json_integer_value(json_object_get(row, "lag_bytes")));
+	if (none && json_array_size(json_object_get(s, "standbys")) == 0)
+		printf("           %s\n", none);
+}
+
+static void print_server(const char *name, json_t *s)
+{
 	if (!json_is_true(json_object_get(s, "reachable"))) {
 		printf("  %-8s unreachable\n", name);
 		return;
@@ -49,15 +62,8 @@ static void print_server(const char *name, json_t *s)
 	if (strcmp(json_string_value(json_object_get(s, "role")), "primary") == 0) {
 		printf("  %-8s %s is a primary; WAL at %s\n", name, json_string_value(json_object_get(s, "address")),
 		       json_string_value(json_object_get(s, "current_lsn")));
-		json_array_foreach(json_object_get(s, "standbys"), i, row)
-			printf("           standby %s from %s: %s, lag %lld bytes\n",
-			       json_string_value(json_object_get(row, "application_name")),
-			       json_string_value(json_object_get(row, "client_addr")),
-			       json_string_value(json_object_get(row, "state")),
-			       (long long) json_integer_value(json_object_get(row, "lag_bytes")));
-		if (json_array_size(json_object_get(s, "standbys")) == 0)
-			printf("           no standby connected\n");
-	} else
+		print_standbys(s, "no standby connected");
+	} else {
 		printf("  %-8s %s is a standby: received %s, replayed %s, receiver %s\n", name,
 		       json_string_value(json_object_get(s, "address")),
 		       json_string_value(json_object_get(s, "receive_lsn")),
@@ -65,15 +71,39 @@ static void print_server(const char *name, json_t *s)
 		       json_is_string(json_object_get(s, "receiver_status"))
 			       ? json_string_value(json_object_get(s, "receiver_status"))
 			       : "not running");
+		print_standbys(s, NULL);
+	}
 }
 
-/* pgrepl status --json from inside a running VM. */
+/* pgrepl status --json in a VM (replica: another replica's conninfo, or NULL). */
+static json_t *pgrepl_status(const struct vm *from, const char *replica)
+{
+	char *cmd[] = { "pgrepl", "status", "--json", replica ? "--replica" : NULL, (char *) replica, NULL };
+	char out[PATH_MAX], err[PATH_MAX];
+	json_t *doc;
+	pid_t pid;
+	int fd, efd;
+
+	fd = open(lab_state_path("status.json", out, sizeof(out)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	efd = open(lab_state_path("status.log", err, sizeof(err)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || efd < 0)
+		fatal("could not write %s", out);
+	pid = ssh_start(from, cmd, false, NULL, fd, efd);
+	close(fd);
+	close(efd);
+	if (pid > 0)
+		child_wait(pid);
+	doc = json_load_file(out, 0, NULL);
+	if (!doc)
+		printf("  unknown: pgrepl status gave no answer (see %s)\n", err);
+	return doc;
+}
+
+/* Replication as pgrepl sees it from inside a running VM. */
 static void print_replication(void)
 {
-	char *cmd[] = { "sh", "-c", "pgrepl status --json 2>/dev/null", NULL };
-	char out[PATH_MAX];
 	const struct vm *from = NULL;
-	json_error_t jerr;
+	char replica2[128];
 	json_t *doc;
 
 	for (int i = lab_nvms - 1; i >= 0 && !from; i--)
@@ -81,18 +111,17 @@ static void print_replication(void)
 			from = &lab_vms[i];
 	if (!from)
 		return;
-	lab_state_path("status.json", out, sizeof(out));
-	unlink(out);
-	ssh_run(from, cmd, false, out);
-	doc = json_load_file(out, 0, &jerr);
 	printf("replication (pgrepl status, run in the %s VM):\n", from->name);
-	if (!doc) {
-		printf("  unknown: pgrepl status gave no answer (%s)\n", jerr.text);
-		return;
+	if ((doc = pgrepl_status(from, NULL))) {
+		print_server("primary", json_object_get(doc, "primary"));
+		print_server("replica", json_object_get(doc, "replica"));
+		json_decref(doc);
 	}
-	print_server("primary", json_object_get(doc, "primary"));
-	print_server("replica", json_object_get(doc, "replica"));
-	json_decref(doc);
+	xsnprintf(replica2, sizeof(replica2), "host=%s user=lab dbname=lab passfile=/etc/replab/lab.pgpass", lab_vms[2].addr);
+	if (lab_nvms > 2 && (doc = pgrepl_status(from, replica2))) {
+		print_server("replica2", json_object_get(doc, "replica"));
+		json_decref(doc);
+	}
 }
 
 static void print_faults(void)

@@ -1,7 +1,7 @@
 /*
  * cmd_up.c — "replab up": a lab's secrets and seeds, its network
- * namespace, both VMs, and the wait until the replica streams, with each
- * milestone printed as it is reached.
+ * namespace, its VMs (a primary and one or two replicas), and the wait
+ * until the replicas stream, with each milestone printed as it is reached.
  */
 #define _GNU_SOURCE
 #include "accel.h"
@@ -67,7 +67,8 @@ void vm_config_for(const struct up_options *u, struct vm_config *c)
 
 static bool write_up_options(const struct up_options *u)
 {
-	json_t *doc = json_pack("{s:i,s:i}", "memory_mb", u->memory_mb, "cpus", u->cpus);
+	json_t *doc = json_pack("{s:i,s:i,s:i,s:b}", "memory_mb", u->memory_mb, "cpus", u->cpus, "replicas", u->replicas,
+				"cascade", u->cascade);
 	bool ok = write_json("options.json", doc);
 
 	json_decref(doc);
@@ -83,8 +84,10 @@ static bool start_lab(const struct up_options *u)
 
 	vm_config_for(u, &c);
 	printf("creating the lab's secrets, seeds and network namespace in %s\n", lab_state_dir());
-	ok = write_up_options(u) && secrets_create() && seed_make("primary") && seed_make("replica") && ssh_write_known_hosts() &&
-	     netns_create();
+	ok = write_up_options(u) && secrets_create();
+	for (int i = 0; ok && i < lab_nvms; i++)
+		ok = seed_make(&lab_vms[i]);
+	ok = ok && ssh_write_known_hosts() && netns_create();
 	start = clock_now_ms();
 	for (int i = 0; ok && i < lab_nvms; i++)
 		ok = vm_start(&lab_vms[i], &c, true);
@@ -97,8 +100,10 @@ static bool start_lab(const struct up_options *u)
 		json_t *doc = json_pack("{s:s,s:f,s:o}", "accel", c.kvm ? "kvm" : "tcg", "streaming_s",
 					(clock_now_ms() - start) / 1000, "milestones", timings);
 
-		printf("lab up: primary %s, replica %s streaming, %.1f s after power-on\n", lab_vms[0].addr,
-		       lab_vms[1].addr, (clock_now_ms() - start) / 1000);
+		printf("lab up: primary %s, replica %s%s%s%s streaming, %.1f s after power-on\n", lab_vms[0].addr,
+		       lab_vms[1].addr, lab_nvms > 2 ? " and replica2 " : "", lab_nvms > 2 ? lab_vms[2].addr : "",
+		       lab_nvms > 2 ? (lab_cascade ? " (from the replica)" : " (from the primary)") : "",
+		       (clock_now_ms() - start) / 1000);
 		ok = write_json("up.json", doc);
 		json_decref(doc);
 	} else
@@ -120,6 +125,7 @@ int lab_up(const struct up_options *u)
 		return EXIT_FAIL;
 	}
 	lab_teardown(false); /* leftovers of a lab whose processes died */
+	lab_set_shape(u->replicas, u->cascade);
 	if (mkdir(lab_state_dir(), 0700) != 0) {
 		log_error("could not create %s: %s", lab_state_dir(), strerror(errno));
 		return EXIT_FAIL;
@@ -140,7 +146,7 @@ int lab_up(const struct up_options *u)
 
 void up_options_default(struct up_options *u)
 {
-	*u = (struct up_options){ .timeout_s = 600, .memory_mb = 512, .cpus = 1 };
+	*u = (struct up_options){ .timeout_s = 600, .memory_mb = 512, .cpus = 1, .replicas = 1 };
 }
 
 int cmd_up(int argc, char **argv)
@@ -148,6 +154,7 @@ int cmd_up(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' }, { "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },    { "keep", no_argument, NULL, 'k' },
+		{ "replicas", required_argument, NULL, 'r' }, { "cascade", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
 	struct up_options u;
@@ -155,7 +162,7 @@ int cmd_up(int argc, char **argv)
 	int c;
 
 	up_options_default(&u);
-	while ((c = getopt_long(argc, argv, "t:m:c:kh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:m:c:kr:Ch", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (!str_to_long(optarg, 10, 7200, &v))
@@ -175,10 +182,21 @@ int cmd_up(int argc, char **argv)
 		case 'k':
 			u.keep = true;
 			break;
+		case 'r':
+			if (!str_to_long(optarg, 1, 2, &v))
+				return usage_error("up", "invalid --replicas \"%s\": 1 or 2", optarg);
+			u.replicas = (int) v;
+			break;
+		case 'C':
+			u.cascade = true;
+			break;
 		case 'h':
-			printf("Usage: replab up [--timeout SECONDS] [--memory MiB] [--cpus N] [--keep]\n\n"
+			printf("Usage: replab up [--replicas 1|2 [--cascade]] [--timeout SECONDS] [--memory MiB]\n"
+			       "                 [--cpus N] [--keep]\n\n"
 			       "Boots the primary and the replica from build/images on the lab's own network\n"
 			       "(10.77.0.0/24 in a network namespace), and returns once the replica streams.\n"
+			       "--replicas 2 adds replica2 (10.77.0.12), a standby of the primary, or with\n"
+			       "--cascade of the replica (cascading replication).\n"
 			       "Defaults: --timeout 600, --memory 512, --cpus 1.  On failure it prints the end\n"
 			       "of the lagging VM's serial log and cleans up, unless --keep.\n");
 			return EXIT_OK;
@@ -188,5 +206,7 @@ int cmd_up(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("up", "unexpected argument \"%s\"", argv[optind]);
+	if (u.cascade && u.replicas != 2)
+		return usage_error("up", "--cascade needs a second replica to stream from the first: add --replicas 2");
 	return lab_up(&u);
 }

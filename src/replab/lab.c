@@ -7,6 +7,7 @@
 #include "log.h"
 #include "strutil.h"
 
+#include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,10 +17,35 @@
 #include <unistd.h>
 
 const struct vm lab_vms[] = {
-	{ "primary", "10.77.0.10", 10, 2210 },
-	{ "replica", "10.77.0.11", 11, 2211 },
+	{ "primary", "primary", "10.77.0.10", 10, 2210 },
+	{ "replica", "replica", "10.77.0.11", 11, 2211 },
+	{ "replica2", "replica", "10.77.0.12", 12, 2212 },
 };
-const int lab_nvms = sizeof(lab_vms) / sizeof(lab_vms[0]);
+const int lab_vms_known = sizeof(lab_vms) / sizeof(lab_vms[0]);
+int lab_nvms = 2;
+bool lab_cascade;
+
+void lab_set_shape(int replicas, bool cascade)
+{
+	lab_nvms = 1 + replicas;
+	lab_cascade = cascade && replicas > 1;
+}
+
+void lab_load_shape(void)
+{
+	char path[PATH_MAX];
+	json_t *doc = json_load_file(lab_state_path("options.json", path, sizeof(path)), 0, NULL);
+	json_t *replicas = json_object_get(doc, "replicas");
+
+	if (json_is_integer(replicas) && json_integer_value(replicas) >= 1 && json_integer_value(replicas) < lab_vms_known)
+		lab_set_shape((int) json_integer_value(replicas), json_is_true(json_object_get(doc, "cascade")));
+	json_decref(doc);
+}
+
+const char *lab_upstream(const struct vm *vm)
+{
+	return lab_cascade && vm == &lab_vms[2] ? lab_vms[1].addr : lab_vms[0].addr;
+}
 
 const struct vm *lab_find_vm(const char *name)
 {
@@ -27,7 +53,8 @@ const struct vm *lab_find_vm(const char *name)
 		if (strcmp(lab_vms[i].name, name) == 0)
 			return &lab_vms[i];
 	log_error("unknown VM \"%s\"", name);
-	log_hint("the lab's VMs are \"primary\" and \"replica\"");
+	log_hint(lab_nvms > 2 ? "the lab's VMs are \"primary\", \"replica\" and \"replica2\""
+			      : "the lab's VMs are \"primary\" and \"replica\" (replab up --replicas 2 adds \"replica2\")");
 	return NULL;
 }
 
@@ -129,7 +156,7 @@ bool lab_is_up(void)
 {
 	char name[64];
 
-	for (int i = 0; i < lab_nvms; i++) {
+	for (int i = 0; i < lab_vms_known; i++) {
 		xsnprintf(name, sizeof(name), "%s.pid", lab_vms[i].name);
 		if (lab_read_pid(name))
 			return true;

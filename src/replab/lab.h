@@ -1,7 +1,9 @@
 /*
  * lab.h — the lab's fixed shape and where its files live.
  *
- * Two VMs on the data network 10.77.0.0/24, each reached by the harness
+ * A primary and one or two replicas on the data network 10.77.0.0/24
+ * (replica2, with "replab up --replicas 2", streams from the primary, or
+ * with --cascade from the replica), each reached by the harness
  * over its own management link (QEMU user-mode networking, SSH forwarded to
  * 127.0.0.1:PORT inside the lab's network namespace).  Everything a running
  * lab owns is in the state directory (build/lab): pidfiles, sockets, disks,
@@ -14,14 +16,27 @@
 #include <sys/types.h>
 
 struct vm {
-	const char *name; /* also its role */
+	const char *name;
+	const char *role; /* "primary" or "replica": its image and seed templates */
 	const char *addr; /* on the data network */
 	int host_id;	  /* last byte of addr and of both MACs */
 	int ssh_port;	  /* management link, inside the lab's namespace */
 };
 
+/* Every VM a lab may have; the first lab_nvms are this lab's. */
 extern const struct vm lab_vms[];
-extern const int lab_nvms;
+extern const int lab_vms_known;
+extern int lab_nvms;
+extern bool lab_cascade;
+
+/* This lab's shape: 1 or 2 replicas, replica2 streaming from the replica. */
+void lab_set_shape(int replicas, bool cascade);
+
+/* The shape a running lab was brought up with (STATE/options.json), if any. */
+void lab_load_shape(void);
+
+/* The address a standby copies and streams from. */
+const char *lab_upstream(const struct vm *vm);
 
 #define LAB_SUBNET "10.77.0.0/24"
 #define LAB_BRIDGE "br0"

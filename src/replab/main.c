@@ -2,6 +2,7 @@
  * main.c — replab, the lab's host harness: a table of verbs.
  */
 #include "commands.h"
+#include "lab.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -47,6 +48,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	log_init(argv[0]);
+	lab_load_shape();
 	if (argc < 2)
 		return usage_error(NULL, "no verb given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {

@@ -15,21 +15,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What each VM of a role prints on its console, in order; "*": every VM. */
 static const struct milestone {
-	const char *vm;
+	const char *role;
 	const char *marker; /* a line on the VM's console */
-	const char *name;
+	const char *name;   /* printed after the VM's name */
 } milestones[] = {
-	{ "primary", "Linux version", "primary: kernel booting" },
-	{ "replica", "Linux version", "replica: kernel booting" },
-	{ "primary", "running 'init", "primary: cloud-init applying the seed" },
-	{ "replica", "running 'init", "replica: cloud-init applying the seed" },
-	{ "primary", "replab-ready: postgres role=primary", "primary: accepting connections" },
-	{ "replica", "replica-bootstrap: copying the primary", "replica: base backup from the primary" },
-	{ "replica", "replab-ready: postgres role=replica", "replica: hot standby accepting reads" },
-	{ "replica", "replab-ready: streaming role=replica", "replica: streaming from the primary" },
+	{ "*", "Linux version", "kernel booting" },
+	{ "*", "running 'init", "cloud-init applying the seed" },
+	{ "primary", "replab-ready: postgres role=primary", "accepting connections" },
+	{ "replica", "replica-bootstrap: copying the primary", "base backup from the primary" },
+	{ "replica", "replab-ready: postgres role=replica", "hot standby accepting reads" },
+	{ "replica", "replab-ready: streaming role=replica", "streaming WAL from its upstream" },
 };
 #define N_MILESTONES (sizeof(milestones) / sizeof(milestones[0]))
+
+static bool applies(const struct milestone *m, const struct vm *vm)
+{
+	return strcmp(m->role, "*") == 0 || strcmp(m->role, vm->role) == 0;
+}
 
 static char *read_log(const char *vm_name)
 {
@@ -71,10 +75,13 @@ static void print_tail(const char *vm_name)
 
 bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 {
-	bool reached[N_MILESTONES] = { false };
-	size_t done = 0;
+	bool reached[3][N_MILESTONES] = { { false } };
+	size_t done = 0, total = 0;
 	double next_note = start_ms + 30000;
 
+	for (int v = 0; v < lab_nvms; v++)
+		for (size_t i = 0; i < N_MILESTONES; i++)
+			total += applies(&milestones[i], &lab_vms[v]);
 	for (;;) {
 		double now = clock_now_ms(), t = (now - start_ms) / 1000;
 		const char *behind = NULL;
@@ -83,14 +90,17 @@ bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 			char *log = read_log(lab_vms[v].name);
 
 			for (size_t i = 0; i < N_MILESTONES; i++) {
-				if (reached[i] || strcmp(milestones[i].vm, lab_vms[v].name) != 0)
+				char name[96];
+
+				if (reached[v][i] || !applies(&milestones[i], &lab_vms[v]))
 					continue;
 				if (log && strstr(log, milestones[i].marker)) {
-					reached[i] = true;
+					reached[v][i] = true;
 					done++;
-					printf("[%6.1f s] %s\n", t, milestones[i].name);
+					xsnprintf(name, sizeof(name), "%s: %s", lab_vms[v].name, milestones[i].name);
+					printf("[%6.1f s] %s\n", t, name);
 					fflush(stdout);
-					json_object_set_new(timings, milestones[i].name, json_real(t));
+					json_object_set_new(timings, name, json_real(t));
 				} else if (!behind)
 					behind = lab_vms[v].name;
 			}
@@ -107,7 +117,7 @@ bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 				return false;
 			}
 		}
-		if (done == N_MILESTONES)
+		if (done == total)
 			return true;
 		if (now - start_ms > timeout_s * 1000.0) {
 			log_error("the lab was not up after %d s", timeout_s);

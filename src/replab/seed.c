@@ -117,20 +117,23 @@ static bool render_file(const char *role, const char *file, const struct seed_va
 	return ok;
 }
 
-bool seed_make(const char *role)
+bool seed_make(const struct vm *vm)
 {
+	const char *role = vm->role;
+	char host_id[8];
 	char key_name[64], pub_name[72], instance[96], dir[PATH_MAX], iso[PATH_MAX], log_path[PATH_MAX];
 	char *repl = secrets_read("replication-password"), *lab = secrets_read("lab-password");
 	char *host_key, *host_pub, *client_pub = secrets_read("id_ed25519.pub");
 	bool ok = repl && lab && client_pub;
 
-	xsnprintf(key_name, sizeof(key_name), "host-%s", role);
-	xsnprintf(pub_name, sizeof(pub_name), "host-%s.pub", role);
+	xsnprintf(key_name, sizeof(key_name), "host-%s", vm->name);
+	xsnprintf(pub_name, sizeof(pub_name), "host-%s.pub", vm->name);
+	xsnprintf(host_id, sizeof(host_id), "%d", vm->host_id);
 	host_key = secrets_read(key_name);
 	host_pub = secrets_read(pub_name);
 	ok = ok && host_key && host_pub;
-	xsnprintf(instance, sizeof(instance), "replab-%s-%ld", role, (long) time(NULL));
-	xsnprintf(dir, sizeof(dir), "%s/seed-%s", lab_state_dir(), role);
+	xsnprintf(instance, sizeof(instance), "replab-%s-%ld", vm->name, (long) time(NULL));
+	xsnprintf(dir, sizeof(dir), "%s/seed-%s", lab_state_dir(), vm->name);
 	if (ok && mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		log_error("could not create %s: %s", dir, strerror(errno));
 		ok = false;
@@ -140,6 +143,8 @@ bool seed_make(const char *role)
 			{ "REPLICATION_PASSWORD", repl }, { "LAB_PASSWORD", lab },
 			{ "INSTANCE_ID", instance },	   { "SSH_HOST_KEY", host_key },
 			{ "SSH_HOST_KEY_PUB", host_pub },  { "SSH_AUTHORIZED_KEY", client_pub },
+			{ "HOSTNAME", vm->name },	   { "ADDRESS", vm->addr },
+			{ "HOST_ID", host_id },		   { "UPSTREAM", lab_upstream(vm) },
 		};
 
 		for (size_t i = 0; ok && i < sizeof(seed_files) / sizeof(seed_files[0]); i++)
@@ -150,7 +155,7 @@ bool seed_make(const char *role)
 		char *argv[] = { "genisoimage", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock",
 				 ud, md, nc, NULL };
 
-		xsnprintf(iso, sizeof(iso), "%s/%s-seed.iso", lab_state_dir(), role);
+		xsnprintf(iso, sizeof(iso), "%s/%s-seed.iso", lab_state_dir(), vm->name);
 		xsnprintf(ud, sizeof(ud), "%s/user-data", dir);
 		xsnprintf(md, sizeof(md), "%s/meta-data", dir);
 		xsnprintf(nc, sizeof(nc), "%s/network-config", dir);

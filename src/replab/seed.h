@@ -22,7 +22,12 @@ struct seed_var {
  */
 char *seed_render(const char *template, const struct seed_var *vars, size_t nvars, char **unknown);
 
-/* Render the files of cloud-init/ROLE for this lab; make STATE/ROLE-seed.iso. */
-bool seed_make(const char *role);
+struct vm;
+/*
+ * Render the files of cloud-init/ROLE (the VM's role) for this lab and this
+ * VM (HOSTNAME, ADDRESS, HOST_ID, UPSTREAM besides the secrets); make
+ * STATE/NAME-seed.iso.
+ */
+bool seed_make(const struct vm *vm);
 
 #endif

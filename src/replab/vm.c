@@ -88,7 +88,7 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 	struct argv_list qemu = { 0 };
 	int rc;
 
-	xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->name);
+	xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->role);
 	vm_path(vm, ".qcow2", disk, sizeof(disk));
 	vm_path(vm, ".qemu.log", log_path, sizeof(log_path));
 	rc = !fresh_disk ? 0

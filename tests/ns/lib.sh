@@ -8,6 +8,8 @@
 #   ns "primary"  eth0 10.77.0.10/24   postgres (images/postgres/primary-init.sh,
 #                                       then primary-passwords.sh)
 #   ns "replica"  eth0 10.77.0.11/24   postgres (images/postgres/replica-bootstrap.sh)
+#   ns "replica2" eth0 10.77.0.12/24   only after replica2_up: a second standby,
+#                                       of the primary or (--cascade) of the replica
 #
 # Nothing is added to the host's own network namespace.  lab_down runs on
 # every exit and removes the servers (by their PIDs), namespaces and files.
@@ -20,6 +22,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 SUBNET=10.77.0.0/24
 PRIMARY_IP=10.77.0.10
 REPLICA_IP=10.77.0.11
+REPLICA2_IP=10.77.0.12
 
 . "$ROOT/tests/tap.sh"
 
@@ -34,6 +37,8 @@ LAB_ID=rl$$
 NS_LAB=$LAB_ID-lab
 NS_PRIMARY=$LAB_ID-primary
 NS_REPLICA=$LAB_ID-replica
+NS_REPLICA2=$LAB_ID-replica2
+MEMBERS="primary replica"
 WORK=$(mktemp -d /tmp/replab-ns.XXXXXX)
 chmod 755 "$WORK"
 SECRETS=$WORK/secrets
@@ -61,7 +66,7 @@ postmaster_pid() { # postmaster_pid primary|replica
 lab_down() {
 	holder=$(cat "$STATE/netns.pid" 2>/dev/null)
 	[ -n "$holder" ] && kill -KILL "$holder" 2>/dev/null
-	for vm in primary replica; do
+	for vm in $MEMBERS; do
 		pid=$(postmaster_pid $vm || true)
 		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 			kill -QUIT "$pid" 2>/dev/null || true
@@ -72,28 +77,29 @@ lab_down() {
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	done
-	for ns in "$NS_PRIMARY" "$NS_REPLICA" "$NS_LAB"; do
+	for ns in "$NS_PRIMARY" "$NS_REPLICA" "$NS_REPLICA2" "$NS_LAB"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "# kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap lab_down EXIT
 
+member_net() { # member_net NAME ADDRESS: its namespace, its veth on the bridge
+	ns=$LAB_ID-$1
+	ip netns add "$ns" &&
+		ip -n "$ns" link set lo up &&
+		ip -n "$NS_LAB" link add "tap-$1" type veth peer name eth0 netns "$ns" &&
+		ip -n "$NS_LAB" link set "tap-$1" master br0 up &&
+		ip -n "$ns" link set eth0 up &&
+		ip -n "$ns" addr add "$2/24" dev eth0
+}
+
 net_up() {
 	ip netns add "$NS_LAB" &&
 		ip -n "$NS_LAB" link set lo up &&
 		ip -n "$NS_LAB" link add br0 type bridge &&
 		ip -n "$NS_LAB" link set br0 up || return 1
-	for vm in primary replica; do
-		ns=$LAB_ID-$vm
-		ip netns add "$ns" &&
-			ip -n "$ns" link set lo up &&
-			ip -n "$NS_LAB" link add "tap-$vm" type veth peer name eth0 netns "$ns" &&
-			ip -n "$NS_LAB" link set "tap-$vm" master br0 up &&
-			ip -n "$ns" link set eth0 up || return 1
-	done
-	ip -n "$NS_PRIMARY" addr add "$PRIMARY_IP/24" dev eth0 &&
-		ip -n "$NS_REPLICA" addr add "$REPLICA_IP/24" dev eth0 || return 1
+	member_net primary "$PRIMARY_IP" && member_net replica "$REPLICA_IP" || return 1
 	mkdir -m 700 "$STATE" || return 1
 	ip netns exec "$NS_LAB" bash -c 'exec -a "replab-netns:$0" sleep infinity' "$STATE" </dev/null >/dev/null 2>&1 &
 	echo $! >"$STATE/netns.pid"
@@ -126,8 +132,8 @@ node() { # node NAME VERB ARGS...
 }
 
 nodes_declare() {
-	mkdir -m 700 "$STATE/nodes" || return 1
-	for vm in primary replica; do
+	mkdir -p -m 700 "$STATE/nodes" || return 1
+	for vm in $MEMBERS; do
 		printf '#!/bin/sh\nexec %q %q %q %q %q "$@"\n' "$ROOT/tests/ns/node.sh" "$WORK" "$LAB_ID-$vm" "$vm" \
 			"$PGREPL" >"$STATE/nodes/$vm" && chmod 700 "$STATE/nodes/$vm" || return 1
 	done
@@ -154,6 +160,25 @@ lab_up() {
 			--primary "$PRIMARY_IP" --secrets "$SECRETS" --timeout 60 >"$WORK/replica-bootstrap.out" 2>&1 &&
 		node replica start &&
 		wait_streaming 30 && nodes_declare && return 0
+	show_logs
+	return 1
+}
+
+# replica2_up [--cascade]: a third member, a standby of the primary or, with
+# --cascade, of the replica; replab learns the lab's shape from
+# STATE/options.json as from "replab up --replicas 2 [--cascade]".
+replica2_up() {
+	cascade=false upstream=$PRIMARY_IP
+	[ "${1:-}" = --cascade ] && cascade=true upstream=$REPLICA_IP
+	MEMBERS="primary replica replica2"
+	member_net replica2 "$REPLICA2_IP" &&
+		mkdir -m 755 "$WORK/replica2.sock" && chown postgres: "$WORK/replica2.sock" &&
+		as_postgres "$NS_REPLICA2" "$ROOT/images/postgres/replica-bootstrap.sh" --data "$WORK/replica2" \
+			--primary "$upstream" --secrets "$SECRETS" --name replica2 --timeout 60 \
+			>"$WORK/replica2-bootstrap.out" 2>&1 &&
+		node replica2 start &&
+		printf '{"replicas": 2, "cascade": %s}\n' "$cascade" >"$STATE/options.json" &&
+		nodes_declare && return 0
 	show_logs
 	return 1
 }

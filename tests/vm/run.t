@@ -18,7 +18,7 @@ start=$(date +%s)
 make -C "$ROOT" -s --no-print-directory run >"$work/run.out" 2>&1
 ok $? "make run exits 0 ($(($(date +%s) - start)) s)"
 run=$STATE/run.json
-check "it printed the boot milestones" grep -q 'replica: streaming from the primary' "$work/run.out"
+check "it printed the boot milestones" grep -q 'replica: streaming WAL from its upstream' "$work/run.out"
 check "it streamed pgrepl's narrative" grep -q 'SQLSTATE 25006' "$work/run.out"
 check "it ended with a summary" grep -q 'first write on the new primary' "$work/run.out"
 jq_check "$run" '.up.streaming_s > 0 and .up.accel != null'
