@@ -30,14 +30,6 @@ static const char fencing[] =
 	"  more (power it off, cut its clients off, or revoke its address): that is\n"
 	"  fencing.  A failover manager that cannot fence must not promote.\n";
 
-/* "id:written_on" of every row written during the split on one side. */
-static bool rows_of(const struct vm *vm, char *buf, size_t len)
-{
-	return node_sqlf(vm, buf, len,
-			 "SELECT coalesce(string_agg(id || ':' || written_on, ',' ORDER BY id), '') FROM split_brain"
-			 " WHERE id > 100");
-}
-
 /* The entries of list (comma-separated) that are not in other, as a JSON array. */
 static json_t *only_in(const char *list, const char *other)
 {
@@ -56,6 +48,19 @@ static json_t *only_in(const char *list, const char *other)
 	free(copy);
 	free(padded);
 	return out;
+}
+
+/* "id:written_on" of every row on one side, comma-separated. */
+static bool rows_of(const struct vm *vm, char *buf, size_t len)
+{
+	return node_sqlf(vm, buf, len,
+			 "SELECT coalesce(string_agg(id || ':' || written_on, ',' ORDER BY id), '') FROM split_brain");
+}
+
+/* The same as a JSON array. */
+static json_t *row_array(const char *list)
+{
+	return only_in(list, "");
 }
 
 static bool write_rows(const struct vm *vm, int first, int last, const char *side)
@@ -94,7 +99,7 @@ static void print_rows(const char *title, json_t *rows)
 int experiment_split_brain(const struct experiment_options *o)
 {
 	const struct vm *old = lab_find_vm("primary"), *promoted = lab_find_vm("replica");
-	char old_rows[4096] = "", new_rows[4096] = "", after[4096] = "", path[PATH_MAX], in_recovery[8] = "";
+	char old_rows[8192] = "", new_rows[8192] = "", after[8192] = "", path[PATH_MAX], in_recovery[8] = "";
 	json_t *summary = NULL, *doc, *old_tl = NULL, *new_tl = NULL;
 	struct timeline x;
 	bool ok, rejoined = false;
@@ -122,8 +127,10 @@ int experiment_split_brain(const struct experiment_options *o)
 	if (ok) {
 		old_tl = timeline_of(old);
 		new_tl = timeline_of(promoted);
-		summary = json_pack("{s:O,s:O,s:o,s:o}", "old_primary", old_tl, "new_primary", new_tl, "only_on_old_primary",
-				    only_in(old_rows, new_rows), "only_on_new_primary", only_in(new_rows, old_rows));
+		summary = json_pack("{s:O,s:O,s:o,s:o,s:{s:o,s:o}}", "old_primary", old_tl, "new_primary", new_tl,
+				    "only_on_old_primary", only_in(old_rows, new_rows), "only_on_new_primary",
+				    only_in(new_rows, old_rows), "rows", "old_primary", row_array(old_rows), "new_primary",
+				    row_array(new_rows));
 		printf("\ndivergence:\n  old primary: timeline %d\n  new primary: timeline %d, forked from: %s\n",
 		       (int) json_integer_value(json_object_get(old_tl, "timeline")),
 		       (int) json_integer_value(json_object_get(new_tl, "timeline")),
@@ -141,12 +148,13 @@ int experiment_split_brain(const struct experiment_options *o)
 	}
 	if (rejoined && rows_of(old, after, sizeof(after)) &&
 	    node_sqlf(old, in_recovery, sizeof(in_recovery), "SELECT pg_is_in_recovery()")) {
-		json_t *kept = only_in(old_rows, after);
+		json_t *discarded = only_in(old_rows, after);
 
-		json_object_set_new(summary, "discarded_by_rewind", kept);
+		json_object_set_new(summary, "discarded_by_rewind", discarded);
+		json_object_set_new(json_object_get(summary, "rows"), "after_rewind", row_array(after));
 		json_object_set_new(summary, "rejoined_as_standby", json_boolean(strcmp(in_recovery, "t") == 0));
 		json_object_set_new(summary, "same_rows_after", json_boolean(strcmp(after, new_rows) == 0));
-		print_rows("discarded by the rewind", kept);
+		print_rows("discarded by the rewind", discarded);
 		printf("  the old primary is now %s; its rows are %s the new primary's\n",
 		       strcmp(in_recovery, "t") == 0 ? "a standby" : "NOT a standby",
 		       strcmp(after, new_rows) == 0 ? "exactly" : "NOT");

@@ -20,6 +20,9 @@ jq_check "$out" 'all(.summary[].runs[]; .on_server + .lost_writes == .acknowledg
 jq_check "$out" 'all(.summary[].runs[]; .in_doubt <= 1 and .in_doubt_committed <= .in_doubt)'
 jq_check "$out" 'all(.summary[]; .p50_ms > 0 and .p99_ms >= .p50_ms and .commits_per_s > 0)'
 jq_check "$out" '[.summary[].runs[].primary] == ["primary", "replica", "primary", "replica", "primary", "replica", "primary", "replica", "primary"]'
+REPLAB_STATE=$STATE "$REPLAB" report "$out" >/dev/null 2>&1
+ok $? "replab report draws it"
+check "as a PNG" bash -c "head -c 8 '${out%.json}.png' | grep -q PNG"
 # Nine trials, nine swaps: the replica's server is the primary now.
 check "afterwards the old primary streams from the replica's server" test \
 	"$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT state FROM pg_stat_replication WHERE application_name = 'primary'")" = streaming

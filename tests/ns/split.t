@@ -20,6 +20,9 @@ jq_check "$out" '.summary.only_on_new_primary | length == 30'
 jq_check "$out" '[.summary.only_on_old_primary[] | select(endswith(":old primary"))] | length == 30'
 jq_check "$out" '.summary.discarded_by_rewind == .summary.only_on_old_primary'
 jq_check "$out" '.summary.rejoined_as_standby and .summary.same_rows_after'
+REPLAB_STATE=$STATE "$REPLAB" report "$out" >/dev/null 2>&1
+ok $? "replab report draws it"
+check "as a PNG" bash -c "head -c 8 '${out%.json}.png' | grep -q PNG"
 check "the fencing lesson is printed" grep -q 'Why fencing matters' "$WORK/split.out"
 check "the old primary streams from the new one" bash -c \
 	"[ \"\$(ip netns exec '$NS_REPLICA' env PGPASSFILE='$WORK/lab.pgpass' $PGBIN/psql -XAtq -h $REPLICA_IP -U lab -d lab -c \"SELECT state FROM pg_stat_replication WHERE application_name = 'primary'\")\" = streaming ]"
