@@ -1,11 +1,18 @@
 #!/bin/sh
-# ready.sh — report readiness milestones on stdout (the serial console, see
-# replab-ready.service), each as one "replab-ready: ..." line with uptime:
+# ready.sh — report readiness milestones on the serial console (and in the
+# journal), each as one "replab-ready: ..." line with uptime:
 #   postgres   the server accepts connections
 #   streaming  (replica) the WAL receiver streams from the primary
 role=$(cat /etc/replab/role 2>/dev/null || echo unknown)
 addr=$(ip -4 -o addr show dev data0 2>/dev/null | awk '{ print $4; exit }')
-say() { echo "replab-ready: $1 role=$role host=$(hostname) addr=${addr:-none} uptime=$(cut -d' ' -f1 /proc/uptime)"; }
+# To the console through the kernel log (console=ttyS0): a line a unit
+# writes to the serial line itself can be lost when getty hangs the line up
+# as it starts.
+say() {
+	line="replab-ready: $1 role=$role host=$(hostname) addr=${addr:-none} uptime=$(cut -d' ' -f1 /proc/uptime)"
+	echo "$line"
+	echo "<5>$line" >/dev/kmsg
+}
 
 until pg_isready -q -h /var/run/postgresql; do
 	systemctl -q is-failed replab-postgres.service replab-primary-passwords.service \

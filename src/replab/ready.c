@@ -35,6 +35,17 @@ static bool applies(const struct milestone *m, const struct vm *vm)
 	return strcmp(m->role, "*") == 0 || strcmp(m->role, vm->role) == 0;
 }
 
+/* A VM's last milestone: once it is reached, the earlier ones no longer matter. */
+static size_t final_milestone(const struct vm *vm)
+{
+	size_t last = 0;
+
+	for (size_t i = 0; i < N_MILESTONES; i++)
+		if (applies(&milestones[i], vm))
+			last = i;
+	return last;
+}
+
 static char *read_log(const char *vm_name)
 {
 	char path[PATH_MAX];
@@ -76,12 +87,9 @@ static void print_tail(const char *vm_name)
 bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 {
 	bool reached[3][N_MILESTONES] = { { false } };
-	size_t done = 0, total = 0;
+	int done = 0;
 	double next_note = start_ms + 30000;
 
-	for (int v = 0; v < lab_nvms; v++)
-		for (size_t i = 0; i < N_MILESTONES; i++)
-			total += applies(&milestones[i], &lab_vms[v]);
 	for (;;) {
 		double now = clock_now_ms(), t = (now - start_ms) / 1000;
 		const char *behind = NULL;
@@ -96,7 +104,7 @@ bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 					continue;
 				if (log && strstr(log, milestones[i].marker)) {
 					reached[v][i] = true;
-					done++;
+					done += i == final_milestone(&lab_vms[v]);
 					xsnprintf(name, sizeof(name), "%s: %s", lab_vms[v].name, milestones[i].name);
 					printf("[%6.1f s] %s\n", t, name);
 					fflush(stdout);
@@ -117,7 +125,7 @@ bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 				return false;
 			}
 		}
-		if (done == total)
+		if (done == lab_nvms)
 			return true;
 		if (now - start_ms > timeout_s * 1000.0) {
 			log_error("the lab was not up after %d s", timeout_s);
