@@ -46,16 +46,6 @@ if grep -Eq ' (vmx|svm)' /proc/cpuinfo; then want="kvm or tcg"; else want=tcg; f
 check "replab accel: $accel here (without vmx/svm it must be tcg)" bash -c "[[ '$want' == *'$accel'* ]]"
 check "REPLAB_ACCEL overrides it" test "$(REPLAB_ACCEL=kvm "$REPLAB" accel)" = kvm
 
-expect() { # expect STATUS REGEX DESCRIPTION -- COMMAND...
-	want=$1 pattern=$2 desc=$3
-	shift 4
-	"$@" >"$work/out" 2>&1
-	got=$?
-	if [ "$got" -eq "$want" ] && grep -Eq "$pattern" "$work/out"; then ok 0 "$desc"; else
-		ok 1 "$desc: exit $got, wanted $want and /$pattern/"
-		sed 's/^/#   /' "$work/out"
-	fi
-}
 expect 2 'takes no arguments' "replab seed refuses arguments" -- "$REPLAB" seed extra
 expect 2 'takes no arguments' "replab accel refuses arguments" -- "$REPLAB" accel extra
 mkdir -p "$work/tree"
