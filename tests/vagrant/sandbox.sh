@@ -26,17 +26,16 @@ dir=$(realpath -m "$2")
 shift 2
 uri="qemu:///system?socket=$dir/run/libvirt-sock"
 
-# The private configuration: QEMU as root without a security driver or
-# cgroups (none is set up in the namespace), its output to plain files
-# (no virtlogd), and no network defined in advance.
+# The private configuration: QEMU as Debian's libvirt-qemu user, as a
+# system libvirtd runs it, but without a security driver or cgroups (none
+# is set up in the namespace), its output to plain files (no virtlogd), and
+# no network defined in advance.
 configure() {
 	mkdir -p "$dir"/{etc,run,lib,cache,log}
 	cp -a /etc/libvirt/. "$dir/etc/"
 	rm -f "$dir"/etc/qemu/networks/*.xml "$dir"/etc/qemu/networks/autostart/*
 	cat >>"$dir/etc/qemu.conf" <<-'CONF'
 		# replab sandbox (tests/vagrant/sandbox.sh)
-		user = "root"
-		group = "root"
 		security_driver = "none"
 		stdio_handler = "file"
 		cgroup_controllers = [ ]

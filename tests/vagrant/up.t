@@ -50,6 +50,12 @@ vg ssh replica -c 'pgrepl --json status' >"$work/status.json" 2>/dev/null
 jq_check "$work/status.json" '.primary.role == "primary" and ([.primary.standbys[] | select(.state == "streaming")] | length == 1)'
 jq_check "$work/status.json" '.replica.role == "standby" and .replica.receiver_status == "streaming" and .replica.sender_host == "10.77.0.10"'
 
+qemu_users=$(for p in $(ip netns pids "$ns"); do
+	[ "$(cat "/proc/$p/comm")" = qemu-system-x86 ] && ps -o user= -p "$p"; done | sort -u | xargs)
+check "QEMU runs as libvirt-qemu, as under Debian's libvirtd (users: $qemu_users)" test "$qemu_users" = libvirt-qemu
+virsh_names vol-list default >"$work/volumes"
+check "the kernel, the initrd and both seeds are in libvirt's pool" bash -c \
+	"grep -c 'replab-vmlinuz-\|replab-initrd.img-\|replab-primary-seed-\|replab-replica-seed-' '$work/volumes' | grep -qx 4"
 virsh_names net-list --name >"$work/nets"
 check "the libvirt networks replab-mgmt and replab-data are in the sandbox" \
 	bash -c "grep -qx replab-mgmt '$work/nets' && grep -qx replab-data '$work/nets'"
@@ -62,6 +68,8 @@ ok $? "vagrant destroy -f"
 check "no domain is left" test -z "$(virsh_names list --all --name)"
 check "no libvirt network is left" test -z "$(virsh_names net-list --all --name)"
 check "the lab's seeds and secrets went with its last VM" test ! -e "$STATE"
+no_seed_volume() { ! virsh_names vol-list default | grep -q seed; }
+check "and so did their copies in libvirt's pool" no_seed_volume
 
 "$SANDBOX" stop "$sandbox"
 ok $? "the sandbox stops"

@@ -49,7 +49,7 @@ check "REPLAB_ACCEL overrides it" test "$(REPLAB_ACCEL=kvm "$REPLAB" accel)" = k
 expect 2 'takes no arguments' "replab seed refuses arguments" -- "$REPLAB" seed extra
 expect 2 'takes no arguments' "replab accel refuses arguments" -- "$REPLAB" accel extra
 mkdir -p "$work/tree"
-cp -r "$ROOT/Vagrantfile" "$ROOT/cloud-init" "$work/tree/"
-expect 1 'build/bin/replab is missing.*make box' "a tree without replab built says to run make box" -- \
+cp -r "$ROOT/Vagrantfile" "$ROOT/cloud-init" "$ROOT/images" "$work/tree/"
+expect 1 'build/bin/replab is missing.*make box' "a checkout with nothing built says to run make box" -- \
 	env VAGRANT_CWD="$work/tree" vagrant validate
 done_testing
