@@ -12,8 +12,9 @@
 #
 # libvirtd runs as root in a mount namespace of its own where /etc/libvirt,
 # /run, /var/lib/libvirt, /var/cache/libvirt and /var/log/libvirt are
-# directories under DIR: the host's libvirt configuration and state are
-# never read or written.  Its socket is DIR/run/libvirt-sock.
+# directories under DIR (the configuration a copy of the host's, changed
+# there): the host's libvirt state is never read or written.  Its socket is
+# DIR/run/libvirt-sock.
 set -euo pipefail
 
 usage() {
