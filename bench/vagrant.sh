@@ -21,7 +21,7 @@ secs() { echo "$(($(date +%s%N) - $1))" | awk '{ printf "%.1f", $1 / 1e9 }'; }
 rss_mib() { ps -o rss= -p "$(echo "$@" | tr ' ' ,)" | awk '{ s += $1 } END { printf "%.0f", s / 1024 }'; }
 sandbox_qemus() { for p in $(ip netns pids "$(cat "$work/sandbox/netns")"); do
 	[ "$(cat /proc/"$p"/comm)" = qemu-system-x86 ] && echo "$p"; done; }
-streaming_uptime() { sed -n 's/.*replab-ready: streaming .*uptime=\([0-9.]*\).*/\1/p' "$1" | tail -n 1; }
+streaming_uptime() { sed -n 's/.*replab-ready: streaming .*uptime=\([0-9.]*\).*/\1/p' "$1" | head -n 1; }
 # When libvirt last started VM: seconds since the epoch, from its QEMU log.
 power_on() { date -d "$(grep 'starting up' "$work"/sandbox/log/qemu/*_"$1".log | tail -n 1 | sed 's/: starting up.*//')" +%s.%N; }
 
@@ -37,7 +37,7 @@ for run in "boxes not yet in libvirt's pool" "boxes already in the pool"; do
 	echo "vagrant up ($run): $(secs "$t") s to the replica streaming:" \
 		"$(echo "$first ${t%?????????}.${t: -9}" | awk '{ printf "%.1f", $1 - $2 }') s before the first power-on," \
 		"$(echo "$streaming $first" | awk '{ printf "%.1f", $1 - $2 }') s from it to the replica streaming," \
-		"$(echo "${end%?????????}.${end: -9} $streaming" | awk '{ printf "%.1f", $1 - $2 }') s after;" \
+		"$(echo "${end%?????????}.${end: -9} $streaming" | awk '{ printf "%.1f", $1 - $2 }') s more until it returned;" \
 		"both QEMUs $(rss_mib $(sandbox_qemus)) MiB resident"
 	"$SANDBOX" run "$work/sandbox" vagrant destroy -f >/dev/null 2>&1
 done
