@@ -24,7 +24,7 @@ REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps lab lab-root run down demo check test unit ns vm bench bench-lab clean help
+.PHONY: all deps lab lab-root box run down demo check test unit ns vm vagrant bench bench-lab clean help
 
 all: deps $(BUILD)/bin/pgrepl $(BUILD)/bin/replab
 
@@ -32,10 +32,11 @@ help:
 	@echo "make            build build/bin/pgrepl"
 	@echo "make lab        build the VM images in build/images (needs root)"
 	@echo "make run        boot both VMs, run the demo and the failover inside them"
+	@echo "make box        the VM images as Vagrant boxes (vagrant-libvirt), for vagrant up"
 	@echo "make down       stop everything the lab started (always safe)"
 	@echo "make demo       the demo and the failover on real servers in network namespaces"
 	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
-	@echo "make test       every test tier: unit, namespace, VM images and boot"
+	@echo "make test       every test tier: unit, namespace, VM images and boot, Vagrant"
 	@echo "make SAN=1 check  the same tests under ASan/UBSan"
 	@echo "make bench      print the foundation's speed figures"
 	@echo "make bench-lab  the VM lab's figures: image build, boot, failover, experiments"
@@ -123,6 +124,24 @@ $(IMAGES)/base.qcow2: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
 $(ROLE_IMAGES) &: $(IMAGES)/base.qcow2 $(ROLES) $(BUILD)/bin/replab
 	$(call step,role images (libguestfs),roles,$(BUILD)/bin/replab build --base $(IMAGES)/base.qcow2 --out $(IMAGES) $(ROLES))
 
+# ---- make box: the role images as vagrant-libvirt boxes, registered -------
+# One box per role ("replab-primary", "replab-replica"): a box's disk must
+# stand alone, so each is its role image flattened onto the base.  A box is
+# registered again only when it was rebuilt.
+BOX_DIR := build/box
+BOXES := $(ROLES:images/roles/%.role=$(BOX_DIR)/replab-%.box)
+
+$(BOX_DIR)/replab-%.box: $(IMAGES)/%.qcow2 images/box.sh images/box/Vagrantfile
+	@mkdir -p $(BOX_DIR)
+	$(call step,box replab-$*,box-$*,images/box.sh $< $(IMAGES) $@)
+
+$(BOX_DIR)/replab-%.added: $(BOX_DIR)/replab-%.box
+	$(call step,vagrant box add replab-$*,box-add-$*,vagrant box add --force --name replab-$* $<)
+	@touch $@
+
+box: lab $(BOXES) $(BOXES:.box=.added) $(BUILD)/bin/replab
+	@echo "box: replab-primary and replab-replica registered with Vagrant: vagrant up"
+
 run: lab
 	$(BUILD)/bin/replab run
 
@@ -140,8 +159,8 @@ PROVE := CMOCKA_MESSAGE_OUTPUT=TAP PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl \
 check: all $(UNIT_TESTS)
 	$(PROVE) -j 4 $(UNIT_TESTS) tests/ns/*.t
 
-test: check lab
-	$(PROVE) tests/vm/*.t
+test: check lab box
+	$(PROVE) tests/vm/*.t tests/vagrant/*.t
 
 unit: all $(UNIT_TESTS)
 	$(PROVE) $(UNIT_TESTS)
@@ -151,6 +170,9 @@ ns: all
 
 vm: all lab
 	$(PROVE) tests/vm/*.t
+
+vagrant: all box
+	$(PROVE) tests/vagrant/*.t
 
 bench: all
 	bench/foundation.sh $(BUILD)/bin/pgrepl

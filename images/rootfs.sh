@@ -18,14 +18,16 @@ mmdebstrap_common "$cache"
 rm -rf "$out"
 
 # Before any package is unpacked: no default cluster from postgresql-common,
-# a small initrd with what a virtio guest needs, no KVM modules (-cpu max
-# would load them in the guest).
+# a small initrd with what a virtio guest needs, and the IDE CD-ROM driver
+# for the seed the Vagrantfile attaches (loaded before cloud-init looks for
+# it, which does not wait for udev), no KVM modules (-cpu max would load
+# them in the guest).
 setup_hook='set -e
 mkdir -p "$1/etc/postgresql-common" "$1/etc/initramfs-tools/conf.d" "$1/etc/modprobe.d" \
 	"$1/usr/share/initramfs-tools/modules.d"
 echo "create_main_cluster = false" >"$1/etc/postgresql-common/createcluster.conf"
 printf "MODULES=list\nCOMPRESS=zstd\n" >"$1/etc/initramfs-tools/conf.d/replab.conf"
-printf "virtio_pci\nvirtio_blk\next4\n" >"$1/usr/share/initramfs-tools/modules.d/replab"
+printf "virtio_pci\nvirtio_blk\next4\nata_piix\nsr_mod\n" >"$1/usr/share/initramfs-tools/modules.d/replab"
 printf "blacklist kvm\nblacklist kvm_amd\nblacklist kvm_intel\n" >"$1/etc/modprobe.d/replab-no-kvm.conf"'
 
 # After installation: nothing of the build host leaks in, the root

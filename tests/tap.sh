@@ -1,5 +1,5 @@
 # tap.sh — TAP output for the shell test tiers (sourced): ok, check,
-# jq_check, retry, bail, done_testing.  prove reads what they print.
+# jq_check, retry, expect, bail, done_testing.  prove reads what they print.
 
 t_count=0
 t_failed=0
@@ -37,6 +37,17 @@ jq_check() { # jq_check FILE JQ-EXPRESSION: ok when it is true
 		echo "# in $1 (its summary, or its beginning):"
 		{ jq '.summary // .phases // .' "$1" 2>/dev/null || cat "$1"; } | head -n 40 | sed 's/^/#   /'
 		echo
+	fi
+}
+
+expect() { # expect STATUS REGEX DESCRIPTION -- COMMAND...: exits STATUS, says REGEX
+	local want=$1 pattern=$2 desc=$3 out got
+	shift 4
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" -eq "$want" ] && grep -Eq "$pattern" <<<"$out"; then ok 0 "$desc"; else
+		ok 1 "$desc: exit $got, wanted $want and /$pattern/"
+		sed 's/^/#   /' <<<"$out"
 	fi
 }
 

@@ -28,6 +28,8 @@ int cmd_stop(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_seed(int argc, char **argv);
+int cmd_accel(int argc, char **argv);
 
 struct up_options {
 	int timeout_s;

@@ -33,6 +33,8 @@ static const struct {
 	{ "report", cmd_report, "draw an experiment's lag timeline (PNG, gnuplot)" },
 	{ "build", cmd_build, "make the role images from the base image (make lab)" },
 	{ "inspect", cmd_inspect, "show what an image holds, read-only" },
+	{ "seed", cmd_seed, "make a lab's secrets and NoCloud seeds, boot nothing (Vagrantfile)" },
+	{ "accel", cmd_accel, "print the accelerator VMs get here: kvm or tcg (Vagrantfile)" },
 };
 
 static void usage(void)

@@ -5,18 +5,6 @@
 
 lab_up || bail "could not bring the namespace lab up"
 
-expect() { # expect STATUS MESSAGE-REGEX DESCRIPTION -- COMMAND...
-	want=$1 pattern=$2 desc=$3
-	shift 4
-	"$@" >"$WORK/out" 2>"$WORK/err"
-	got=$?
-	if [ "$got" -eq "$want" ] && grep -Eq "$pattern" "$WORK/err"; then
-		ok 0 "$desc (exit $got)"
-	else
-		ok 1 "$desc: exit $got, wanted $want and /$pattern/"
-		sed 's/^/#   /' "$WORK/err"
-	fi
-}
 
 P="host=$PRIMARY_IP user=lab dbname=lab passfile=$WORK/lab.pgpass"
 R="host=$REPLICA_IP user=lab dbname=lab passfile=$WORK/lab.pgpass"

@@ -42,16 +42,6 @@ check "status: the old replica is now a primary" grep -q 'replica  10.77.0.11:54
 "$REPLAB" exec replica -- pgrepl status --json >"$work/pgrepl-status.json" 2>/dev/null
 jq_check "$work/pgrepl-status.json" '.replica.role == "primary"'
 
-expect() { # expect STATUS REGEX DESCRIPTION -- COMMAND...
-	want=$1 pattern=$2 desc=$3
-	shift 4
-	"$@" >"$work/out" 2>&1
-	got=$?
-	if [ "$got" -eq "$want" ] && grep -Eq "$pattern" "$work/out"; then ok 0 "$desc"; else
-		ok 1 "$desc: exit $got, wanted $want and /$pattern/"
-		sed 's/^/#   /' "$work/out"
-	fi
-}
 expect 1 'already running' "a second replab up is refused" -- "$REPLAB" up
 expect 2 'unknown VM "standby"' "an unknown VM name" -- "$REPLAB" exec standby -- true
 expect 1 'the primary VM is not running' "exec in a VM that is down" -- "$REPLAB" exec primary -- true

@@ -1,0 +1,27 @@
+/*
+ * cmd_accel.c — "replab accel": the accelerator replab would boot the VMs
+ * with, "kvm" or "tcg", on stdout; with TCG, why on stderr.  The
+ * Vagrantfile asks it, so that its libvirt domains fall back to plain QEMU
+ * exactly when "replab up" does.
+ */
+#include "accel.h"
+#include "commands.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cmd_accel(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("Usage: replab accel\n\n"
+		       "Prints \"kvm\" when KVM really works here (the CPU shows vmx or svm and\n"
+		       "/dev/kvm creates a VM), else \"tcg\" (software emulation) and, on stderr,\n"
+		       "why.  REPLAB_ACCEL=kvm|tcg overrides the choice.\n");
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return usage_error("accel", "\"accel\" takes no arguments");
+	printf("%s\n", accel_use_kvm() ? "kvm" : "tcg");
+	return EXIT_OK;
+}
