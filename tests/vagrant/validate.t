@@ -13,9 +13,12 @@ check "it made this lab's seeds with replab seed" test -f "$STATE/primary-seed.i
 check "the secrets are private (0700 directory, 0600 key)" \
 	test "$(stat -c %a "$STATE/secrets")" = 700 -a "$(stat -c %a "$STATE/secrets/id_ed25519")" = 600
 for role in primary replica; do
+	case $role in primary) addr=10.77.0.10 ;; replica) addr=10.77.0.11 ;; esac
 	isoinfo -i "$STATE/$role-seed.iso" -R -x /network-config >"$work/network-config"
-	check "$role: its seed carries cloud-init/$role/network-config" \
-		cmp -s "$work/network-config" "$ROOT/cloud-init/$role/network-config"
+	check "$role: its seed carries the network-config the Vagrantfile reads" \
+		cmp -s "$work/network-config" "$STATE/seed-$role/network-config"
+	check "$role: rendered from cloud-init/$role, with its address $addr" bash -c \
+		"grep -q '$addr/24' '$work/network-config' && ! grep -q '@[A-Z_]*@' '$work/network-config'"
 	isoinfo -i "$STATE/$role-seed.iso" -R -x /user-data >"$work/user-data"
 	check "$role: its seed authorizes this lab's key for root, the key Vagrant logs in with" \
 		grep -qF "$(cat "$STATE/secrets/id_ed25519.pub")" "$work/user-data"
