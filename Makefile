@@ -136,7 +136,7 @@ $(BOX_DIR)/replab-%.box: $(IMAGES)/%.qcow2 images/box.sh images/box/Vagrantfile
 	$(call step,box replab-$*,box-$*,images/box.sh $< $(IMAGES) $@)
 
 $(BOX_DIR)/replab-%.added: $(BOX_DIR)/replab-%.box
-	$(call step,vagrant box add replab-$*,box-add-$*,vagrant box add --force --name replab-$* $<)
+	$(call step,vagrant box add replab-$*,box-add-$*,VAGRANT_CHECKPOINT_DISABLE=1 vagrant box add --force --name replab-$* $<)
 	@touch $@
 
 box: lab $(BOXES) $(BOXES:.box=.added) $(BUILD)/bin/replab
