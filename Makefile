@@ -127,7 +127,8 @@ $(ROLE_IMAGES) &: $(IMAGES)/base.qcow2 $(ROLES) $(BUILD)/bin/replab
 # ---- make box: the role images as vagrant-libvirt boxes, registered -------
 # One box per role ("replab-primary", "replab-replica"): a box's disk must
 # stand alone, so each is its role image flattened onto the base.  A box is
-# registered again only when it was rebuilt.
+# registered again only when it was rebuilt, with no Vagrantfile loaded
+# (the lab's would make this lab's secrets, for nothing).
 BOX_DIR := build/box
 BOXES := $(ROLES:images/roles/%.role=$(BOX_DIR)/replab-%.box)
 
@@ -136,7 +137,7 @@ $(BOX_DIR)/replab-%.box: $(IMAGES)/%.qcow2 images/box.sh images/box/Vagrantfile
 	$(call step,box replab-$*,box-$*,images/box.sh $< $(IMAGES) $@)
 
 $(BOX_DIR)/replab-%.added: $(BOX_DIR)/replab-%.box
-	$(call step,vagrant box add replab-$*,box-add-$*,VAGRANT_CHECKPOINT_DISABLE=1 vagrant box add --force --name replab-$* $<)
+	$(call step,vagrant box add replab-$*,box-add-$*,VAGRANT_CWD=$(BOX_DIR) VAGRANT_VAGRANTFILE=none VAGRANT_CHECKPOINT_DISABLE=1 vagrant box add --force --name replab-$* $<)
 	@touch $@
 
 box: lab $(BOXES) $(BOXES:.box=.added) $(BUILD)/bin/replab
