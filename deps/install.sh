@@ -16,7 +16,7 @@ done
 if [ "$(id -u)" -eq 0 ]; then
 	echo "deps: installing:$missing"
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 else
 	echo "deps: missing Debian packages:$missing" >&2
 	echo "deps: hint: run: sudo apt-get install -y$missing" >&2
