@@ -20,11 +20,32 @@ typedef bool (*child_prepare_fn)(void *arg);
  */
 pid_t child_start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg);
 
-/* Wait for pid; returns its exit status, 128+signal when killed, -1 on error. */
+/*
+ * Wait for pid; returns its exit status, 128+signal when killed, -1 on
+ * error.  Once interrupted() (interrupt.h), the child is stopped: SIGTERM,
+ * then SIGKILL after ten seconds.
+ */
 int child_wait(pid_t pid);
 
 /* child_start + child_wait, without a prepare step. */
 int child_run(char *const argv[], const char *out_path);
+
+#define CHILD_OUTPUT_MAX (16 << 20)
+
+/*
+ * Read fd (the read end of a pipe whose write end pid has) to its end into
+ * *out (NUL-terminated, at most CHILD_OUTPUT_MAX bytes kept; always set),
+ * close it, and wait for pid: its exit status (-1 when pid is -1).
+ */
+int child_collect(pid_t pid, int fd, char **out);
+
+/*
+ * Start argv as a daemon: in a session of its own, not our child (so no
+ * zombie is left for us to reap), stdin from /dev/null, stdout and stderr
+ * appended to out_path (or /dev/null); prepare runs in it before exec.
+ * The PID, once exec succeeded, or -1 with the error logged.
+ */
+pid_t child_start_detached(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg);
 
 /* A growing, NULL-terminated argv of copied strings. */
 struct argv_list {

@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
 
+#include "interrupt.h"
+
 #include <errno.h>
 #include <time.h>
 
@@ -23,6 +25,6 @@ void clock_sleep_ms(double ms)
 		return;
 	req.tv_sec = (time_t) (ms / 1000);
 	req.tv_nsec = (long) ((ms - req.tv_sec * 1000.0) * 1e6);
-	while (nanosleep(&req, &req) == -1 && errno == EINTR)
+	while (!interrupted() && nanosleep(&req, &req) == -1 && errno == EINTR)
 		;
 }

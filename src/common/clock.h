@@ -7,7 +7,7 @@
 /* Milliseconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 double clock_now_ms(void);
 
-/* Sleep for the given number of milliseconds (restarted if interrupted). */
+/* Sleep for the given number of milliseconds; cut short once interrupted() (interrupt.h). */
 void clock_sleep_ms(double ms);
 
 #endif

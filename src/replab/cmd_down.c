@@ -7,8 +7,10 @@
  */
 #include "commands.h"
 #include "lab.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "netns.h"
+#include "proc.h"
 #include "vm.h"
 
 #include <stdio.h>
@@ -17,9 +19,14 @@
 
 bool lab_teardown(bool verbose)
 {
-	bool had_state = access(lab_state_dir(), F_OK) == 0;
+	enum lab_state state = lab_state_check();
 	bool ok = true;
 
+	if (state != STATE_LAB) {
+		if (verbose && state == STATE_ABSENT)
+			printf("no lab here: nothing to do\n");
+		return state == STATE_ABSENT;
+	}
 	for (int i = 0; i < lab_vms_known; i++) {
 		pid_t pid = vm_pid(&lab_vms[i]);
 
@@ -27,16 +34,10 @@ bool lab_teardown(bool verbose)
 			printf("stopping the %s VM (QEMU PID %d)\n", lab_vms[i].name, (int) pid);
 		ok = vm_kill(&lab_vms[i]) && ok;
 	}
+	if (verbose && proc_find("netns"))
+		printf("removing the lab's network namespace, bridge and taps\n");
 	netns_destroy();
-	if (had_state) {
-		if (child_run((char *[]){ "rm", "-rf", (char *) lab_state_dir(), NULL }, NULL) != 0) {
-			log_error("could not remove %s", lab_state_dir());
-			ok = false;
-		} else if (verbose)
-			printf("removed the lab's namespace, taps and state (%s)\n", lab_state_dir());
-	} else if (verbose)
-		printf("no lab here: nothing to do\n");
-	return ok;
+	return lab_state_remove(verbose) && ok;
 }
 
 int cmd_down(int argc, char **argv)

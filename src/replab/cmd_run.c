@@ -30,7 +30,7 @@ static json_t *run_demo(void)
 
 	printf("\n== pgrepl demo, in the replica VM\n");
 	fflush(stdout);
-	demo = node_run_json(lab_find_vm("replica"), cmd, "demo.json", -1);
+	demo = node_run_json(lab_find_vm("replica"), cmd, -1);
 	if (!demo || !json_is_true(json_object_get(demo, "ok"))) {
 		log_error("pgrepl demo failed in the replica VM");
 		json_decref(demo);

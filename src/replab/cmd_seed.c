@@ -7,21 +7,17 @@
  * passwords for as long as its VMs exist.
  */
 #define _GNU_SOURCE
-#include "child.h"
 #include "commands.h"
 #include "lab.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "secrets.h"
 #include "seed.h"
 #include "strutil.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static bool seeds_present(void)
@@ -39,14 +35,7 @@ static bool seeds_present(void)
 /* Secrets and seeds afresh: what an interrupted run left is discarded. */
 static bool make_seeds(void)
 {
-	char secrets[PATH_MAX];
-
-	lab_state_path("secrets", secrets, sizeof(secrets));
-	if (child_run((char *[]){ "rm", "-rf", secrets, NULL }, NULL) != 0) {
-		log_error("could not remove %s", secrets);
-		return false;
-	}
-	if (!secrets_create())
+	if (!lab_state_remove_entry("secrets") || !secrets_create())
 		return false;
 	for (int i = 0; i < lab_nvms; i++)
 		if (!seed_make(&lab_vms[i]))
@@ -58,10 +47,6 @@ static bool make_seeds(void)
 
 int cmd_seed(int argc, char **argv)
 {
-	char lock_path[PATH_MAX];
-	int lock_fd;
-	bool ok;
-
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		printf("Usage: replab seed\n\n"
 		       "Makes a lab's secrets (0600, in STATE/secrets) and the NoCloud seeds\n"
@@ -72,16 +57,7 @@ int cmd_seed(int argc, char **argv)
 	}
 	if (argc != 1)
 		return usage_error("seed", "\"seed\" takes no arguments");
-	if (mkdir(lab_state_dir(), 0700) != 0 && errno != EEXIST) {
-		log_error("could not create %s: %s", lab_state_dir(), strerror(errno));
+	if (!lab_state_ensure())
 		return EXIT_FAIL;
-	}
-	lock_fd = open(lab_state_path("lock", lock_path, sizeof(lock_path)), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) != 0) {
-		log_error("could not lock %s: %s", lock_path, strerror(errno));
-		return EXIT_FAIL;
-	}
-	ok = seeds_present() || make_seeds();
-	close(lock_fd);
-	return ok ? EXIT_OK : EXIT_FAIL;
+	return seeds_present() || make_seeds() ? EXIT_OK : EXIT_FAIL;
 }

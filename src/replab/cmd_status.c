@@ -7,11 +7,13 @@
 #include "faults.h"
 #include "lab.h"
 #include "log.h"
+#include "node.h"
 #include "qmp.h"
 #include "ssh.h"
 #include "strutil.h"
 #include "vm.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
@@ -79,21 +81,17 @@ static void print_server(const char *name, json_t *s)
 static json_t *pgrepl_status(const struct vm *from, const char *replica)
 {
 	char *cmd[] = { "pgrepl", "status", "--json", replica ? "--replica" : NULL, (char *) replica, NULL };
-	char out[PATH_MAX], err[PATH_MAX];
+	char err[PATH_MAX];
 	json_t *doc;
-	pid_t pid;
-	int fd, efd;
+	int efd;
 
-	fd = open(lab_state_path("status.json", out, sizeof(out)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	efd = open(lab_state_path("status.log", err, sizeof(err)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || efd < 0)
-		fatal("could not write %s", out);
-	pid = ssh_start(from, cmd, false, NULL, fd, efd);
-	close(fd);
+	efd = open(lab_state_path("status.log", err, sizeof(err)), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (efd < 0) {
+		log_error("could not write %s: %s", err, strerror(errno));
+		return NULL;
+	}
+	doc = node_run_json(from, cmd, efd);
 	close(efd);
-	if (pid > 0)
-		child_wait(pid);
-	doc = json_load_file(out, 0, NULL);
 	if (!doc)
 		printf("  unknown: pgrepl status gave no answer (see %s)\n", err);
 	return doc;

@@ -7,7 +7,9 @@
 #include "accel.h"
 #include "clock.h"
 #include "commands.h"
+#include "interrupt.h"
 #include "lab.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "netns.h"
 #include "ready.h"
@@ -18,13 +20,11 @@
 #include "vm.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +62,7 @@ void vm_config_for(const struct up_options *u, struct vm_config *c)
 		.kvm = accel_use_kvm(),
 		.memory_mb = u->memory_mb,
 		.cpus = u->cpus,
+		.run_as = geteuid() == 0 ? vm_qemu_user() : NULL,
 	};
 }
 
@@ -92,8 +93,9 @@ static bool start_lab(const struct up_options *u)
 	for (int i = 0; ok && i < lab_nvms; i++)
 		ok = vm_start(&lab_vms[i], &c, true);
 	if (ok) {
-		printf("[%6.1f s] VMs powered on (%s, %d MiB, %d vCPUs each)\n", (clock_now_ms() - start) / 1000,
-		       c.kvm ? "KVM" : "TCG", c.memory_mb, c.cpus);
+		printf("[%6.1f s] VMs powered on (%s, %d MiB, %d vCPUs each; QEMU sandboxed, as %s)\n",
+		       (clock_now_ms() - start) / 1000, c.kvm ? "KVM" : "TCG", c.memory_mb, c.cpus,
+		       c.run_as ? c.run_as : "you");
 		ok = ready_wait(start, u->timeout_s, timings);
 	}
 	if (ok) {
@@ -111,36 +113,46 @@ static bool start_lab(const struct up_options *u)
 	return ok;
 }
 
+static void undo_up(void *arg)
+{
+	(void) arg;
+	lab_teardown(true);
+}
+
 int lab_up(const struct up_options *u)
 {
-	char lock_path[PATH_MAX];
-	int lock_fd;
+	int undo;
 	bool ok;
 
-	if (!images_present())
-		return EXIT_FAIL;
-	if (lab_is_up()) {
-		log_error("a lab is already running (state in %s)", lab_state_dir());
-		log_hint("use it (replab status), or stop it first: replab down");
-		return EXIT_FAIL;
-	}
-	lab_teardown(false); /* leftovers of a lab whose processes died */
 	lab_set_shape(u->replicas, u->cascade);
-	if (mkdir(lab_state_dir(), 0700) != 0) {
-		log_error("could not create %s: %s", lab_state_dir(), strerror(errno));
+	if (!images_present() || !vm_socket_paths_fit())
 		return EXIT_FAIL;
-	}
-	lock_fd = open(lab_state_path("lock", lock_path, sizeof(lock_path)), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		log_error("another replab is bringing this lab up");
+	switch (lab_state_check()) {
+	case STATE_FOREIGN:
 		return EXIT_FAIL;
+	case STATE_LAB:
+		if (lab_is_up()) {
+			log_error("a lab is already running (state in %s)", lab_state_dir());
+			log_hint("use it (replab status), or stop it first: replab down");
+			return EXIT_FAIL;
+		}
+		printf("removing what a lab whose processes are gone left in %s\n", lab_state_dir());
+		if (!lab_teardown(false))
+			return EXIT_FAIL;
+		break;
+	case STATE_ABSENT:
+		break;
 	}
+	if (!lab_state_create())
+		return EXIT_FAIL;
+	undo = lab_cleanup_push("stop the lab's VMs and namespace, remove its state", undo_up, NULL);
 	ok = start_lab(u);
-	close(lock_fd);
-	if (!ok && !u->keep) {
+	if (ok || (u->keep && !interrupt_signal())) {
+		lab_cleanup_pop(undo);
+		if (!ok)
+			printf("kept the failed lab for you to look at (replab status, replab console); replab down removes it\n");
+	} else if (!interrupt_signal())
 		printf("cleaning up (replab up --keep leaves a failed lab running to look at)\n");
-		lab_teardown(false);
-	}
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 

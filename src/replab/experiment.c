@@ -6,6 +6,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "node.h"
 #include "strutil.h"
@@ -121,11 +122,15 @@ void watch_stop(struct watch *w)
 	*w = (struct watch){ 0 };
 }
 
+/* The load's stdout, a scratch file of this run's own, and whether it was reaped (one load at a time). */
+static int load_out = -1;
+static bool load_reaped;
+
 pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, bool until_failure)
 {
-	char rate_s[16], duration[16], path[PATH_MAX], log_path[PATH_MAX];
+	char rate_s[16], duration[16], log_path[PATH_MAX];
 	char *cmd[10] = { "pgrepl", "load", "--json", "--rate", rate_s, "--duration", duration };
-	int out, err, n = 7;
+	int err, n = 7;
 	pid_t pid;
 
 	if (follow)
@@ -134,33 +139,40 @@ pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, boo
 		cmd[n++] = "--until-failure";
 	xsnprintf(rate_s, sizeof(rate_s), "%d", rate);
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
-	out = open(lab_state_path("load.json", path, sizeof(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (load_out >= 0)
+		close(load_out);
+	load_out = lab_scratch_fd();
+	load_reaped = false;
 	err = open(lab_state_path("load.log", log_path, sizeof(log_path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0 || err < 0)
-		fatal("could not write %s: %s", path, strerror(errno));
-	pid = node_start(on, cmd, NULL, out, err);
-	close(out);
+	if (err < 0)
+		fatal("could not write %s: %s", log_path, strerror(errno));
+	pid = node_start(on, cmd, NULL, load_out, err);
 	close(err);
 	return pid;
 }
 
 bool load_done(pid_t pid)
 {
-	return waitpid(pid, NULL, WNOHANG) == pid;
+	if (!load_reaped && waitpid(pid, NULL, WNOHANG) == pid)
+		load_reaped = true;
+	return load_reaped;
 }
 
 json_t *load_finish(pid_t pid)
 {
-	char path[PATH_MAX], log_path[PATH_MAX];
+	char log_path[PATH_MAX];
 	json_t *load;
 
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	load = json_load_file(lab_state_path("load.json", path, sizeof(path)), 0, NULL);
+	if (pid > 0 && !load_reaped)
+		child_wait(pid);
+	load_reaped = true;
+	load = load_out >= 0 ? lab_scratch_json(load_out) : NULL;
+	load_out = -1;
 	lab_state_path("load.log", log_path, sizeof(log_path));
 	if (!load || !json_is_true(json_object_get(load, "ok"))) {
-		log_error("pgrepl load failed: %s",
-			  load ? json_string_value(json_object_get(load, "error")) : "it printed no result");
+		const char *why = json_string_value(json_object_get(load, "error"));
+
+		log_error("pgrepl load failed: %s", why ? why : "it printed no result");
 		log_detail("its narrative is in %s", log_path);
 		json_decref(load);
 		return NULL;

@@ -6,6 +6,7 @@
 #include "failover.h"
 
 #include "child.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "node.h"
 #include "vm.h"
@@ -37,7 +38,7 @@ static void stop_primary(bool crash, struct timeline *x)
 json_t *failover_in_replica(bool crash, struct timeline *x)
 {
 	char *cmd[] = { "pgrepl", "failover", "--json", NULL };
-	char path[PATH_MAX], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	bool stopped = false;
 	int fds[2], out, rc;
@@ -45,14 +46,14 @@ json_t *failover_in_replica(bool crash, struct timeline *x)
 	json_t *result;
 	pid_t pid;
 
-	out = open(lab_state_path("failover.json", path, sizeof(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0 || pipe2(fds, O_CLOEXEC) != 0)
-		fatal("could not write %s: %s", path, strerror(errno));
+	out = lab_scratch_fd();
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		fatal("could not make a pipe: %s", strerror(errno));
 	pid = node_start(lab_find_vm("replica"), cmd, NULL, out, fds[1]);
-	close(out);
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
+		close(out);
 		return NULL;
 	}
 	narrative = fdopen(fds[0], "r");
@@ -66,12 +67,13 @@ json_t *failover_in_replica(bool crash, struct timeline *x)
 	free(line);
 	fclose(narrative);
 	rc = child_wait(pid);
+	result = lab_scratch_json(out);
 	if (rc != 0) {
 		log_error("pgrepl failover failed in the replica (exit %d)", rc);
+		json_decref(result);
 		return NULL;
 	}
-	result = json_load_file(path, 0, NULL);
 	if (!result)
-		log_error("pgrepl failover printed no result (%s)", path);
+		log_error("pgrepl failover printed no result");
 	return result;
 }

@@ -9,6 +9,8 @@
 #include "netns.h"
 #include "strutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,46 +48,101 @@ static const char *log_path(void)
 
 #define TC(...) (tc_run(log_path(), __VA_ARGS__, (const char *) NULL) == 0)
 
-/* tc -j ... on a tap, parsed; NULL on failure. */
+/*
+ * Run "tc WORDS..." in the lab with its stdout (or, with want_stderr, its
+ * stderr) read through a pipe of this run's own; the rest goes to the log.
+ * The exit status, and the text in *out.
+ */
+static int tc_capture(bool want_stderr, char **out, char *const words[])
+{
+	struct argv_list a = { 0 };
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		fatal("could not make a pipe: %s", strerror(errno));
+	argv_add(&a, "tc");
+	for (int i = 0; words[i]; i++)
+		argv_add(&a, "%s", words[i]);
+	pid = netns_start(a.v, log_path(), want_stderr ? -1 : fds[1], want_stderr ? fds[1] : -1);
+	close(fds[1]);
+	argv_free(&a);
+	return child_collect(pid, fds[0], out);
+}
+
+/* tc -j [-s] WHAT show dev TAP, parsed; NULL on failure. */
 static json_t *tc_json(const char *what, const char *tap, bool stats)
 {
-	char out[PATH_MAX];
+	char *text;
 	json_t *doc;
+	int rc = stats ? tc_capture(false, &text, (char *[]){ "-j", "-s", (char *) what, "show", "dev", (char *) tap, NULL })
+		       : tc_capture(false, &text, (char *[]){ "-j", (char *) what, "show", "dev", (char *) tap, NULL });
 
-	lab_state_path("tc.json", out, sizeof(out));
-	unlink(out);
-	if ((stats ? tc_run(out, "-j", "-s", what, "show", "dev", tap, (const char *) NULL)
-		   : tc_run(out, "-j", what, "show", "dev", tap, (const char *) NULL)) != 0)
-		return NULL;
-	doc = json_load_file(out, 0, NULL);
-	unlink(out);
+	doc = rc == 0 ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	if (doc && !json_is_array(doc)) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	return doc;
 }
 
-static bool has_scaffold(const char *tap)
+/*
+ * The tc scaffold on a tap: SCAFFOLD_OURS (our htb 1: is its root),
+ * SCAFFOLD_NONE (the kernel's default root qdisc), SCAFFOLD_OTHER (a root
+ * qdisc someone else put there: never replaced) or SCAFFOLD_UNKNOWN (tc
+ * could not say).
+ */
+enum scaffold { SCAFFOLD_OURS, SCAFFOLD_NONE, SCAFFOLD_OTHER, SCAFFOLD_UNKNOWN };
+
+static enum scaffold scaffold_state(const char *tap)
 {
 	json_t *q = tc_json("qdisc", tap, false), *row;
-	bool found = false;
+	enum scaffold state = q ? SCAFFOLD_NONE : SCAFFOLD_UNKNOWN;
 	size_t i;
 
 	json_array_foreach(q, i, row) {
 		const char *kind = json_string_value(json_object_get(row, "kind"));
 		const char *handle = json_string_value(json_object_get(row, "handle"));
 
-		if (kind && handle && strcmp(kind, "htb") == 0 && strcmp(handle, "1:") == 0)
-			found = true;
+		if (!json_is_true(json_object_get(row, "root")) || !kind || !handle)
+			continue;
+		if (strcmp(kind, "htb") == 0 && strcmp(handle, "1:") == 0)
+			state = SCAFFOLD_OURS;
+		else if (strcmp(handle, "0:") != 0)
+			state = SCAFFOLD_OTHER;
 	}
 	json_decref(q);
-	return found;
+	return state;
 }
 
-/* The htb root, a passing class and a dropping class on vm's tap. */
+static bool has_scaffold(const char *tap)
+{
+	return scaffold_state(tap) == SCAFFOLD_OURS;
+}
+
+/*
+ * The htb root, a passing class and a dropping class on vm's tap.  "add",
+ * not "replace": a root qdisc that is not the kernel's default is left
+ * alone, and the fault refused.
+ */
 static bool scaffold(const struct vm *vm, char *tap, size_t len)
 {
 	lab_tap_name(vm, tap, len);
-	if (has_scaffold(tap))
+	switch (scaffold_state(tap)) {
+	case SCAFFOLD_OURS:
 		return true;
-	if (TC("qdisc", "replace", "dev", tap, "root", "handle", "1:", "htb", "default", "1") &&
+	case SCAFFOLD_OTHER:
+		log_error("%s has a root qdisc the lab did not make: left as it is, and nothing changed", tap);
+		log_hint("see it with: replab status; remove it by hand if it is not wanted");
+		return false;
+	case SCAFFOLD_UNKNOWN:
+		log_error("could not read the qdiscs of %s (see %s): nothing changed", tap, log_path());
+		return false;
+	case SCAFFOLD_NONE:
+		break;
+	}
+	if (TC("qdisc", "add", "dev", tap, "root", "handle", "1:", "htb", "default", "1") &&
 	    TC("class", "add", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate", UNLIMITED, "quantum", "1514") &&
 	    TC("class", "add", "dev", tap, "parent", "1:", "classid", "1:2", "htb", "rate", UNLIMITED, "quantum", "1514") &&
 	    TC("qdisc", "add", "dev", tap, "parent", "1:2", "handle", "2:", "pfifo", "limit", "0"))
@@ -175,52 +232,41 @@ bool faults_rate(const struct vm *vm, const char *rate)
 
 bool faults_netem(const struct vm *vm, const char *delay, const char *jitter, const char *loss)
 {
-	struct argv_list a = { 0 };
-	char tap[32], out[PATH_MAX];
-	FILE *f;
-	char text[512] = "";
-	int rc;
+	char *words[16], tap[32], *err;
+	int n = 0, rc;
 
 	if (!scaffold(vm, tap, sizeof(tap)))
 		return false;
-	argv_add(&a, "tc");
-	argv_add(&a, "qdisc");
-	argv_add(&a, "replace");
-	argv_add(&a, "dev");
-	argv_add(&a, "%s", tap);
-	argv_add(&a, "parent");
-	argv_add(&a, "1:1");
-	argv_add(&a, "handle");
-	argv_add(&a, "10:");
-	argv_add(&a, "netem");
+	words[n++] = "qdisc";
+	words[n++] = "replace";
+	words[n++] = "dev";
+	words[n++] = tap;
+	words[n++] = "parent";
+	words[n++] = "1:1";
+	words[n++] = "handle";
+	words[n++] = "10:";
+	words[n++] = "netem";
 	if (delay) {
-		argv_add(&a, "delay");
-		argv_add(&a, "%s", delay);
+		words[n++] = "delay";
+		words[n++] = (char *) delay;
 		if (jitter)
-			argv_add(&a, "%s", jitter);
+			words[n++] = (char *) jitter;
 	}
 	if (loss) {
-		argv_add(&a, "loss");
-		argv_add(&a, "%s", loss);
+		words[n++] = "loss";
+		words[n++] = (char *) loss;
 	}
-	lab_state_path("netem.out", out, sizeof(out));
-	unlink(out);
-	rc = netns_run(a.v, out);
-	argv_free(&a);
-	if (rc == 0)
-		return true;
-	f = fopen(out, "r");
-	if (f) {
-		if (!fgets(text, sizeof(text), f))
-			text[0] = '\0';
-		fclose(f);
-	}
-	if (strstr(text, "qdisc kind is unknown")) {
+	words[n] = NULL;
+	rc = tc_capture(true, &err, words);
+	if (rc != 0 && strstr(err, "qdisc kind is unknown")) {
 		log_error("this kernel has no sch_netem: delay, jitter and loss need it, so nothing was changed");
 		log_hint("on a kernel with netem, \"modprobe sch_netem\" makes them work; --rate works without it");
-	} else
-		log_error("tc refused the netem settings: %s", str_trim(text));
-	return false;
+	} else if (rc != 0) {
+		err[strcspn(err, "\n")] = '\0';
+		log_error("tc refused the netem settings: %s", str_trim(err));
+	}
+	free(err);
+	return rc == 0;
 }
 
 bool faults_netem_clear(const struct vm *vm)
@@ -244,25 +290,15 @@ static const struct vm *vm_by_id(long id)
 /* The rate of the passing class 1:1 as tc prints it ("1Mbit"); its JSON output lacks htb classes. */
 static char *class_rate(const char *tap)
 {
-	char out[PATH_MAX], line[512];
-	char *rate = NULL;
-	FILE *f;
+	char *text, *p, *rate = NULL;
 
-	lab_state_path("tc.txt", out, sizeof(out));
-	unlink(out);
-	if (tc_run(out, "class", "show", "dev", tap, "classid", "1:1", (const char *) NULL) != 0 || !(f = fopen(out, "r")))
-		return NULL;
-	if (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, " rate ");
-
-		if (p) {
-			p += 6;
-			p[strcspn(p, " \n")] = '\0';
-			rate = xstrdup(p);
-		}
+	if (tc_capture(false, &text, (char *[]){ "class", "show", "dev", (char *) tap, "classid", "1:1", NULL }) == 0 &&
+	    (p = strstr(text, " rate ")) != NULL) {
+		p += 6;
+		p[strcspn(p, " \n")] = '\0';
+		rate = xstrdup(p);
 	}
-	fclose(f);
-	unlink(out);
+	free(text);
 	return rate;
 }
 

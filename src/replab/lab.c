@@ -5,11 +5,11 @@
 #include "lab.h"
 
 #include "log.h"
+#include "proc.h"
 #include "strutil.h"
 
 #include <jansson.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,50 +116,10 @@ const char *lab_state_path(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-/* Does the process's command line mention our state directory?  Then we started it. */
-static bool started_by_lab(pid_t pid)
-{
-	char path[64], cmdline[8192];
-	size_t n;
-	FILE *f;
-
-	xsnprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(cmdline, 1, sizeof(cmdline) - 1, f);
-	fclose(f);
-	for (size_t i = 0; i < n; i++)
-		if (cmdline[i] == '\0')
-			cmdline[i] = ' ';
-	cmdline[n] = '\0';
-	return strstr(cmdline, lab_state_dir()) != NULL;
-}
-
-pid_t lab_read_pid(const char *pidfile_name)
-{
-	char path[PATH_MAX], text[32];
-	FILE *f = fopen(lab_state_path(pidfile_name, path, sizeof(path)), "r");
-	long pid = 0;
-
-	if (!f)
-		return 0;
-	if (fgets(text, sizeof(text), f))
-		str_to_long(str_trim(text), 1, INT_MAX, &pid);
-	fclose(f);
-	if (pid > 0 && kill((pid_t) pid, 0) == 0 && started_by_lab((pid_t) pid))
-		return (pid_t) pid;
-	return 0;
-}
-
 bool lab_is_up(void)
 {
-	char name[64];
-
-	for (int i = 0; i < lab_vms_known; i++) {
-		xsnprintf(name, sizeof(name), "%s.pid", lab_vms[i].name);
-		if (lab_read_pid(name))
+	for (int i = 0; i < lab_vms_known; i++)
+		if (proc_find(lab_vms[i].name))
 			return true;
-	}
-	return lab_read_pid("netns.pid") != 0;
+	return proc_find("netns") != 0;
 }

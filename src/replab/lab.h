@@ -6,8 +6,8 @@
  * with --cascade from the replica), each reached by the harness
  * over its own management link (QEMU user-mode networking, SSH forwarded to
  * 127.0.0.1:PORT inside the lab's network namespace).  Everything a running
- * lab owns is in the state directory (build/lab): pidfiles, sockets, disks,
- * seeds, secrets (0600), serial logs.
+ * lab owns is in the state directory (build/lab, lifecycle.h): process
+ * records (proc.h), sockets, disks, seeds, secrets (0600), serial logs.
  */
 #ifndef REPLAB_LAB_H
 #define REPLAB_LAB_H
@@ -54,13 +54,6 @@ const char *lab_state_dir(void);
 
 /* STATE/name, e.g. lab_state_path("primary.pid"). */
 const char *lab_state_path(const char *name, char *buf, size_t len);
-
-/*
- * The PID recorded in a state pidfile if that process still lives and is
- * ours (its command line names the state directory), else 0.  Only such
- * PIDs are ever signalled.
- */
-pid_t lab_read_pid(const char *pidfile_name);
 
 /* Is any of the lab's processes (namespace holder, QEMUs) alive? */
 bool lab_is_up(void);

@@ -7,6 +7,7 @@
 #include "child.h"
 #include "lab.h"
 #include "log.h"
+#include "proc.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -30,8 +31,9 @@ static bool write_proc_file(const char *path, const char *text)
 }
 
 /*
- * In the holder's child: new namespaces, detached from our terminal, then
- * "sleep infinity" under the name in arg (never returns on success).
+ * In the holder, before exec: new namespaces, then "sleep infinity" under
+ * the name in arg (never returns on success).  child_start_detached has
+ * already given it a session of its own and /dev/null for stdio.
  */
 static bool become_holder(void *arg)
 {
@@ -39,9 +41,7 @@ static bool become_holder(void *arg)
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	char map[64];
-	int devnull;
 
-	(void) arg;
 	if (unshare(CLONE_NEWNET | (rootless ? CLONE_NEWUSER : 0)) == -1)
 		return false;
 	if (rootless) {
@@ -52,10 +52,6 @@ static bool become_holder(void *arg)
 		if (!write_proc_file("/proc/self/gid_map", map))
 			return false;
 	}
-	setsid();
-	devnull = open("/dev/null", O_RDWR);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
-		return false;
 	execvp("sleep", (char **) arg);
 	return false;
 }
@@ -92,16 +88,29 @@ static bool enter_lab(void *arg)
 	       (e->stderr_fd < 0 || dup2(e->stderr_fd, STDERR_FILENO) >= 0);
 }
 
+/* The holder's PID into e; false (logged) when the namespace is gone. */
+static bool find_holder(struct entry *e)
+{
+	e->holder = proc_find("netns");
+	if (e->holder)
+		return true;
+	log_error("the lab's network namespace is gone");
+	log_hint("run \"replab down\", then \"replab up\"");
+	return false;
+}
+
 pid_t netns_start(char *const argv[], const char *out_path, int stdout_fd, int stderr_fd)
 {
-	struct entry e = { .holder = lab_read_pid("netns.pid"), .stdout_fd = stdout_fd, .stderr_fd = stderr_fd };
+	struct entry e = { .stdout_fd = stdout_fd, .stderr_fd = stderr_fd };
 
-	if (!e.holder) {
-		log_error("the lab's network namespace is gone");
-		log_hint("run \"replab down\", then \"replab up\"");
-		return -1;
-	}
-	return child_start(argv, out_path, enter_lab, &e);
+	return find_holder(&e) ? child_start(argv, out_path, enter_lab, &e) : -1;
+}
+
+pid_t netns_start_detached(char *const argv[], const char *out_path)
+{
+	struct entry e = { .stdout_fd = -1, .stderr_fd = -1 };
+
+	return find_holder(&e) ? child_start_detached(argv, out_path, enter_lab, &e) : -1;
 }
 
 int netns_run(char *const argv[], const char *out_path)
@@ -140,24 +149,21 @@ static bool ip(const char *log_path, const char *fmt, ...)
 
 bool netns_create(void)
 {
-	char pidfile[PATH_MAX], log_path[PATH_MAX], name[PATH_MAX + 16], tap[32];
+	char log_path[PATH_MAX], name[PATH_MAX + 16], tap[32];
 	char *holder_argv[] = { name, "infinity", NULL };
-	FILE *f;
 	pid_t pid;
 
-	/* "sleep" under another name: the name says whose it is (lab_read_pid). */
+	/* "sleep" under another name, so that ps says whose it is. */
 	xsnprintf(name, sizeof(name), "replab-netns:%s", lab_state_dir());
 	lab_state_path("replab.log", log_path, sizeof(log_path));
-	pid = child_start((char *[]){ "sleep", NULL }, NULL, become_holder, holder_argv);
+	pid = child_start_detached((char *[]){ "sleep", NULL }, NULL, become_holder, holder_argv);
 	if (pid < 0) {
 		if (geteuid() != 0)
 			log_hint("unprivileged user namespaces seem disabled here (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone): run replab as root");
 		return false;
 	}
-	f = fopen(lab_state_path("netns.pid", pidfile, sizeof(pidfile)), "w");
-	if (!f || fprintf(f, "%d\n", (int) pid) < 0 || fclose(f) != 0) {
-		log_error("could not write %s", pidfile);
-		kill(pid, SIGKILL);
+	if (!proc_record("netns", pid, holder_argv)) {
+		kill(pid, SIGKILL); /* ours: started just now, and not recorded */
 		return false;
 	}
 	if (!ip(log_path, "link set lo up") || !ip(log_path, "link add " LAB_BRIDGE " type bridge") ||
@@ -174,8 +180,5 @@ bool netns_create(void)
 
 void netns_destroy(void)
 {
-	pid_t holder = lab_read_pid("netns.pid");
-
-	if (holder)
-		kill(holder, SIGKILL);
+	proc_kill("netns", 10);
 }

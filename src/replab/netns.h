@@ -3,7 +3,7 @@
  * one tap per VM (tap-primary, tap-replica), where tc faults go.
  *
  * A holder process (a "sleep" whose argv[0] names the state directory)
- * keeps the namespace alive; its PID is in STATE/netns.pid.  As root the
+ * keeps the namespace alive; it is recorded as STATE/netns.proc (proc.h).  As root the
  * holder has a network namespace; as anyone else it first makes a user
  * namespace (as rootless container tools do), in which the lab's processes
  * then have the network privileges they need.  The host's own network
@@ -23,6 +23,9 @@ bool netns_create(void);
  * stderr_fd, when not -1, replace the child's stdout and stderr.
  */
 pid_t netns_start(char *const argv[], const char *out_path, int stdout_fd, int stderr_fd);
+
+/* Start argv as a daemon inside the lab's namespaces (child_start_detached). */
+pid_t netns_start_detached(char *const argv[], const char *out_path);
 
 /* netns_start and wait: the exit status. */
 int netns_run(char *const argv[], const char *out_path);

@@ -62,26 +62,30 @@ int node_run(const struct vm *vm, char *const cmd[], const char *out_path)
 	return pid < 0 ? -1 : child_wait(pid);
 }
 
-json_t *node_run_json(const struct vm *vm, char *const cmd[], const char *local_name, int stderr_fd)
+/* Run cmd in the member with its stdout read through a pipe of this run's own: the exit status. */
+static int node_capture(const struct vm *vm, char *const cmd[], const char *out_path, int stderr_fd, char **out)
 {
-	char path[PATH_MAX];
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		fatal("could not make a pipe: %s", strerror(errno));
+	pid = node_start(vm, cmd, out_path, fds[1], stderr_fd);
+	close(fds[1]);
+	return child_collect(pid, fds[0], out);
+}
+
+json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd)
+{
 	json_error_t jerr;
 	json_t *doc;
-	pid_t pid;
-	int fd;
+	char *text;
 
-	fd = open(lab_state_path(local_name, path, sizeof(path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_error("could not write %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	pid = node_start(vm, cmd, NULL, fd, stderr_fd);
-	close(fd);
-	if (pid > 0)
-		child_wait(pid);
-	doc = json_load_file(path, 0, &jerr);
+	node_capture(vm, cmd, NULL, stderr_fd, &text);
+	doc = json_loads(text, 0, &jerr);
+	free(text);
 	if (!doc)
-		log_error("%s in the %s VM printed no result (%s: %s)", cmd[0], vm->name, path, jerr.text);
+		log_error("%s in the %s VM printed no result (%s)", cmd[0], vm->name, jerr.text);
 	return doc;
 }
 
@@ -89,22 +93,20 @@ bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len)
 {
 	char *cmd[] = { "sh", "-c", "cd /tmp && exec runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d lab -c \"$0\"",
 			(char *) sql, NULL };
-	char path[PATH_MAX];
-	FILE *f;
+	char log_path[PATH_MAX];
+	char *text;
 	bool ok;
 
-	lab_state_path("sql.out", path, sizeof(path));
-	unlink(path);
-	ok = node_run(vm, cmd, path) == 0 && (f = fopen(path, "r")) != NULL;
+	lab_state_path("sql.log", log_path, sizeof(log_path));
+	ok = node_capture(vm, cmd, log_path, -1, &text) == 0;
 	if (ok) {
-		if (!fgets(buf, (int) len, f))
-			buf[0] = '\0';
-		fclose(f);
-		str_trim(buf);
+		text[strcspn(text, "\n")] = '\0';
+		xsnprintf(buf, len, "%.*s", (int) (len - 1), str_trim(text));
 	} else {
 		log_error("query failed in the %s VM: %s", vm->name, sql);
-		log_detail("psql's output is in %s", path);
+		log_detail("psql's messages are in %s", log_path);
 	}
+	free(text);
 	return ok;
 }
 

@@ -67,6 +67,25 @@ pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *ou
 	pid_t pid;
 
 	argv_add(&a, "ssh");
+	/*
+	 * None of the user's or the system's ssh configuration: no agent or X11
+	 * forwarding into a guest, no shared control master (every lab's VMs
+	 * are at 127.0.0.1:2210 in its own namespace), no other key or host.
+	 */
+	argv_add(&a, "-F");
+	argv_add(&a, "none");
+	argv_add(&a, "-a");
+	argv_add(&a, "-x");
+	argv_add(&a, "-o");
+	argv_add(&a, "ControlMaster=no");
+	argv_add(&a, "-o");
+	argv_add(&a, "ControlPath=none");
+	argv_add(&a, "-o");
+	argv_add(&a, "ClearAllForwardings=yes");
+	argv_add(&a, "-o");
+	argv_add(&a, "GlobalKnownHostsFile=/dev/null");
+	argv_add(&a, "-o");
+	argv_add(&a, "UpdateHostKeys=no");
 	argv_add(&a, "-q");
 	argv_add(&a, tty ? "-t" : "-T");
 	argv_add(&a, "-i");

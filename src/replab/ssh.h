@@ -1,6 +1,8 @@
 /*
  * ssh.h — commands inside a VM, over its management link: ssh as root with
- * the lab's key, the VM's host key pinned in STATE/known_hosts, run from
+ * the lab's key, the VM's host key pinned in STATE/known_hosts, no ssh
+ * configuration of the user's or the system's (no agent, X11 or control
+ * master), run from
  * inside the lab's namespace (where the link's port is).  Data-network
  * faults never touch this path.
  */

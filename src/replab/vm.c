@@ -6,15 +6,23 @@
 
 #include "clock.h"
 #include "log.h"
+#include "interrupt.h"
 #include "netns.h"
+#include "proc.h"
+#include "qmp.h"
 #include "ssh.h"
 #include "strutil.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 const char *vm_path(const struct vm *vm, const char *suffix, char *buf, size_t len)
@@ -23,9 +31,31 @@ const char *vm_path(const struct vm *vm, const char *suffix, char *buf, size_t l
 	return buf;
 }
 
+/* A value inside a QEMU option list: commas doubled (a comma ends the value). */
+static char *option_value(const char *v)
+{
+	char *out = malloc(2 * strlen(v) + 1), *o = out;
+
+	if (!out)
+		fatal("out of memory");
+	for (; *v; v++) {
+		*o++ = *v;
+		if (*v == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *vm_qemu_user(void)
+{
+	return getpwnam(VM_QEMU_USER) ? VM_QEMU_USER : "nobody";
+}
+
 void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_list *a)
 {
-	const char *s = c->state_dir, *n = vm->name;
+	char *s = option_value(c->state_dir);
+	const char *n = vm->name;
 	char tap[32];
 
 	lab_tap_name(vm, tap, sizeof(tap));
@@ -48,6 +78,17 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	argv_add(a, "-display");
 	argv_add(a, "none");
 	argv_add(a, "-no-reboot");
+	/*
+	 * seccomp: no obsolete system calls, no new processes, no changes to
+	 * scheduling; started as root, QEMU becomes an unprivileged user once
+	 * it has opened its files (so it may setuid once, and never again).
+	 */
+	argv_add(a, "-sandbox");
+	argv_add(a, "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=%s", c->run_as ? "allow" : "deny");
+	if (c->run_as) {
+		argv_add(a, "-runas");
+		argv_add(a, "%s", c->run_as);
+	}
 	argv_add(a, "-kernel");
 	argv_add(a, "%s/vmlinuz", c->images_dir);
 	argv_add(a, "-initrd");
@@ -77,15 +118,55 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	argv_add(a, "chardev:console");
 	argv_add(a, "-qmp");
 	argv_add(a, "unix:%s/%s.qmp,server=on,wait=off", s, n);
-	argv_add(a, "-pidfile");
-	argv_add(a, "%s/%s.pid", s, n);
-	argv_add(a, "-daemonize");
+	free(s);
+}
+
+bool vm_socket_paths_fit(void)
+{
+	static const char *const sockets[] = { ".qmp", ".console" };
+	struct sockaddr_un addr;
+	char path[PATH_MAX];
+
+	for (int i = 0; i < lab_nvms; i++)
+		for (size_t k = 0; k < sizeof(sockets) / sizeof(sockets[0]); k++)
+			if (strlen(vm_path(&lab_vms[i], sockets[k], path, sizeof(path))) >= sizeof(addr.sun_path)) {
+				log_error("the state directory's path is too long for a UNIX socket: %s has %zu bytes, at most %zu fit",
+					  path, strlen(path), sizeof(addr.sun_path) - 1);
+				log_hint("set REPLAB_STATE to a shorter path, e.g. /tmp/replab-lab");
+				return false;
+			}
+	return true;
+}
+
+/* Until QEMU answers on QMP (it has opened its files and runs), or is gone. */
+static bool qemu_answers(const struct vm *vm, pid_t pid)
+{
+	char path[PATH_MAX];
+	double deadline = clock_now_ms() + 60000;
+	struct stat st;
+	struct qmp q;
+
+	vm_path(vm, ".qmp", path, sizeof(path));
+	while (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		unsigned long long start;
+		bool alive;
+
+		if (!proc_start_time(pid, &start, &alive) || !alive || interrupted() || clock_now_ms() > deadline)
+			return false;
+		clock_sleep_ms(20);
+	}
+	if (!qmp_open(&q, path))
+		return false;
+	qmp_close(&q);
+	return true;
 }
 
 bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 {
 	char disk[PATH_MAX], base[PATH_MAX], log_path[PATH_MAX];
 	struct argv_list qemu = { 0 };
+	bool ok;
+	pid_t pid;
 	int rc;
 
 	xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->role);
@@ -99,54 +180,34 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 		return false;
 	}
 	vm_qemu_argv(vm, c, &qemu);
-	rc = netns_run(qemu.v, log_path);
+	pid = netns_start_detached(qemu.v, log_path);
+	ok = pid > 0 && proc_record(vm->name, pid, qemu.v);
 	argv_free(&qemu);
-	if (rc != 0) {
-		log_error("QEMU did not start the %s VM (see %s)", vm->name, log_path);
-		return false;
-	}
-	return true;
+	if (ok && qemu_answers(vm, pid))
+		return true;
+	if (pid > 0 && !ok)
+		kill(pid, SIGKILL); /* started just now by us, and not recorded */
+	vm_kill(vm);
+	log_error("QEMU did not start the %s VM (see %s)", vm->name, log_path);
+	return false;
 }
 
 bool vm_is_down(const struct vm *vm)
 {
 	char path[PATH_MAX];
 
-	/* QEMU removes its pidfile on a clean exit; this run's disk stays. */
+	/* This run's disk stays when its QEMU is gone. */
 	return access(vm_path(vm, ".qcow2", path, sizeof(path)), F_OK) == 0 && !vm_pid(vm);
 }
 
 pid_t vm_pid(const struct vm *vm)
 {
-	char name[64];
-
-	xsnprintf(name, sizeof(name), "%s.pid", vm->name);
-	return lab_read_pid(name);
-}
-
-static bool wait_gone(pid_t pid, int timeout_s)
-{
-	double deadline = clock_now_ms() + timeout_s * 1000.0;
-
-	while (kill(pid, 0) == 0) {
-		if (clock_now_ms() > deadline)
-			return false;
-		clock_sleep_ms(50);
-	}
-	return true;
+	return proc_find(vm->name);
 }
 
 bool vm_kill(const struct vm *vm)
 {
-	pid_t pid = vm_pid(vm);
-
-	if (!pid)
-		return true;
-	if (kill(pid, SIGKILL) == -1 && errno != ESRCH) {
-		log_error("could not kill the %s VM (PID %d): %s", vm->name, (int) pid, strerror(errno));
-		return false;
-	}
-	return wait_gone(pid, 10);
+	return proc_kill(vm->name, 10);
 }
 
 bool vm_stop_clean(const struct vm *vm, int timeout_s)
@@ -159,7 +220,7 @@ bool vm_stop_clean(const struct vm *vm, int timeout_s)
 		return true;
 	/* The session ends as the guest goes down: its exit status says nothing. */
 	ssh_run(vm, poweroff, false, vm_path(vm, ".qemu.log", log_path, sizeof(log_path)));
-	if (wait_gone(pid, timeout_s))
+	if (proc_wait_gone(pid, timeout_s))
 		return true;
 	log_warning("the %s VM did not power off within %d s: killing it", vm->name, timeout_s);
 	return vm_kill(vm);

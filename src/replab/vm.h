@@ -3,9 +3,14 @@
  * the lab's namespace, and stopping it cleanly (QMP) or hard (SIGKILL).
  *
  * Files in the state directory, per VM NAME: NAME.qcow2 (this run's disk,
- * a thin overlay on build/images/NAME.qcow2), NAME-seed.iso, NAME.pid,
- * NAME.qmp (QMP socket), NAME.console (serial console socket) and
- * NAME.serial.log (everything the console printed).
+ * a thin overlay on build/images/NAME.qcow2), NAME-seed.iso, NAME.proc
+ * (its QEMU, proc.h), NAME.qmp (QMP socket), NAME.console (serial console
+ * socket), NAME.serial.log (everything the console printed) and
+ * NAME.qemu.log (what QEMU itself said).
+ *
+ * QEMU runs under its seccomp sandbox and, when started as root, as the
+ * unprivileged user VM_QEMU_USER (made by make deps; "nobody" where it is
+ * missing) once it has opened its disks, sockets and tap.
  */
 #ifndef REPLAB_VM_H
 #define REPLAB_VM_H
@@ -15,20 +20,30 @@
 
 #include <stdbool.h>
 
+#define VM_QEMU_USER "replab-qemu"
+
 struct vm_config {
 	const char *images_dir;
 	const char *state_dir;
 	bool kvm;
 	int memory_mb;
 	int cpus;
+	const char *run_as; /* the user QEMU becomes, or NULL to stay who we are */
 };
+
+/* The user QEMU runs as when the harness runs as root. */
+const char *vm_qemu_user(void);
+
+/* Do the VMs' socket paths fit a UNIX socket address?  False (logged) if not. */
+bool vm_socket_paths_fit(void);
 
 /* The QEMU command line for vm (appended to a). */
 void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_list *a);
 
 /*
- * Start QEMU daemonized in the lab's namespace; with fresh_disk, first make
- * this run's disk (otherwise the VM boots again from the disk it had).
+ * Start QEMU as a daemon in the lab's namespace, record it, and wait until
+ * it answers on QMP; with fresh_disk, first make this run's disk
+ * (otherwise the VM boots again from the disk it had).
  */
 bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk);
 

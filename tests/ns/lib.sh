@@ -64,7 +64,7 @@ postmaster_pid() { # postmaster_pid primary|replica
 }
 
 lab_down() {
-	holder=$(cat "$STATE/netns.pid" 2>/dev/null)
+	holder=$(cut -d' ' -f1 "$STATE/netns.proc" 2>/dev/null | head -n 1)
 	[ -n "$holder" ] && kill -KILL "$holder" 2>/dev/null
 	for vm in $MEMBERS; do
 		pid=$(postmaster_pid $vm || true)
@@ -100,10 +100,27 @@ net_up() {
 		ip -n "$NS_LAB" link add br0 type bridge &&
 		ip -n "$NS_LAB" link set br0 up || return 1
 	member_net primary "$PRIMARY_IP" && member_net replica "$REPLICA_IP" || return 1
-	mkdir -m 700 "$STATE" || return 1
+	# A lab's state directory (its marker), and the namespace holder
+	# recorded as replab records its processes (src/replab/proc.h).
+	mkdir -m 700 "$STATE" && echo "replab lab state directory" >"$STATE/.replab-lab" || return 1
 	ip netns exec "$NS_LAB" bash -c 'exec -a "replab-netns:$0" sleep infinity' "$STATE" </dev/null >/dev/null 2>&1 &
-	echo $! >"$STATE/netns.pid"
+	holder=$!
 	disown
+	proc_record "$holder" netns
+}
+
+proc_record() { # proc_record PID NAME: STATE/NAME.proc for a process of this tier's
+	local start
+	for _ in $(seq 50); do # until it has exec'd
+		[ "$(readlink "/proc/$1/exe")" = "$(command -v sleep)" ] && break
+		sleep 0.02
+	done
+	start=$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)
+	{
+		echo "$1 $start"
+		readlink "/proc/$1/exe"
+		cat "/proc/$1/cmdline"
+	} >"$STATE/$2.proc"
 }
 
 make_secrets() {

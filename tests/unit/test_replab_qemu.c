@@ -1,6 +1,7 @@
 /*
  * test_replab_qemu.c — QMP framing over a socketpair (greeting-free reply
- * reading, events skipped, errors reported) and the QEMU command line.
+ * reading, events skipped, errors reported) and the QEMU command line
+ * (sandboxed, never daemonized, paths with commas escaped).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -83,12 +84,34 @@ static void qemu_command_line(void **state)
 	assert_string_equal(after(&a, "-device", 0), "virtio-net-pci,netdev=data,mac=52:54:00:77:00:11");
 	assert_string_equal(after(&a, "-netdev", 1), "user,id=mgmt,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:2211-:22");
 	assert_string_equal(after(&a, "-qmp", 0), "unix:/st/replica.qmp,server=on,wait=off");
-	assert_string_equal(after(&a, "-pidfile", 0), "/st/replica.pid");
+	assert_null(after(&a, "-daemonize", 0));
+	assert_null(after(&a, "-runas", 0));
+	assert_string_equal(after(&a, "-sandbox", 0),
+			    "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=deny");
 	argv_free(&a);
 	c.kvm = true;
+	c.run_as = "replab-qemu";
 	vm_qemu_argv(&lab_vms[0], &c, &a);
 	assert_string_equal(after(&a, "-accel", 0), "kvm");
 	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-primary,script=no,downscript=no");
+	assert_string_equal(after(&a, "-runas", 0), "replab-qemu");
+	assert_non_null(strstr(after(&a, "-sandbox", 0), "elevateprivileges=allow"));
+	argv_free(&a);
+}
+
+/* A comma in a path would end an option's value: QEMU reads ",," as one comma. */
+static void qemu_paths_escaped(void **state)
+{
+	struct vm_config c = { .images_dir = "/my img", .state_dir = "/a b,c/lab", .memory_mb = 512, .cpus = 1 };
+	struct argv_list a = { 0 };
+
+	(void) state;
+	vm_qemu_argv(&lab_vms[0], &c, &a);
+	assert_string_equal(after(&a, "-drive", 0), "file=/a b,,c/lab/primary.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap");
+	assert_string_equal(after(&a, "-qmp", 0), "unix:/a b,,c/lab/primary.qmp,server=on,wait=off");
+	assert_string_equal(after(&a, "-chardev", 0), "socket,id=console,path=/a b,,c/lab/primary.console,server=on,"
+						      "wait=off,logfile=/a b,,c/lab/primary.serial.log,logappend=on");
+	assert_string_equal(after(&a, "-kernel", 0), "/my img/vmlinuz");
 	argv_free(&a);
 }
 
@@ -98,6 +121,7 @@ int main(void)
 		cmocka_unit_test(reply_after_events),
 		cmocka_unit_test(error_replies_and_eof),
 		cmocka_unit_test(qemu_command_line),
+		cmocka_unit_test(qemu_paths_escaped),
 	};
 
 	log_init("replab");

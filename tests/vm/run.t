@@ -70,12 +70,12 @@ grep -A9 '== Summary' "$work/crash.out" | sed 's/^/# /'
 "$REPLAB" up >"$work/up.out" 2>&1 &
 harness=$!
 for _ in $(seq 300); do
-	[ -s "$STATE/primary.pid" ] && [ -s "$STATE/replica.pid" ] && break
+	[ -s "$STATE/primary.proc" ] && [ -s "$STATE/replica.proc" ] && break
 	sleep 0.1
 done
 kill -KILL "$harness"
 wait "$harness" 2>/dev/null
-kill -KILL "$(cat "$STATE/primary.pid")"
+kill -KILL "$(head -n 1 "$STATE/primary.proc" | cut -d' ' -f1)"
 check "the replica's QEMU outlives the killed harness" running "qemu-system.*$STATE"
 check "and so does the namespace holder" running "replab-netns:$STATE"
 "$REPLAB" down >/dev/null 2>&1
