@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "experiment.h"
 #include "failover.h"
+#include "interrupt.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -53,6 +54,8 @@ static void print_summary(json_t *s)
 static bool wait_until(struct timeline *x, double t_ms, pid_t loader)
 {
 	while (timeline_ms(x) < t_ms) {
+		if (interrupted())
+			return false;
 		if (load_done(loader)) {
 			log_error("the write load ended before the crash");
 			return false;

@@ -9,6 +9,7 @@
  */
 #include "experiment.h"
 #include "faults.h"
+#include "interrupt.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -53,13 +54,13 @@ static bool observe(struct timeline *x, struct watch *w, pid_t load, int cut_s)
 		json_t *last;
 
 		if (!cut && t >= CUT_AT_MS) {
-			if (!faults_cut(primary, replica) || !faults_cut(replica, primary))
+			if (!experiment_cut(primary, replica))
 				return false;
 			timeline_event(x, "cut");
 			cut = true;
 		}
 		if (cut && !healed && t >= heal_at) {
-			faults_heal_pair(primary, replica);
+			experiment_heal(primary, replica);
 			timeline_event(x, "heal");
 			healed = true;
 		}
@@ -74,6 +75,8 @@ static bool observe(struct timeline *x, struct watch *w, pid_t load, int cut_s)
 			log_error("the replica had not caught up %.0f s after the heal", SETTLE_TIMEOUT_MS / 1000);
 			return false;
 		}
+		if (interrupted())
+			return false;
 		if (!watch_take(w, x, 50)) {
 			log_error("pgrepl watch stopped early");
 			return false;
@@ -176,7 +179,7 @@ int experiment_partition_reconnect(const struct experiment_options *o)
 	printf("partition-reconnect: %d writes/s for %d s; the replica is cut off at %.0f s for %d s\n", o->rate, duration,
 	       CUT_AT_MS / 1000, o->cut_s);
 	if (o->link_rate) {
-		if (!faults_rate(replica, o->link_rate))
+		if (!experiment_rate(replica, o->link_rate))
 			return EXIT_FAIL;
 		printf("the link to the replica is shaped to %s\n", o->link_rate);
 	}
@@ -187,9 +190,7 @@ int experiment_partition_reconnect(const struct experiment_options *o)
 		ok = observe(&x, &w, loader, o->cut_s);
 	} else
 		ok = false;
-	faults_heal_pair(primary, replica);
-	if (o->link_rate)
-		faults_rate(replica, NULL);
+	experiment_heal(primary, replica);
 	watch_stop(&w);
 	if (ok)
 		load = load_finish(loader);

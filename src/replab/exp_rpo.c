@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include "clock.h"
 #include "experiment.h"
+#include "interrupt.h"
 #include "log.h"
 #include "node.h"
 
@@ -41,9 +42,8 @@ struct pair {
 
 static bool set_mode(const struct vm *vm, const struct mode *m)
 {
-	return node_sqlf(vm, NULL, 0, "ALTER SYSTEM SET synchronous_standby_names = '%s'", m->standby_names) &&
-	       node_sqlf(vm, NULL, 0, "ALTER SYSTEM SET synchronous_commit = '%s'", m->commit) &&
-	       node_sqlf(vm, NULL, 0, "SELECT pg_reload_conf()");
+	return experiment_set(vm, "synchronous_standby_names", m->standby_names) &&
+	       experiment_set(vm, "synchronous_commit", m->commit);
 }
 
 /* Until the standby streams with the sync_state the mode gives it. */
@@ -52,7 +52,7 @@ static bool mode_in_force(const struct pair *p, const struct mode *m)
 	char want[32], got[64] = "";
 
 	snprintf(want, sizeof(want), "streaming|%s", m->standby_names[0] ? "sync" : "async");
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 100 && !interrupted(); i++) {
 		if (node_sqlf(p->primary, got, sizeof(got),
 			      "SELECT coalesce(max(state || '|' || sync_state), 'none') FROM pg_stat_replication"
 			      " WHERE application_name = '%s'",

@@ -112,7 +112,7 @@ int experiment_split_brain(const struct experiment_options *o)
 	     write_rows(old, 1, 100, "before the split") && standby_caught_up(old, "replica", 60000) >= 0;
 	if (ok)
 		timeline_event(&x, "rows 1-100 written on the primary and replicated");
-	ok = ok && faults_cut(old, promoted) && faults_cut(promoted, old);
+	ok = ok && experiment_cut(old, promoted);
 	if (ok)
 		timeline_event(&x, "cut: the primary and the replica cannot see each other");
 	ok = ok && node_sqlf(promoted, NULL, 0, "SELECT pg_promote(true, 60)");
@@ -121,7 +121,7 @@ int experiment_split_brain(const struct experiment_options *o)
 	ok = ok && write_rows(old, 101, 130, "old primary") && write_rows(promoted, 121, 150, "new primary");
 	if (ok)
 		timeline_event(&x, "old primary wrote 101-130, new primary 121-150");
-	faults_heal_pair(old, promoted);
+	experiment_heal(old, promoted);
 	timeline_event(&x, "heal");
 	ok = ok && rows_of(old, old_rows, sizeof(old_rows)) && rows_of(promoted, new_rows, sizeof(new_rows));
 	if (ok) {

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "experiment.h"
 #include "faults.h"
+#include "interrupt.h"
 #include "log.h"
 #include "node.h"
 #include "strutil.h"
@@ -39,7 +40,7 @@ struct run {
 /* Cut the replica off, write the segments, checkpoint. */
 static bool cut_and_write(struct run *r)
 {
-	if (!faults_cut(r->primary, r->replica) || !faults_cut(r->replica, r->primary))
+	if (!experiment_cut(r->primary, r->replica))
 		return false;
 	timeline_event(&r->x, "cut");
 	if (!node_sqlf(r->primary, NULL, 0,
@@ -54,7 +55,7 @@ static bool cut_and_write(struct run *r)
 
 static void heal(struct run *r)
 {
-	faults_heal_pair(r->primary, r->replica);
+	experiment_heal(r->primary, r->replica);
 	timeline_event(&r->x, "heal");
 }
 
@@ -74,9 +75,7 @@ static bool with_slot(struct run *r)
 
 	printf("\n== 1. with a physical replication slot\n");
 	before = pg_wal_bytes(r);
-	if (!node_sqlf(r->primary, NULL, 0, "SELECT pg_create_physical_replication_slot('" SLOT "')") ||
-	    !node_sqlf(r->replica, NULL, 0, "ALTER SYSTEM SET primary_slot_name = '" SLOT "'") ||
-	    !node_sqlf(r->replica, NULL, 0, "SELECT pg_reload_conf()"))
+	if (!experiment_slot(r->primary, SLOT) || !experiment_set(r->replica, "primary_slot_name", SLOT))
 		return false;
 	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
@@ -98,7 +97,7 @@ static bool with_slot(struct run *r)
 	/* The slot goes once the replica has stopped using it. */
 	node_sqlf(r->replica, NULL, 0, "ALTER SYSTEM RESET primary_slot_name");
 	node_sqlf(r->replica, NULL, 0, "SELECT pg_reload_conf()");
-	for (int i = 0; i < 60; i++) {
+	for (int i = 0; i < 60 && !interrupted(); i++) {
 		if (node_sqlf(r->primary, status, sizeof(status),
 			"SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
 			" WHERE slot_name = '" SLOT "' AND NOT active") &&
@@ -201,16 +200,12 @@ int experiment_wal_retention(const struct experiment_options *o)
 
 	printf("wal-retention: the replica cut off while the primary writes %d WAL segments (16 MB each)\n", o->segments);
 	timeline_begin(&r.x);
-	ok = node_sqlf(r.primary, NULL, 0, "ALTER SYSTEM SET wal_keep_size = '16MB'") &&
-	     node_sqlf(r.primary, NULL, 0, "SELECT pg_reload_conf()");
+	ok = experiment_set(r.primary, "wal_keep_size", "16MB");
 	if (ok)
 		timeline_event(&r.x, "primary: wal_keep_size = 16MB");
 	ok = ok && with_slot(&r);
 	ok = ok && without_slot(&r);
-	faults_heal_pair(r.primary, r.replica);
-	node_sqlf(r.primary, NULL, 0, "ALTER SYSTEM RESET wal_keep_size");
-	node_sqlf(r.primary, NULL, 0, "SELECT pg_reload_conf()");
-	timeline_event(&r.x, "primary: wal_keep_size restored");
+	experiment_heal(r.primary, r.replica);
 	print_summary(r.phases);
 	doc = json_pack("{s:s,s:i,s:O,s:O,s:O}", "experiment", "wal-retention", "segments", o->segments, "phases", r.phases,
 			"events", r.x.events, "samples", r.x.samples);

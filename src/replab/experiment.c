@@ -6,6 +6,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "interrupt.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "node.h"
@@ -257,7 +258,7 @@ double standby_caught_up(const struct vm *primary, const char *standby_name, dou
 	double start = clock_now_ms();
 	char v[64];
 
-	while (clock_now_ms() - start < timeout_ms) {
+	while (clock_now_ms() - start < timeout_ms && !interrupted()) {
 		if (node_sqlf(primary, v, sizeof(v),
 			      "SELECT coalesce(max(state || '|' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 'none')"
 			      " FROM pg_stat_replication WHERE application_name = '%s'",

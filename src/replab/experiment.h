@@ -79,6 +79,19 @@ double standby_caught_up(const struct vm *primary, const char *standby_name, dou
  */
 bool experiment_save(json_t *doc, const char *name, const char *json_path);
 
+/*
+ * What experiments change in a lab, each undone on every exit path
+ * (exp_undo.c, on the cleanup stack of lifecycle.h): a cut between a and b
+ * both ways (experiment_heal heals it within the experiment), a rate limit
+ * on the link to vm, a server setting (ALTER SYSTEM, reset afterwards), a
+ * physical replication slot (dropped afterwards).
+ */
+bool experiment_cut(const struct vm *a, const struct vm *b);
+void experiment_heal(const struct vm *a, const struct vm *b);
+bool experiment_rate(const struct vm *vm, const char *rate);
+bool experiment_set(const struct vm *vm, const char *name, const char *value);
+bool experiment_slot(const struct vm *vm, const char *slot);
+
 /* The command line of "replab experiment", shared by all of them. */
 struct experiment_options {
 	const char *json_path; /* --json, or NULL for STATE/NAME.json */

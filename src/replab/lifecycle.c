@@ -294,7 +294,9 @@ int lab_cleanup_push(const char *what, cleanup_fn fn, void *arg)
 void lab_cleanup_pop(int handle)
 {
 	if (handle >= 0 && handle < npending)
-		npending = handle;
+		pending[handle].fn = NULL;
+	while (npending > 0 && !pending[npending - 1].fn)
+		npending--;
 }
 
 void lab_cleanup_run(void)
@@ -305,9 +307,11 @@ void lab_cleanup_run(void)
 	if (interrupt_signal())
 		printf("interrupted (%s): undoing what this run did\n", strsignal(interrupt_signal()));
 	else
-		printf("undoing what this run did\n");
+		printf("restoring what this run changed\n");
 	while (npending > 0) {
 		npending--;
+		if (!pending[npending].fn)
+			continue;
 		printf("  undo: %s\n", pending[npending].what);
 		fflush(stdout);
 		pending[npending].fn(pending[npending].arg);

@@ -62,7 +62,7 @@ void lifecycle_init(void);
 typedef void (*cleanup_fn)(void *arg);
 int lab_cleanup_push(const char *what, cleanup_fn fn, void *arg);
 
-/* The step is done for good (or undone by hand): forget it and all pushed after it. */
+/* The step is done for good (or undone by hand): forget it. */
 void lab_cleanup_pop(int handle);
 
 /* Undo every pending step now, newest first, saying what each undid. */

@@ -67,9 +67,11 @@ static bool asks_help(int argc, char **argv)
 /* The lock and the state a verb needs; false (logged) when it cannot have them. */
 static bool prepare(int needs)
 {
-	if ((needs & CHANGES_LAB) == CHANGES_LAB && !lab_lock(needs & WAITS_LOCK))
-		return false;
+	/* Refused before the lock is taken: nothing, not even a lock file, is made beside a foreign directory. */
 	if ((needs & READS_LAB) && lab_state_check() == STATE_FOREIGN)
+		return false;
+	if ((needs & CHANGES_LAB) == CHANGES_LAB &&
+	    (!lab_lock(needs & WAITS_LOCK) || lab_state_check() == STATE_FOREIGN))
 		return false;
 	if (needs & READS_LAB)
 		lab_load_shape();

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "lab.h"
+#include "interrupt.h"
 #include "log.h"
 #include "strutil.h"
 #include "vm.h"
@@ -127,6 +128,8 @@ bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 		}
 		if (done == lab_nvms)
 			return true;
+		if (interrupted())
+			return false;
 		if (now - start_ms > timeout_s * 1000.0) {
 			log_error("the lab was not up after %d s", timeout_s);
 			print_tail(behind ? behind : lab_vms[0].name);

@@ -1,0 +1,166 @@
+/*
+ * exp_undo.c — the changes experiments make to a lab, each with its undoing
+ * pushed on the cleanup stack (lifecycle.h): cuts, shaping, server
+ * settings and replication slots.  Whatever ends the experiment (its end,
+ * a failure, Ctrl-C), the lab is given back as it was found, and each
+ * restoration is said.
+ */
+#define _GNU_SOURCE
+#include "experiment.h"
+
+#include "clock.h"
+#include "faults.h"
+#include "interrupt.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "node.h"
+#include "strutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct change {
+	const struct vm *a, *b; /* the members concerned (b: the other end of a cut) */
+	char name[64];		/* a setting or a slot */
+	int handle;		/* on the cleanup stack, or -1 once undone */
+};
+
+static struct change *change_new(const struct vm *a, const struct vm *b, const char *name)
+{
+	struct change *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		fatal("out of memory");
+	c->a = a;
+	c->b = b;
+	xsnprintf(c->name, sizeof(c->name), "%s", name ? name : "");
+	return c;
+}
+
+/* ---- cuts ----------------------------------------------------------------- */
+
+static struct change *cut_pending;
+
+static void undo_cut(void *arg)
+{
+	struct change *c = arg;
+
+	faults_heal_pair(c->a, c->b);
+	c->handle = -1;
+}
+
+bool experiment_cut(const struct vm *a, const struct vm *b)
+{
+	char what[160];
+
+	if (!cut_pending) {
+		cut_pending = change_new(a, b, NULL);
+		xsnprintf(what, sizeof(what), "heal the cut between %s and %s", a->name, b->name);
+		cut_pending->handle = lab_cleanup_push(what, undo_cut, cut_pending);
+	}
+	return faults_cut(a, b) && faults_cut(b, a);
+}
+
+void experiment_heal(const struct vm *a, const struct vm *b)
+{
+	/* Once interrupted, commands are cut short: the cleanup stack heals it. */
+	if (interrupted())
+		return;
+	faults_heal_pair(a, b);
+	if (cut_pending) {
+		lab_cleanup_pop(cut_pending->handle);
+		free(cut_pending);
+		cut_pending = NULL;
+	}
+}
+
+/* ---- shaping -------------------------------------------------------------- */
+
+static void undo_rate(void *arg)
+{
+	struct change *c = arg;
+
+	faults_rate(c->a, NULL);
+}
+
+bool experiment_rate(const struct vm *vm, const char *rate)
+{
+	char what[160];
+
+	xsnprintf(what, sizeof(what), "take the rate limit off the link to %s", vm->name);
+	lab_cleanup_push(what, undo_rate, change_new(vm, NULL, NULL));
+	return faults_rate(vm, rate);
+}
+
+/* ---- server settings (ALTER SYSTEM) -------------------------------------- */
+
+#define SETTINGS_MAX 16
+static struct change *settings[SETTINGS_MAX];
+static int nsettings;
+
+static void undo_setting(void *arg)
+{
+	struct change *c = arg;
+
+	if (!node_sqlf(c->a, NULL, 0, "ALTER SYSTEM RESET %s", c->name) ||
+	    !node_sqlf(c->a, NULL, 0, "SELECT pg_reload_conf()"))
+		log_warning("could not reset %s on %s: look at it by hand (replab psql %s)", c->name, c->a->name,
+			    c->a->name);
+}
+
+bool experiment_set(const struct vm *vm, const char *name, const char *value)
+{
+	char what[160];
+	int i;
+
+	/* name is one of the experiments' own words; value is quoted as a literal. */
+	for (i = 0; i < nsettings; i++)
+		if (settings[i]->a == vm && strcmp(settings[i]->name, name) == 0)
+			break;
+	if (i == nsettings) {
+		if (nsettings == SETTINGS_MAX)
+			fatal("internal error: more than %d settings changed", SETTINGS_MAX);
+		settings[nsettings] = change_new(vm, NULL, name);
+		xsnprintf(what, sizeof(what), "reset %s on %s", name, vm->name);
+		settings[nsettings]->handle = lab_cleanup_push(what, undo_setting, settings[nsettings]);
+		nsettings++;
+	}
+	if (strchr(value, '\''))
+		fatal("internal error: a quote in the value of %s", name);
+	return node_sqlf(vm, NULL, 0, "ALTER SYSTEM SET %s = '%s'", name, value) &&
+	       node_sqlf(vm, NULL, 0, "SELECT pg_reload_conf()");
+}
+
+/* ---- replication slots -------------------------------------------------- */
+
+static void undo_slot(void *arg)
+{
+	struct change *c = arg;
+	char dropped[16] = "";
+
+	/* A slot still in use cannot go: give its standby a few seconds to let go of it. */
+	for (int i = 0; i < 20; i++) {
+		if (node_sqlf(c->a, dropped, sizeof(dropped),
+			      "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
+			      " WHERE slot_name = '%s' AND NOT active",
+			      c->name) &&
+		    (strcmp(dropped, "1") == 0 ||
+		     (node_sqlf(c->a, dropped, sizeof(dropped), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '%s'",
+				c->name) &&
+		      strcmp(dropped, "0") == 0)))
+			return;
+		clock_sleep_ms(500);
+	}
+	log_warning("could not drop the replication slot %s on %s: it pins WAL until dropped (replab psql %s)", c->name,
+		    c->a->name, c->a->name);
+}
+
+bool experiment_slot(const struct vm *vm, const char *slot)
+{
+	char what[160];
+
+	xsnprintf(what, sizeof(what), "drop the replication slot %s on %s", slot, vm->name);
+	lab_cleanup_push(what, undo_slot, change_new(vm, NULL, slot));
+	return node_sqlf(vm, NULL, 0, "SELECT pg_create_physical_replication_slot('%s')", slot);
+}
