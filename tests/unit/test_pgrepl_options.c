@@ -113,6 +113,24 @@ static void usage_errors(void **state)
 	assert_int_equal(parse(&o, "demo", "--promote-timeout", "5", NULL), EXIT_USAGE);
 }
 
+/* Numbers are whole, finite, in range and alone: no inf, nan, exponent, sign tricks or blanks. */
+static void numbers_are_checked(void **state)
+{
+	static const char *const bad[] = { "inf", "-inf", "nan", "infinity", "-1", "0", "1e3", "100.5", "0x10",
+					   " 100", "100 ", "+100", "100/s", "99999999999999999999", "10001", "" };
+	struct options o;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse(&o, "load", "--rate", bad[i], NULL) != EXIT_USAGE)
+			fail_msg("--rate \"%s\" was accepted", bad[i]);
+	assert_int_equal(parse(&o, "load", "--rate", "10000", NULL), EXIT_OK);
+	assert_int_equal(o.rate, 10000);
+	assert_int_equal(parse(&o, "demo", "--connect-timeout", "nan", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "watch", "--interval", "-inf", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "failover", "--wait", "86401", NULL), EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +140,7 @@ int main(void)
 		cmocka_unit_test(load_and_watch_options),
 		cmocka_unit_test(help_and_version_need_no_command),
 		cmocka_unit_test(usage_errors),
+		cmocka_unit_test(numbers_are_checked),
 	};
 
 	log_init("pgrepl");
