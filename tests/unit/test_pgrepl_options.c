@@ -131,6 +131,27 @@ static void numbers_are_checked(void **state)
 	assert_int_equal(parse(&o, "failover", "--wait", "86401", NULL), EXIT_USAGE);
 }
 
+static void set_password(void **state)
+{
+	struct options o;
+
+	(void) state;
+	assert_int_equal(parse(&o, "set-password", "lab", "--password-file", "/etc/replab/secrets/lab-password", NULL),
+			 EXIT_OK);
+	assert_string_equal(o.command, "set-password");
+	assert_string_equal(o.role, "lab");
+	assert_string_equal(o.password_file, "/etc/replab/secrets/lab-password");
+	assert_int_equal(parse(&o, "--password-file=f", "-p", "host=/tmp", "set-password", "Mixed Case", NULL), EXIT_OK);
+	assert_string_equal(o.role, "Mixed Case");
+	/* a role, a file, nothing more; and the file option belongs to set-password only */
+	assert_int_equal(parse(&o, "set-password", "--password-file", "f", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "", "--password-file", "f", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "lab", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "lab", "--password-file=", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "lab", "extra", "--password-file", "f", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "status", "--password-file", "f", NULL), EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +162,7 @@ int main(void)
 		cmocka_unit_test(help_and_version_need_no_command),
 		cmocka_unit_test(usage_errors),
 		cmocka_unit_test(numbers_are_checked),
+		cmocka_unit_test(set_password),
 	};
 
 	log_init("pgrepl");
