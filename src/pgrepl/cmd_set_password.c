@@ -27,15 +27,18 @@
 
 /*
  * For this session only: no statement text in the server's log (logged
- * statements, slow statements, sampled ones, the statement of an error)
- * or in pg_stat_activity.  Changing these takes a superuser.
+ * statements, slow statements, sampled ones, the statement of an error),
+ * in pg_stat_activity or, should the module be loaded, in
+ * pg_stat_statements (which keeps utility statements' text as it came).
+ * Changing these takes a superuser.
  */
 static const char quiet_sql[] = "SELECT set_config('log_statement', 'none', false),"
 				" set_config('log_min_duration_statement', '-1', false),"
 				" set_config('log_min_duration_sample', '-1', false),"
 				" set_config('log_transaction_sample_rate', '0', false),"
 				" set_config('log_min_error_statement', 'panic', false),"
-				" set_config('track_activities', 'off', false)";
+				" set_config('track_activities', 'off', false),"
+				" set_config('pg_stat_statements.track_utility', 'off', false)";
 
 /* The first line of libpq's latest message on conn. */
 static const char *conn_message(PGconn *conn, char *buf, size_t len)

@@ -81,6 +81,18 @@ check "the old password is refused now" not login_with "$WORK/lab.pgpass"
 check "the new password is accepted" login_with "$WORK/new.pgpass"
 check "still no password and no verifier in the server's log" log_is_clean
 
+# pg_stat_statements keeps a utility statement's text as it came: with it
+# loaded, set-password's ALTER ROLE must not be tracked either.
+su_psql "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" &&
+	as_postgres "$NS_PRIMARY" "$PGBIN/pg_ctl" --pgdata="$WORK/primary" --wait --silent --mode=fast \
+		--log="$LOG" restart && su_psql "CREATE EXTENSION pg_stat_statements" &&
+	set_password lab "$WORK/new-lab-password" >/dev/null
+ok $? "set-password with pg_stat_statements loaded"
+su_psql "SELECT count(*) FROM pg_stat_statements WHERE query ~* 'alter role|scram-sha-256'" >"$WORK/pgss"
+check "pg_stat_statements holds no ALTER ROLE ($(cat "$WORK/pgss"))" grep -qx 0 "$WORK/pgss"
+streams() { su_psql "SELECT state FROM pg_stat_replication WHERE application_name = 'replica'" | grep -qx streaming; }
+check "the replica streams again after the restart" retry 30 streams
+
 # ---- refusals: nothing is changed --------------------------------------------
 verifiers >"$WORK/before"
 secret_file "$WORK/open-password" 644
