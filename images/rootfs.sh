@@ -32,7 +32,10 @@ printf "blacklist kvm\nblacklist kvm_amd\nblacklist kvm_intel\n" >"$1/etc/modpro
 
 # After installation: nothing of the build host leaks in, the root
 # filesystem and network come up, SSH host keys are made per lab (from the
-# cloud-init seed, not baked in), and units that only cost boot time are off.
+# cloud-init seed, not baked in), root has no password that could ever
+# match (locked: SSH takes the lab's key, and the serial console logs root
+# in by itself, images/guest/serial-getty-autologin.conf), and units that
+# only cost boot time are off.
 customize_hook='set -e
 R=$1
 echo localhost >"$R/etc/hostname"
@@ -41,7 +44,7 @@ rm -f "$R/etc/resolv.conf"; : >"$R/etc/resolv.conf"
 echo "/dev/vda / ext4 rw,noatime,errors=remount-ro 0 1" >"$R/etc/fstab"
 echo "LANG=C.UTF-8" >"$R/etc/default/locale"
 rm -f "$R"/etc/ssh/ssh_host_*
-chroot "$R" passwd -d root >/dev/null
+chroot "$R" usermod --password "!" root
 chroot "$R" systemctl -q enable systemd-networkd.service
 chroot "$R" systemctl -q mask systemd-networkd-wait-online.service e2scrub_reap.service \
 	e2scrub_all.timer getty-static.service apt-daily.timer apt-daily-upgrade.timer \

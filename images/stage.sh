@@ -22,6 +22,8 @@ install -m 644 "$here/postgres/replication.conf" "$lib/"
 install -m 644 "$here/guest/pgrepl.conf" "$root/etc/replab/pgrepl.conf"
 install -m 644 "$here/guest/cloud.cfg" "$root/etc/cloud/cloud.cfg.d/99-replab.cfg"
 install -m 644 "$here/guest/sshd.conf" "$root/etc/ssh/sshd_config.d/replab.conf"
+install -D -m 644 "$here/guest/serial-getty-autologin.conf" \
+	"$root/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf"
 install -m 644 "$here"/systemd/*.service "$root/etc/systemd/system/"
 chroot "$root" systemctl -q enable replab-postgres.service replab-ready.service
 

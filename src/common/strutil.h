@@ -17,9 +17,33 @@ void xsnprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((forma
 char *str_trim(char *s);
 
 /*
- * Parse a whole string as a number within [min, max].  Returns false (and
- * leaves *out alone) for empty input, trailing garbage or out-of-range values.
+ * Parse a whole string as a decimal whole number within [min, max]: an
+ * optional '-' and digits, nothing else (no blanks, '+', hex or trailing
+ * text).  Returns false (and leaves *out alone) otherwise.
  */
 bool str_to_long(const char *s, long min, long max, long *out);
+
+/*
+ * Parse a whole string as a decimal number within [min, max]: an optional
+ * '-', digits, optionally a '.' and more digits ("12", "0.5", "-3.25").
+ * No exponent, hex, "inf" or "nan", blanks or trailing text, and at most
+ * 63 characters, so the value is always finite.  Returns false (and leaves
+ * *out alone) otherwise.
+ */
+bool str_to_double(const char *s, double min, double max, double *out);
+
+/* A unit a number may carry, and what it multiplies the number by. */
+struct str_unit {
+	const char *name; /* matched without regard to case; "" for a bare number */
+	double factor;
+};
+
+/*
+ * A decimal number (as str_to_double) directly followed by one of the
+ * units (a NULL-named entry ends the list), e.g. "1.5mbit": the number
+ * times the unit's factor, which must lie within [min, max].  Returns
+ * false (and leaves *out alone) for anything else.
+ */
+bool str_to_scaled(const char *s, const struct str_unit *units, double min, double max, double *out);
 
 #endif

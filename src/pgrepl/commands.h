@@ -15,5 +15,6 @@ int cmd_demo(const struct options *o, const struct targets *t, json_t *doc);
 int cmd_failover(const struct options *o, const struct targets *t, json_t *doc);
 int cmd_load(const struct options *o, const struct targets *t, json_t *doc);
 int cmd_watch(const struct options *o, const struct targets *t, json_t *doc);
+int cmd_set_password(const struct options *o, const struct targets *t, json_t *doc);
 
 #endif

@@ -24,6 +24,7 @@ static const struct {
 	{ "failover", cmd_failover },
 	{ "load", cmd_load },
 	{ "watch", cmd_watch },
+	{ "set-password", cmd_set_password },
 };
 
 int main(int argc, char **argv)

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const commands[] = { "status", "demo", "failover", "load", "watch", NULL };
+static const char *const commands[] = { "status", "demo", "failover", "load", "watch", "set-password", NULL };
 
 enum {
 	OPT_CONNECT_TIMEOUT = 256,
@@ -23,6 +23,7 @@ enum {
 	OPT_INTERVAL,
 	OPT_FOLLOW,
 	OPT_UNTIL_FAILURE,
+	OPT_PASSWORD_FILE,
 };
 
 void options_usage(void)
@@ -31,7 +32,8 @@ void options_usage(void)
 	       "primary, reads on its hot standby, measures the lag, and walks through a\n"
 	       "failover, explaining each step.\n\n"
 	       "Usage:\n"
-	       "  pgrepl [OPTION]... COMMAND\n\n"
+	       "  pgrepl [OPTION]... COMMAND\n"
+	       "  pgrepl [OPTION]... set-password ROLE --password-file=FILE\n\n"
 	       "Commands:\n"
 	       "  status      replication state of each server (pg_stat_replication on the\n"
 	       "              primary; receive/replay positions on the standby)\n"
@@ -42,7 +44,11 @@ void options_usage(void)
 	       "  load        write numbered rows to the primary at a steady rate and count\n"
 	       "              the acknowledged ones (for experiments)\n"
 	       "  watch       sample the primary's pg_stat_replication, one JSON line each\n"
-	       "              --interval (for experiments)\n\n"
+	       "              --interval (for experiments)\n"
+	       "  set-password ROLE\n"
+	       "              give ROLE the password in --password-file on the --primary\n"
+	       "              server (as a superuser): only its SCRAM-SHA-256 verifier,\n"
+	       "              computed here, is sent, and kept out of the server's log\n\n"
 	       "Options:\n"
 	       "  -p, --primary=CONNINFO      connection string of the primary\n"
 	       "  -r, --replica=CONNINFO      connection string of the replica\n"
@@ -67,6 +73,9 @@ void options_usage(void)
 	       "                              target_session_attrs=read-write)\n"
 	       "      --until-failure         load: stop at the first failed write\n"
 	       "      --interval=MS           watch: time between samples (default 100)\n\n"
+	       "Set-password options:\n"
+	       "      --password-file=FILE    the password, alone on one line, in a file\n"
+	       "                              readable by its owner only (mode 0600)\n\n"
 	       "Targets come from --primary/--replica, then the config file (lines\n"
 	       "\"primary = CONNINFO\" and \"replica = CONNINFO\"; PGREPL_CONFIG names another\n"
 	       "file), then the environment variables PGREPL_PRIMARY and PGREPL_REPLICA.\n"
@@ -126,6 +135,7 @@ int options_parse(int argc, char **argv, struct options *o)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "until-failure", no_argument, NULL, OPT_UNTIL_FAILURE },
+		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -208,6 +218,10 @@ int options_parse(int argc, char **argv, struct options *o)
 			o->until_failure = true;
 			SCOPED("--until-failure", "load");
 			break;
+		case OPT_PASSWORD_FILE:
+			o->password_file = optarg;
+			SCOPED("--password-file", "set-password");
+			break;
 		default:
 			return usage_error(NULL, "unknown option or missing value: \"%s\"", argv[optind - 1]);
 		}
@@ -219,6 +233,14 @@ int options_parse(int argc, char **argv, struct options *o)
 	o->command = argv[optind++];
 	if (!known_command(o->command))
 		return usage_error(NULL, "unknown command \"%s\"", o->command);
+	if (strcmp(o->command, "set-password") == 0) {
+		if (optind >= argc || argv[optind][0] == '\0')
+			return usage_error(NULL, "set-password needs the name of a role");
+		o->role = argv[optind++];
+		if (!o->password_file || !*o->password_file)
+			return usage_error(NULL, "set-password needs --password-file=FILE (the password never goes on the"
+						 " command line)");
+	}
 	if (optind < argc)
 		return usage_error(NULL, "unexpected argument \"%s\" after the command", argv[optind]);
 	for (int i = 0; i < nscoped; i++)

@@ -27,6 +27,8 @@ struct options {
 	bool until_failure;	/* load: stop at the first failed write */
 	long duration_s;	/* load, watch */
 	long interval_ms;	/* watch: time between samples */
+	const char *role;	   /* set-password: the role (its argument) */
+	const char *password_file; /* set-password: where its password is */
 };
 
 /*

@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "experiment.h"
+#include "faults.h"
 #include "log.h"
 #include "node.h"
 #include "strutil.h"
@@ -105,6 +106,11 @@ int cmd_experiment(int argc, char **argv)
 			break;
 		case 'l':
 			o.link_rate = optarg;
+			if (faults_rate_bits(optarg) < 0) {
+				usage_error("experiment", "invalid --link-rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 2mbit",
+					    optarg);
+				ok = false;
+			}
 			break;
 		case 's':
 			ok = number("--segments", optarg, 2, 64, &o.segments);

@@ -132,6 +132,8 @@ int cmd_heal(int argc, char **argv)
 	return EXIT_OK;
 }
 
+#define TIME_ERROR "invalid --%s \"%s\": a time from 0 to 60s, e.g. 50ms, 1.5s or 200us"
+
 int cmd_shape(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -149,15 +151,25 @@ int cmd_shape(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			rate = optarg;
+			if (faults_rate_bits(rate) < 0)
+				return usage_error("shape", "invalid --rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 1mbit,"
+						   " 500kbit or 2.5mbps", rate);
 			break;
 		case 'd':
 			delay = optarg;
+			if (faults_time_ms(delay) < 0)
+				return usage_error("shape", TIME_ERROR, "delay", delay);
 			break;
 		case 'j':
 			jitter = optarg;
+			if (faults_time_ms(jitter) < 0)
+				return usage_error("shape", TIME_ERROR, "jitter", jitter);
 			break;
 		case 'l':
 			loss = optarg;
+			if (faults_percent(loss) < 0)
+				return usage_error("shape", "invalid --loss \"%s\": a percentage from 0 to 100, e.g. 5%% or 0.5%%",
+						   loss);
 			break;
 		case 'c':
 			clear = true;
@@ -168,7 +180,9 @@ int cmd_shape(int argc, char **argv)
 			       "       replab shape VM --clear\n\n"
 			       "Slows what the data network delivers to VM.  --rate (e.g. 1mbit) uses htb and\n"
 			       "works everywhere; --delay, --jitter and --loss need the kernel's sch_netem and\n"
-			       "are refused without it.  --clear removes all shaping of VM.\n");
+			       "are refused without it.  --clear removes all shaping of VM.\n\n"
+			       "RATE is 1kbit to 10gbit in tc's units (bit, kbit, mbit, gbit, bps, kbps, mbps,\n"
+			       "gbps), TIME 0 to 60s (us, ms, s), PERCENT 0 to 100 (\"5%%\" or \"5\").\n");
 			return EXIT_OK;
 		default:
 			return usage_error("shape", "unknown option or missing value: \"%s\"", argv[optind - 1]);

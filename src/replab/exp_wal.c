@@ -19,6 +19,7 @@
 #include "faults.h"
 #include "interrupt.h"
 #include "log.h"
+#include "lsn.h"
 #include "node.h"
 #include "strutil.h"
 
@@ -131,17 +132,29 @@ static void removed_line(struct run *r, char *buf, size_t len)
 
 static bool without_slot(struct run *r)
 {
-	char lsn[32] = "", needed[96] = "", message[512] = "", path[PATH_MAX];
+	char received[64] = "", lsn[LSN_TEXT_MAX] = "", needed[96] = "", message[512] = "", path[PATH_MAX];
+	lsn_t pos;
 	double rebuilt;
 	bool gone, broke;
 
 	printf("\n== 2. without a slot: only wal_keep_size = 16MB\n");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
 		return false;
-	node_sqlf(r->replica, lsn, sizeof(lsn), "SELECT pg_last_wal_receive_lsn()");
-	node_sqlf(r->primary, needed, sizeof(needed),
-	    "SELECT pg_walfile_name('%s') || '|' || NOT EXISTS (SELECT FROM pg_ls_waldir() WHERE name = pg_walfile_name('%s'))",
-	    lsn, lsn);
+	node_sqlf(r->replica, received, sizeof(received), "SELECT pg_last_wal_receive_lsn()");
+	/*
+	 * The replica's answer goes into the primary's SQL: only as an LSN it
+	 * parses as, printed again by lsn_format (hex digits and a slash).
+	 */
+	if (lsn_parse(received, &pos)) {
+		lsn_format(pos, lsn);
+		node_sqlf(r->primary, needed, sizeof(needed),
+		    "SELECT pg_walfile_name('%s') || '|' || NOT EXISTS (SELECT FROM pg_ls_waldir() WHERE name = pg_walfile_name('%s'))",
+		    lsn, lsn);
+	} else {
+		log_error("the replica gave no WAL position (pg_last_wal_receive_lsn() = \"%.40s\")", received);
+		snprintf(lsn, sizeof(lsn), "unknown");
+		snprintf(needed, sizeof(needed), "unknown");
+	}
 	gone = strstr(needed, "|t") != NULL;
 	if (strchr(needed, '|'))
 		*strchr(needed, '|') = '\0';

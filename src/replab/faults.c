@@ -214,6 +214,10 @@ bool faults_rate(const struct vm *vm, const char *rate)
 	char tap[32];
 	bool ok;
 
+	if (rate && faults_rate_bits(rate) < 0) {
+		log_error("invalid rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 1mbit or 500kbit", rate);
+		return false;
+	}
 	if (!scaffold(vm, tap, sizeof(tap)))
 		return false;
 	ok = TC("class", "change", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate", rate ? rate : UNLIMITED,
@@ -354,18 +358,30 @@ json_t *faults_list(void)
 
 double faults_rate_bits(const char *rate)
 {
-	static const struct {
-		const char *unit;
-		double factor;
-	} units[] = { { "bit", 1 },    { "kbit", 1e3 }, { "mbit", 1e6 },   { "gbit", 1e9 },
-		      { "bps", 8 },    { "kbps", 8e3 }, { "mbps", 8e6 },   { "gbps", 8e9 } };
-	char *end;
-	double v = strtod(rate, &end);
+	/* tc's own rate units (tc(8)), a unit required: a bare number is ambiguous. */
+	static const struct str_unit units[] = {
+		{ "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 },
+		{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 }, { NULL, 0 },
+	};
+	double bits;
 
-	if (end == rate || v <= 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcasecmp(end, units[i].unit) == 0)
-			return v * units[i].factor;
-	return -1;
+	return str_to_scaled(rate, units, FAULTS_RATE_MIN_BITS, FAULTS_RATE_MAX_BITS, &bits) ? bits : -1;
+}
+
+double faults_time_ms(const char *time)
+{
+	static const struct str_unit units[] = {
+		{ "us", 1e-3 }, { "usec", 1e-3 }, { "ms", 1 }, { "msec", 1 }, { "s", 1e3 }, { "sec", 1e3 }, { NULL, 0 },
+	};
+	double ms;
+
+	return str_to_scaled(time, units, 0, FAULTS_TIME_MAX_MS, &ms) ? ms : -1;
+}
+
+double faults_percent(const char *percent)
+{
+	static const struct str_unit units[] = { { "%", 1 }, { "", 1 }, { NULL, 0 } };
+	double p;
+
+	return str_to_scaled(percent, units, 0, 100, &p) ? p : -1;
 }

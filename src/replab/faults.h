@@ -33,8 +33,24 @@ bool faults_heal_all(void);
 /* Limit everything sent to vm to rate (tc syntax: "1mbit", "500kbit"); NULL: no limit. */
 bool faults_rate(const struct vm *vm, const char *rate);
 
-/* A tc rate ("1mbit", "500kbps") in bits per second; -1 when not one. */
+/* What the shaping verbs accept: rates 1kbit to 10gbit, times up to 60 s. */
+#define FAULTS_RATE_MIN_BITS 1e3
+#define FAULTS_RATE_MAX_BITS 1e10
+#define FAULTS_TIME_MAX_MS 60000.0
+
+/*
+ * A tc rate ("1mbit", "2.5mbps": a decimal number and one of tc's units
+ * bit, kbit, mbit, gbit, bps, kbps, mbps, gbps, in any case) in bits per
+ * second; -1 when not one, or outside FAULTS_RATE_MIN_BITS to
+ * FAULTS_RATE_MAX_BITS (never inf, nan or negative).
+ */
 double faults_rate_bits(const char *rate);
+
+/* A netem time ("50ms", "1.5s", "200us") in ms, 0 to FAULTS_TIME_MAX_MS; -1 when not one. */
+double faults_time_ms(const char *time);
+
+/* A netem percentage ("5%" or "5"), 0 to 100; -1 when not one. */
+double faults_percent(const char *percent);
 
 /* netem on traffic to vm; refuses clearly on a kernel without sch_netem. */
 bool faults_netem(const struct vm *vm, const char *delay, const char *jitter, const char *loss);

@@ -24,6 +24,40 @@ printf 'primary = %s\nreplicat = %s\n' "$P" "$R" >"$WORK/typo.conf"
 expect 1 'typo.conf:2: unknown key "replicat"' "misspelt key in the config file" -- \
 	in_ns "$NS_REPLICA" "$PGREPL" --config "$WORK/typo.conf" status
 
+# Numbers: whole, finite, in range, nothing after them; else a usage error
+# naming the option and its range, before anything is done.
+for bad in inf -inf nan -1 0 1e3 2.5 0x10 100x ' 100' 99999999999999999999; do
+	expect 2 "invalid --rate \"$bad\": expected a whole number from 1 to 10000" "pgrepl load --rate '$bad'" -- \
+		pgrepl "$NS_REPLICA" load --rate "$bad"
+done
+expect 2 'invalid --connect-timeout "nan": expected a whole number from 100 to 600000' \
+	"pgrepl --connect-timeout nan" -- pgrepl "$NS_REPLICA" status --connect-timeout nan
+expect 2 'invalid --interval "inf"' "pgrepl watch --interval inf" -- pgrepl "$NS_REPLICA" watch --interval inf
+lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT to_regclass('load_test') IS NULL" >"$WORK/load_table"
+check "no load ran: there is no load_test table" grep -qx t "$WORK/load_table"
+
+# replab's rates, times and percentages: tc's units, finite, in range.
+REPLAB=${REPLAB:-$ROOT/build/bin/replab}
+replab() { REPLAB_STATE=$STATE "$REPLAB" "$@"; }
+tc_state() { ip netns exec "$NS_LAB" tc qdisc show; ip netns exec "$NS_LAB" tc class show dev tap-replica; }
+tc_state >"$WORK/tc.before"
+for bad in inf infmbit nanmbit -1mbit 0mbit 1e3mbit 0x10mbit 1000 1tbit 20gbit 999bit 1mbit/s; do
+	expect 2 "invalid --rate \"$bad\": a tc rate from 1kbit to 10gbit" "replab shape replica --rate '$bad'" -- \
+		replab shape replica --rate "$bad"
+done
+expect 2 'invalid --delay "infms": a time from 0 to 60s' "replab shape --delay infms" -- \
+	replab shape replica --delay infms
+expect 2 'invalid --jitter "-5ms"' "replab shape --jitter -5ms" -- replab shape replica --delay 50ms --jitter -5ms
+expect 2 'invalid --loss "101%": a percentage from 0 to 100' "replab shape --loss 101%" -- \
+	replab shape replica --loss 101%
+expect 2 'invalid --loss "nan"' "replab shape --loss nan" -- replab shape replica --loss nan
+expect 2 'invalid --link-rate "inf": a tc rate from 1kbit to 10gbit' "replab experiment --link-rate inf" -- \
+	replab experiment partition-reconnect --link-rate inf
+expect 2 'invalid --rate "inf": a whole number from 1 to 5000' "replab experiment --rate inf" -- \
+	replab experiment partition-reconnect --rate inf
+tc_state >"$WORK/tc.after"
+check "nothing changed on the lab's taps" cmp -s "$WORK/tc.before" "$WORK/tc.after"
+
 # Connection targets from the environment, behind the config file.
 in_ns "$NS_REPLICA" env PGREPL_PRIMARY="$P" PGREPL_REPLICA="$R" "$PGREPL" --config /dev/null status --json \
 	>"$WORK/env.json" 2>/dev/null

@@ -47,6 +47,7 @@ sed -n '/^summary:/,/^$/p' "$WORK/wal.out" | sed 's/^/# /'
 jq_check "$out" '.phases[0].phase == "slot" and .phases[0].survived'
 jq_check "$out" '.phases[0].pg_wal_bytes_during > .phases[0].pg_wal_bytes_before'
 jq_check "$out" '.phases[1].segment_removed and .phases[1].replica_broke and .phases[1].rebuilt'
+jq_check "$out" '.phases[1].replica_lsn | test("^[0-9A-F]{1,8}/[0-9A-F]{1,8}$")'
 jq_check "$out" '.phases[1].log_line | test("requested WAL segment .* has already been removed")'
 check "the rebuilt replica streams" wait_streaming 30
 check "no slot is left behind" test "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" 'SELECT count(*) FROM pg_replication_slots')" = 0

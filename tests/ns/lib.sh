@@ -172,7 +172,7 @@ lab_up() {
 			--subnet "$SUBNET" >"$WORK/primary-init.out" 2>&1 &&
 		node primary start &&
 		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-passwords.sh" --secrets "$SECRETS" \
-			--socket-dir "$WORK/primary.sock" >>"$WORK/primary-init.out" 2>&1 &&
+			--socket-dir "$WORK/primary.sock" --pgrepl "$PGREPL" >>"$WORK/primary-init.out" 2>&1 &&
 		as_postgres "$NS_REPLICA" "$ROOT/images/postgres/replica-bootstrap.sh" --data "$WORK/replica" \
 			--primary "$PRIMARY_IP" --secrets "$SECRETS" --timeout 60 >"$WORK/replica-bootstrap.out" 2>&1 &&
 		node replica start &&

@@ -26,7 +26,9 @@ static void parses_what_postgres_prints(void **state)
 static void rejects_malformed(void **state)
 {
 	static const char *const bad[] = { "", "/", "0/", "/1", "1", "0/3000148 ", " 0/1", "0/1/2",
-					   "123456789/0", "0/123456789", "G/0", "-1/0", "0x1/0" };
+					   "123456789/0", "0/123456789", "G/0", "-1/0", "0x1/0",
+					   /* what a hostile guest could answer instead of an LSN */
+					   "0/1'", "0/1') || pg_sleep(60) || ('", "0/1\n", "0/1;" };
 	lsn_t lsn = 42;
 
 	(void) state;

@@ -113,6 +113,45 @@ static void usage_errors(void **state)
 	assert_int_equal(parse(&o, "demo", "--promote-timeout", "5", NULL), EXIT_USAGE);
 }
 
+/* Numbers are whole, finite, in range and alone: no inf, nan, exponent, sign tricks or blanks. */
+static void numbers_are_checked(void **state)
+{
+	static const char *const bad[] = { "inf", "-inf", "nan", "infinity", "-1", "0", "1e3", "100.5", "0x10",
+					   " 100", "100 ", "+100", "100/s", "99999999999999999999", "10001", "" };
+	struct options o;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse(&o, "load", "--rate", bad[i], NULL) != EXIT_USAGE)
+			fail_msg("--rate \"%s\" was accepted", bad[i]);
+	assert_int_equal(parse(&o, "load", "--rate", "10000", NULL), EXIT_OK);
+	assert_int_equal(o.rate, 10000);
+	assert_int_equal(parse(&o, "demo", "--connect-timeout", "nan", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "watch", "--interval", "-inf", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "failover", "--wait", "86401", NULL), EXIT_USAGE);
+}
+
+static void set_password(void **state)
+{
+	struct options o;
+
+	(void) state;
+	assert_int_equal(parse(&o, "set-password", "lab", "--password-file", "/etc/replab/secrets/lab-password", NULL),
+			 EXIT_OK);
+	assert_string_equal(o.command, "set-password");
+	assert_string_equal(o.role, "lab");
+	assert_string_equal(o.password_file, "/etc/replab/secrets/lab-password");
+	assert_int_equal(parse(&o, "--password-file=f", "-p", "host=/tmp", "set-password", "Mixed Case", NULL), EXIT_OK);
+	assert_string_equal(o.role, "Mixed Case");
+	/* a role, a file, nothing more; and the file option belongs to set-password only */
+	assert_int_equal(parse(&o, "set-password", "--password-file", "f", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "", "--password-file", "f", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "lab", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "lab", "--password-file=", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "lab", "extra", "--password-file", "f", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "status", "--password-file", "f", NULL), EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +161,8 @@ int main(void)
 		cmocka_unit_test(load_and_watch_options),
 		cmocka_unit_test(help_and_version_need_no_command),
 		cmocka_unit_test(usage_errors),
+		cmocka_unit_test(numbers_are_checked),
+		cmocka_unit_test(set_password),
 	};
 
 	log_init("pgrepl");

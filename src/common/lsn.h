@@ -2,8 +2,8 @@
  * lsn.h — PostgreSQL log sequence numbers ("16/B374D848") as 64-bit byte
  * positions in the write-ahead log, and the arithmetic on them.
  */
-#ifndef PGREPL_LSN_H
-#define PGREPL_LSN_H
+#ifndef REPLAB_LSN_H
+#define REPLAB_LSN_H
 
 #include <stdbool.h>
 #include <stddef.h>

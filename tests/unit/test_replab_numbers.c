@@ -1,0 +1,169 @@
+/*
+ * test_replab_numbers.c — the number parsers every option goes through
+ * (src/common/strutil.c) and the units of the shaping verbs (tc rates,
+ * netem times and percentages, src/replab/faults.c): whole strings only,
+ * finite, in range, never inf, nan, hex, exponents or trailing text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "faults.h"
+#include "log.h"
+#include "strutil.h"
+
+/* Inputs every parser must refuse, whatever its range and units. */
+static const char *const garbage[] = {
+	"", "inf", "-inf", "+inf", "infinity", "nan", "NAN", "-nan", "0x10", "0x1p20", "1e3", "1E3", "--1", "+1",
+	" 1", "1 ", "1\n", ".", "-", "-.", "1..2", "1.2.3", "١", "1,5", "12abc",
+};
+
+/* "999...9" of n digits. */
+static const char *many_digits(size_t n)
+{
+	static char buf[512];
+
+	assert_true(n < sizeof(buf));
+	memset(buf, '9', n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void longs(void **state)
+{
+	long v = 42;
+
+	(void) state;
+	assert_true(str_to_long("0", 0, 10, &v) && v == 0);
+	assert_true(str_to_long("-5", -10, 10, &v) && v == -5);
+	assert_true(str_to_long("10", 0, 10, &v) && v == 10);
+	assert_false(str_to_long("11", 0, 10, &v));
+	assert_false(str_to_long("-1", 0, 10, &v));
+	assert_false(str_to_long("99999999999999999999", 0, 10, &v));
+	assert_false(str_to_long("1.5", 0, 10, &v));
+	assert_false(str_to_long(NULL, 0, 10, &v));
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (str_to_long(garbage[i], -100000, 100000, &v))
+			fail_msg("str_to_long accepted \"%s\"", garbage[i]);
+	assert_int_equal(v, 10); /* left alone by every refusal */
+}
+
+static void doubles(void **state)
+{
+	double v = 42;
+
+	(void) state;
+	assert_true(str_to_double("0.5", 0, 1, &v));
+	assert_float_equal(v, 0.5, 1e-12);
+	assert_true(str_to_double(".25", 0, 1, &v));
+	assert_float_equal(v, 0.25, 1e-12);
+	assert_true(str_to_double("-3", -5, 5, &v));
+	assert_float_equal(v, -3, 1e-12);
+	assert_true(str_to_double("5.", 0, 5, &v));
+	assert_float_equal(v, 5, 1e-12);
+	assert_false(str_to_double("5.001", 0, 5, &v));
+	assert_false(str_to_double("-0.1", 0, 5, &v));
+	assert_false(str_to_double("1000000000000000000000000000000000000000000000000000000000000", 0, 1e59, &v));
+	/* hundreds of digits: refused outright, never an infinity */
+	assert_false(str_to_double(many_digits(400), 0, 1e308, &v));
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (str_to_double(garbage[i], -1e300, 1e300, &v))
+			fail_msg("str_to_double accepted \"%s\"", garbage[i]);
+	assert_float_equal(v, 5, 1e-12);
+}
+
+static void scaled(void **state)
+{
+	static const struct str_unit units[] = { { "k", 1e3 }, { "M", 1e6 }, { NULL, 0 } };
+	static const struct str_unit huge[] = { { "x", 1e300 }, { NULL, 0 } };
+	double v = 42;
+
+	(void) state;
+	assert_true(str_to_scaled("1.5k", units, 0, 1e7, &v));
+	assert_float_equal(v, 1500, 1e-9);
+	assert_true(str_to_scaled("2m", units, 0, 1e7, &v)); /* units match in any case */
+	assert_float_equal(v, 2e6, 1e-9);
+	assert_false(str_to_scaled("20M", units, 0, 1e7, &v));
+	assert_false(str_to_scaled("2", units, 0, 1e7, &v)); /* no bare number unless "" is a unit */
+	assert_false(str_to_scaled("2 k", units, 0, 1e7, &v));
+	assert_false(str_to_scaled("2kk", units, 0, 1e7, &v));
+	assert_false(str_to_scaled("k", units, 0, 1e7, &v));
+	assert_false(str_to_scaled("infk", units, 0, 1e7, &v));
+	assert_false(str_to_scaled("nanM", units, 0, 1e7, &v));
+	assert_false(str_to_scaled("1e3k", units, 0, 1e7, &v));
+	assert_false(str_to_scaled("-1k", units, 0, 1e7, &v));
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (str_to_scaled(garbage[i], units, -1e300, 1e300, &v))
+			fail_msg("str_to_scaled accepted \"%s\"", garbage[i]);
+	/* a product that overflows to infinity is refused, not let through */
+	assert_false(str_to_scaled("1000000000x", huge, 0, 1e308, &v));
+	assert_float_equal(v, 2e6, 1e-9);
+}
+
+static void tc_rates(void **state)
+{
+	(void) state;
+	assert_float_equal(faults_rate_bits("1mbit"), 1e6, 1e-6);
+	assert_float_equal(faults_rate_bits("500kbit"), 5e5, 1e-6);
+	assert_float_equal(faults_rate_bits("2.5Mbit"), 2.5e6, 1e-6);
+	assert_float_equal(faults_rate_bits("100kbps"), 8e5, 1e-6);
+	assert_float_equal(faults_rate_bits("1kbit"), 1e3, 1e-6);
+	assert_float_equal(faults_rate_bits("10gbit"), 1e10, 1e-6);
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (faults_rate_bits(garbage[i]) >= 0)
+			fail_msg("faults_rate_bits accepted \"%s\"", garbage[i]);
+	assert_true(faults_rate_bits("inf") < 0);
+	assert_true(faults_rate_bits("infmbit") < 0);
+	assert_true(faults_rate_bits("nanmbit") < 0);
+	assert_true(faults_rate_bits("-1mbit") < 0);
+	assert_true(faults_rate_bits("0mbit") < 0);
+	assert_true(faults_rate_bits("999bit") < 0);     /* below 1kbit */
+	assert_true(faults_rate_bits("10.1gbit") < 0);   /* above 10gbit */
+	assert_true(faults_rate_bits("2gbps") < 0);      /* 16 Gbit/s */
+	assert_true(faults_rate_bits("1e30gbit") < 0);
+	assert_true(faults_rate_bits("1000") < 0);       /* no unit */
+	assert_true(faults_rate_bits("1mbit/s") < 0);
+	assert_true(faults_rate_bits("1tbit") < 0);
+	assert_true(faults_rate_bits("0x10mbit") < 0);
+}
+
+static void netem_values(void **state)
+{
+	(void) state;
+	assert_float_equal(faults_time_ms("50ms"), 50, 1e-9);
+	assert_float_equal(faults_time_ms("1.5s"), 1500, 1e-9);
+	assert_float_equal(faults_time_ms("200us"), 0.2, 1e-9);
+	assert_float_equal(faults_time_ms("0ms"), 0, 1e-9);
+	assert_float_equal(faults_time_ms("60s"), 60000, 1e-9);
+	assert_true(faults_time_ms("61s") < 0);
+	assert_true(faults_time_ms("-5ms") < 0);
+	assert_true(faults_time_ms("infms") < 0);
+	assert_true(faults_time_ms("nans") < 0);
+	assert_true(faults_time_ms("50") < 0);
+	assert_true(faults_time_ms("50 ms") < 0);
+	assert_float_equal(faults_percent("5%"), 5, 1e-9);
+	assert_float_equal(faults_percent("0.5"), 0.5, 1e-9);
+	assert_float_equal(faults_percent("100%"), 100, 1e-9);
+	assert_true(faults_percent("101%") < 0);
+	assert_true(faults_percent("-1%") < 0);
+	assert_true(faults_percent("inf%") < 0);
+	assert_true(faults_percent("nan") < 0);
+	assert_true(faults_percent("5%%") < 0);
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (faults_time_ms(garbage[i]) >= 0 || faults_percent(garbage[i]) >= 0)
+			fail_msg("a netem value \"%s\" was accepted", garbage[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(longs),     cmocka_unit_test(doubles),	     cmocka_unit_test(scaled),
+		cmocka_unit_test(tc_rates),  cmocka_unit_test(netem_values),
+	};
+
+	log_init("replab");
+	return cmocka_run_group_tests_name("numbers", tests, NULL, NULL);
+}
