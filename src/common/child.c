@@ -17,13 +17,47 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-pid_t child_start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg)
+/*
+ * In the child: its stdio, prepare, exec; a failure's errno goes down the
+ * close-on-exec status pipe.  A daemon's stdin and (without out_path) its
+ * stdout and stderr are /dev/null.
+ */
+static _Noreturn void become(char *const argv[], const char *out_path, bool daemon, child_prepare_fn prepare,
+			     void *arg, int status_fd)
+{
+	int devnull = daemon ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+	int child_errno;
+
+	signal(SIGPIPE, SIG_DFL);
+	if (daemon && (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0))
+		goto failed;
+	if (out_path) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+			goto failed;
+	} else if (daemon && (dup2(devnull, STDOUT_FILENO) < 0 || dup2(devnull, STDERR_FILENO) < 0))
+		goto failed;
+	if (prepare && !prepare(arg))
+		goto failed;
+	execvp(argv[0], argv);
+failed:
+	child_errno = errno ? errno : EINVAL;
+	if (write(status_fd, &child_errno, sizeof(child_errno)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * Fork and exec argv; a daemon is forked twice (a session of its own, and
+ * not our child), its PID passed back through the status pipe.
+ */
+static pid_t start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg, bool daemon)
 {
 	int status_pipe[2];
 	int child_errno = 0;
 	pid_t pid;
 
-	/* The child reports a failed exec through a close-on-exec pipe. */
 	if (pipe2(status_pipe, O_CLOEXEC) == -1) {
 		log_error("could not run %s: %s", argv[0], strerror(errno));
 		return -1;
@@ -37,31 +71,48 @@ pid_t child_start(char *const argv[], const char *out_path, child_prepare_fn pre
 	}
 	if (pid == 0) {
 		close(status_pipe[0]);
-		signal(SIGPIPE, SIG_DFL);
-		if (out_path) {
-			int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (daemon) {
+			pid_t grandchild;
 
-			if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
-				goto failed;
+			setsid();
+			grandchild = fork();
+			if (grandchild != 0) {
+				ssize_t w = write(status_pipe[1], &grandchild, sizeof(grandchild));
+
+				_exit(w == sizeof(grandchild) && grandchild > 0 ? 0 : 127);
+			}
 		}
-		if (prepare && !prepare(arg))
-			goto failed;
-		execvp(argv[0], argv);
-failed:
-		child_errno = errno ? errno : EINVAL;
-		if (write(status_pipe[1], &child_errno, sizeof(child_errno)) < 0)
-			_exit(127);
-		_exit(127);
+		become(argv, out_path, daemon, prepare, arg, status_pipe[1]);
 	}
 	close(status_pipe[1]);
+	if (daemon) {
+		waitpid(pid, NULL, 0);
+		if (read(status_pipe[0], &pid, sizeof(pid)) != sizeof(pid) || pid <= 0) {
+			log_error("could not run %s: the launching process failed", argv[0]);
+			close(status_pipe[0]);
+			return -1;
+		}
+	}
+	/* Exec closes the pipe; a failure writes its errno first. */
 	if (read(status_pipe[0], &child_errno, sizeof(child_errno)) == sizeof(child_errno)) {
 		close(status_pipe[0]);
-		waitpid(pid, NULL, 0);
+		if (!daemon)
+			waitpid(pid, NULL, 0);
 		log_error("could not run %s: %s", argv[0], strerror(child_errno));
 		return -1;
 	}
 	close(status_pipe[0]);
 	return pid;
+}
+
+pid_t child_start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg)
+{
+	return start(argv, out_path, prepare, arg, false);
+}
+
+pid_t child_start_detached(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg)
+{
+	return start(argv, out_path, prepare, arg, true);
 }
 
 /*
@@ -128,73 +179,6 @@ int child_collect(pid_t pid, int fd, char **out)
 	buf[len] = '\0';
 	*out = buf;
 	return pid < 0 ? -1 : child_wait(pid);
-}
-
-pid_t child_start_detached(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg)
-{
-	int status_pipe[2];
-	int child_errno = 0;
-	pid_t middle, pid = -1;
-
-	if (pipe2(status_pipe, O_CLOEXEC) == -1) {
-		log_error("could not run %s: %s", argv[0], strerror(errno));
-		return -1;
-	}
-	middle = fork();
-	if (middle == -1) {
-		log_error("could not run %s: %s", argv[0], strerror(errno));
-		close(status_pipe[0]);
-		close(status_pipe[1]);
-		return -1;
-	}
-	if (middle == 0) {
-		/* The middle process: a new session, the grandchild, its PID, gone. */
-		int devnull;
-		pid_t grandchild;
-
-		close(status_pipe[0]);
-		setsid();
-		grandchild = fork();
-		if (grandchild != 0) {
-			ssize_t w = write(status_pipe[1], &grandchild, sizeof(grandchild));
-
-			_exit(w == sizeof(grandchild) && grandchild > 0 ? 0 : 127);
-		}
-		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
-			goto failed;
-		if (out_path) {
-			int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-			if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
-				goto failed;
-		} else if (dup2(devnull, STDOUT_FILENO) < 0 || dup2(devnull, STDERR_FILENO) < 0)
-			goto failed;
-		signal(SIGPIPE, SIG_DFL);
-		if (prepare && !prepare(arg))
-			goto failed;
-		execvp(argv[0], argv);
-failed:
-		child_errno = errno ? errno : EINVAL;
-		if (write(status_pipe[1], &child_errno, sizeof(child_errno)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(status_pipe[1]);
-	waitpid(middle, NULL, 0);
-	if (read(status_pipe[0], &pid, sizeof(pid)) != sizeof(pid) || pid <= 0) {
-		log_error("could not run %s: the launching process failed", argv[0]);
-		close(status_pipe[0]);
-		return -1;
-	}
-	/* The grandchild's exec closes the pipe; a failure writes its errno first. */
-	if (read(status_pipe[0], &child_errno, sizeof(child_errno)) == sizeof(child_errno)) {
-		close(status_pipe[0]);
-		log_error("could not run %s: %s", argv[0], strerror(child_errno));
-		return -1;
-	}
-	close(status_pipe[0]);
-	return pid;
 }
 
 void argv_add(struct argv_list *a, const char *fmt, ...)
