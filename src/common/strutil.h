@@ -22,4 +22,15 @@ char *str_trim(char *s);
  */
 bool str_to_long(const char *s, long min, long max, long *out);
 
+/*
+ * A copy of the len bytes at s (NUL bytes included) that is safe to show on
+ * a terminal, for text that came from a guest or a file: valid UTF-8 stays,
+ * control characters become caret notation ("^[" for ESC, "^@" for NUL, "^?"
+ * for DEL), so no escape sequence reaches the terminal; C1 controls and bytes
+ * that are not UTF-8 become "\xNN", and bidirectional-text controls
+ * "<U+XXXX>".  Tabs stay.  With keep_lines, newlines stay too (a CR before
+ * one is dropped); otherwise they become "^J".  The caller frees the result.
+ */
+char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines);
+
 #endif
