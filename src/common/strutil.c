@@ -125,9 +125,15 @@ char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines)
 			i += k;
 			continue;
 		}
-		if (c == '\r' && keep_lines && i + 1 < len && in[i + 1] == '\n') {
-			i++;
-			continue;
+		if (c == '\r' && keep_lines) {
+			size_t j = i;
+
+			while (j < len && in[j] == '\r')
+				j++;
+			if (j < len && in[j] == '\n') {
+				i = j; /* CRs ending a line */
+				continue;
+			}
 		}
 		if ((c == '\n' && keep_lines) || c == '\t')
 			*o++ = (char) c;

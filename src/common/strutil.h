@@ -28,8 +28,8 @@ bool str_to_long(const char *s, long min, long max, long *out);
  * control characters become caret notation ("^[" for ESC, "^@" for NUL, "^?"
  * for DEL), so no escape sequence reaches the terminal; C1 controls and bytes
  * that are not UTF-8 become "\xNN", and bidirectional-text controls
- * "<U+XXXX>".  Tabs stay.  With keep_lines, newlines stay too (a CR before
- * one is dropped); otherwise they become "^J".  The caller frees the result.
+ * "<U+XXXX>".  Tabs stay.  With keep_lines, newlines stay too (CRs before
+ * one are dropped); otherwise they become "^J".  The caller frees the result.
  */
 char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines);
 
