@@ -64,8 +64,8 @@ static void print_standbys(FILE *out, const json_t *s, const char *none)
 
 void status_print_server(FILE *out, const char *name, const json_t *s)
 {
-	char where[TEXT_BUF], a[TEXT_BUF], b[TEXT_BUF], c[TEXT_BUF];
-	const char *role = jfield_string(s, "role");
+	char buf[TEXT_BUF], a[TEXT_BUF], b[TEXT_BUF], c[TEXT_BUF];
+	const char *role = jfield_string(s, "role"), *where;
 
 	if (!json_is_object(s)) {
 		fprintf(out, "  %-8s unknown (pgrepl's answer does not describe it)\n", name);
@@ -75,7 +75,7 @@ void status_print_server(FILE *out, const char *name, const json_t *s)
 		fprintf(out, "  %-8s unreachable\n", name);
 		return;
 	}
-	text(where, sizeof(where), s, "address", "?");
+	where = text(buf, sizeof(buf), s, "address", "?");
 	if (role && strcmp(role, "primary") == 0) {
 		fprintf(out, "  %-8s %s is a primary; WAL at %s\n", name, where,
 			text(a, sizeof(a), s, "current_lsn", "?"));
@@ -104,11 +104,10 @@ void status_print_faults(FILE *out, const json_t *doc)
 	json_array_foreach(cuts, i, row) {
 		char from[TEXT_BUF], to[TEXT_BUF];
 		json_t *dropped = jfield(row, "dropped_packets_to_vm", JSON_INTEGER);
+		const char *f = text(from, sizeof(from), row, "from", "?"), *t = text(to, sizeof(to), row, "to", "?");
 
-		text(from, sizeof(from), row, "from", "?");
-		text(to, sizeof(to), row, "to", "?");
-		fprintf(out, "  %s -> %s dropped (%lld packets dropped on their way to %s so far)\n", from, to,
-			(long long) json_integer_value(dropped), to);
+		fprintf(out, "  %s -> %s dropped (%lld packets dropped on their way to %s so far)\n", f, t,
+			(long long) json_integer_value(dropped), t);
 	}
 	json_object_foreach(rates, name, v) {
 		char vm[TEXT_BUF], rate[TEXT_BUF];
