@@ -141,8 +141,7 @@ char *serial_tail(const char *path, int lines, size_t max_bytes)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	off_t from = 0;
-	ssize_t n = 0;
-	size_t i, start;
+	size_t n = 0, base, i, start;
 	int found = 0;
 	char *text, *nl, *safe;
 
@@ -152,24 +151,30 @@ char *serial_tail(const char *path, int lines, size_t max_bytes)
 		lines = 1;
 	if (fstat(fd, &st) == 0 && st.st_size > (off_t) max_bytes)
 		from = st.st_size - (off_t) max_bytes;
-	text = malloc(max_bytes + 1);
+	/* From the end, with the byte before: does the window begin a line? */
+	base = from > 0 ? 1 : 0;
+	text = malloc(max_bytes + 2);
 	if (!text)
 		fatal("out of memory");
-	for (ssize_t got; (size_t) n < max_bytes && (got = pread(fd, text + n, max_bytes - (size_t) n, from + n)) > 0;)
-		n += got;
+	for (ssize_t got; n < max_bytes + base && (got = pread(fd, text + n, max_bytes + base - n, from - (off_t) base + (off_t) n)) > 0;)
+		n += (size_t) got;
 	close(fd);
+	if (n < base)
+		n = base = 0;
 	/* back over the last lines' newlines (the final one aside) */
-	i = n > 0 && text[n - 1] == '\n' ? (size_t) n - 1 : (size_t) n;
-	while (i > 0 && found < lines)
+	i = n > base && text[n - 1] == '\n' ? n - 1 : n;
+	while (i > base && found < lines)
 		if (text[--i] == '\n')
 			found++;
 	if (found == lines)
 		start = i + 1;
-	else if (from > 0 && (nl = memchr(text, '\n', (size_t) n)) && nl + 1 < text + n)
-		start = (size_t) (nl + 1 - text); /* began in the middle of a line: drop it */
+	else if (base == 0 || text[0] == '\n')
+		start = base;
+	else if ((nl = memchr(text + base, '\n', n - base)) && nl + 1 < text + n)
+		start = (size_t) (nl + 1 - text); /* began in the middle of a line: left out */
 	else
-		start = 0;
-	safe = str_sanitize_terminal(text + start, (size_t) n - start, true);
+		start = base;
+	safe = str_sanitize_terminal(text + start, n - start, true);
 	free(text);
 	return safe;
 }
