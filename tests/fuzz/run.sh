@@ -43,7 +43,7 @@ for t in "$@"; do
 		# what went wrong, and where in our code (libFuzzer's and libc's frames left out)
 		{
 			grep -E -m 3 'ERROR:|property failed|runtime error' "$log"
-			grep -E '^ *#[0-9]+ 0x' "$log" | grep -Ev 'fuzzer::|__sanitizer|libc\.so|/nptl/|/stdlib/|signal/|compiler-rt' | head -n 8
+			grep -E '^ *#[0-9]+ 0x' "$log" | grep -Ev 'fuzzer::|__sanitizer|libc\.so|libc-start|/nptl/|/stdlib/|signal/|compiler-rt| in main | in _start ' | head -n 8
 			grep -m 1 'SUMMARY' "$log"
 		} | sed 's/^ */    /'
 		echo "    (the whole report: $log)"
