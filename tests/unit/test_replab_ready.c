@@ -3,7 +3,8 @@
  * bytes and bytes that are not UTF-8, markers split between reads, a log
  * read from where the last read stopped (appended to, truncated, replaced),
  * a 100 MB log read quickly in bounded memory, and the end of a log shown
- * safely on a terminal; also str_sanitize_terminal itself.
+ * safely on a terminal; ready_wait itself over a state directory whose
+ * "QEMU" processes are sleep(1) stand-ins; also str_sanitize_terminal.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -14,10 +15,13 @@
 #include <cmocka.h>
 
 #include "clock.h"
+#include "jansson.h"
 #include "ready.h"
 #include "strutil.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -255,6 +259,179 @@ static void terminal_text_is_made_safe(void **state)
 	check_sanitized("abc\xe2\x80\xae" "cba", 9, false, "abc<U+202E>cba");
 }
 
+/* ---- ready_wait over a state directory with fake VMs ---- */
+
+struct fake_lab {
+	pid_t qemu[2]; /* stand-ins: their command line names the state directory */
+};
+
+/* One state directory for the run: lab_state_dir() reads REPLAB_STATE once. */
+static const char *lab_dir(void)
+{
+	static char dir[40];
+
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/test-ready-lab.XXXXXX");
+		assert_non_null(mkdtemp(dir));
+		setenv("REPLAB_STATE", dir, 1);
+	}
+	return dir;
+}
+
+static void write_file(const char *dir, const char *name, const char *data, size_t len)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t) len);
+	close(fd);
+}
+
+/* Has pid exec'd, its command line naming the state directory? */
+static bool execed(pid_t pid)
+{
+	char path[64], cmdline[256] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	if (!fgets(cmdline, sizeof(cmdline), f))
+		cmdline[0] = '\0';
+	fclose(f);
+	return strcmp(cmdline, lab_dir()) == 0;
+}
+
+static void fake_lab_up(struct fake_lab *lab)
+{
+	const char *dir = lab_dir();
+
+	for (int i = 0; i < 2; i++) {
+		char pid[16];
+
+		lab->qemu[i] = fork();
+		assert_true(lab->qemu[i] >= 0);
+		if (lab->qemu[i] == 0) {
+			execl("/bin/sleep", dir, "60", (char *) NULL);
+			_exit(127);
+		}
+		snprintf(pid, sizeof(pid), "%d\n", (int) lab->qemu[i]);
+		write_file(dir, i == 0 ? "primary.pid" : "replica.pid", pid, strlen(pid));
+		for (int tries = 0; !execed(lab->qemu[i]) && tries < 200; tries++)
+			clock_sleep_ms(10);
+	}
+}
+
+static void fake_lab_down(struct fake_lab *lab)
+{
+	static const char *const files[] = { "primary.pid", "replica.pid", "primary.serial.log", "replica.serial.log" };
+
+	for (int i = 0; i < 2; i++) {
+		kill(lab->qemu[i], SIGKILL);
+		waitpid(lab->qemu[i], NULL, 0);
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", lab_dir(), files[i]);
+		unlink(path);
+	}
+}
+
+static int remove_lab_dir(void **state)
+{
+	(void) state;
+	rmdir(lab_dir());
+	return 0;
+}
+
+/* ready_wait with its output in files (stdout's, stderr's) instead of the TAP stream */
+static bool quiet_ready_wait(int timeout_s, json_t *timings, char **err_text)
+{
+	char out_path[] = "/tmp/test-ready-out.XXXXXX", err_path[] = "/tmp/test-ready-err.XXXXXX";
+	int out = mkstemp(out_path), err = mkstemp(err_path), saved_out, saved_err;
+	bool ok;
+	FILE *f;
+	size_t len = 0;
+
+	assert_true(out >= 0 && err >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	dup2(out, STDOUT_FILENO);
+	dup2(err, STDERR_FILENO);
+	ok = ready_wait(clock_now_ms(), timeout_s, timings);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	f = fopen(err_path, "r");
+	assert_non_null(f);
+	*err_text = NULL;
+	assert_true(getdelim(err_text, &len, '\0', f) >= 0 || feof(f));
+	if (!*err_text)
+		*err_text = strdup("");
+	fclose(f);
+	close(out);
+	close(err);
+	unlink(out_path);
+	unlink(err_path);
+	return ok;
+}
+
+static void milestones_behind_nul_bytes_are_reached(void **state)
+{
+	static const char primary[] = "\0\0[0.0] Linux version 6.1\r\n\0cloud-init: running 'init-local'\r\n"
+				      "\xff\xfe replab-ready: postgres role=primary\r\n";
+	static const char replica[] = "Linux version\n\0running 'init\nreplica-bootstrap: copying the primary\n"
+				      "replab-ready: postgres role=replica\n\0\0replab-ready: streaming role=replica\n";
+	struct fake_lab lab;
+	json_t *timings = json_object();
+	char *err;
+
+	(void) state;
+	fake_lab_up(&lab);
+	write_file(lab_dir(), "primary.serial.log", primary, sizeof(primary) - 1);
+	write_file(lab_dir(), "replica.serial.log", replica, sizeof(replica) - 1);
+	if (!quiet_ready_wait(5, timings, &err))
+		fail_msg("ready_wait failed: %s", err);
+	assert_non_null(json_object_get(timings, "primary: accepting connections"));
+	assert_non_null(json_object_get(timings, "replica: streaming WAL from its upstream"));
+	assert_int_equal(json_object_size(timings), 3 + 5);
+	free(err);
+	json_decref(timings);
+	fake_lab_down(&lab);
+}
+
+static void failure_shows_the_log_safely(void **state)
+{
+	static const char replica[] = "Linux version\n\x1b]0;owned\x07\x1b[2Jsystemd: unit failed\r\n"
+				      "replab-ready: failed unit=replab-replica-bootstrap\r\n";
+	struct fake_lab lab;
+	json_t *timings = json_object();
+	char *err;
+
+	(void) state;
+	fake_lab_up(&lab);
+	write_file(lab_dir(), "primary.serial.log", "Linux version\n", 14);
+	write_file(lab_dir(), "replica.serial.log", replica, sizeof(replica) - 1);
+	assert_false(quiet_ready_wait(5, timings, &err));
+	assert_non_null(strstr(err, "a lab service failed in the replica VM"));
+	assert_non_null(strstr(err, "^[]0;owned^G^[[2Jsystemd: unit failed\n"));
+	assert_null(strchr(err, '\x1b'));
+	assert_null(strchr(err, '\x07'));
+	assert_non_null(json_object_get(timings, "replica: kernel booting"));
+	free(err);
+	json_decref(timings);
+	fake_lab_down(&lab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,7 +442,9 @@ int main(void)
 		cmocka_unit_test(big_log_costs_nothing_extra),
 		cmocka_unit_test(tail_shows_the_last_lines),
 		cmocka_unit_test(terminal_text_is_made_safe),
+		cmocka_unit_test(milestones_behind_nul_bytes_are_reached),
+		cmocka_unit_test(failure_shows_the_log_safely),
 	};
 
-	return cmocka_run_group_tests_name("ready", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("ready", tests, NULL, remove_lab_dir);
 }
