@@ -159,6 +159,7 @@ PROVE := CMOCKA_MESSAGE_OUTPUT=TAP PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl \
 
 check: all $(UNIT_TESTS)
 	$(PROVE) -j 4 $(UNIT_TESTS) tests/ns/*.t
+	@$(MAKE) --no-print-directory fuzz
 
 test: check lab box
 	$(PROVE) tests/vm/*.t tests/vagrant/*.t
@@ -184,3 +185,5 @@ bench-lab: all
 
 clean:
 	rm -rf build
+
+include tests/fuzz/fuzz.mk

@@ -124,3 +124,94 @@ bool str_to_scaled(const char *s, const struct str_unit *units, double min, doub
 		}
 	return false;
 }
+
+/* Length of the UTF-8 sequence at s (n bytes left), 0 when it is not valid UTF-8. */
+static size_t utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	size_t len;
+	unsigned long c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2, c = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3, c = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points that reorder or hide text on a terminal (Unicode's bidi controls). */
+static bool is_bidi_control(unsigned long c)
+{
+	return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines)
+{
+	const unsigned char *in = (const unsigned char *) s;
+	char *out, *o;
+
+	/* The longest output per input byte: "\xNN" (4), or "<U+XXXX>" (8) for 2-3 bytes. */
+	if (len > (((size_t) -1) - 1) / 4)
+		fatal("out of memory");
+	out = malloc(4 * len + 1);
+	if (!out)
+		fatal("out of memory");
+	o = out;
+	for (size_t i = 0; i < len;) {
+		unsigned long c;
+		size_t n = utf8_len(in + i, len - i, &c);
+
+		if (n == 0 || (c >= 0x80 && c < 0xA0)) {
+			/* not UTF-8, or a C1 control (CSI is one): each byte as \xNN */
+			size_t k = n == 0 ? 1 : n;
+
+			for (size_t j = 0; j < k; j++)
+				o += sprintf(o, "\\x%02X", in[i + j]);
+			i += k;
+			continue;
+		}
+		if (c == '\r' && keep_lines) {
+			size_t j = i;
+
+			while (j < len && in[j] == '\r')
+				j++;
+			if (j < len && in[j] == '\n') {
+				i = j; /* CRs ending a line */
+				continue;
+			}
+		}
+		if ((c == '\n' && keep_lines) || c == '\t')
+			*o++ = (char) c;
+		else if (c < 0x20)
+			o += sprintf(o, "^%c", (char) (c + '@'));
+		else if (c == 0x7F)
+			o += sprintf(o, "^?");
+		else if (is_bidi_control(c))
+			o += sprintf(o, "<U+%04lX>", c);
+		else {
+			memcpy(o, in + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}

@@ -46,4 +46,15 @@ struct str_unit {
  */
 bool str_to_scaled(const char *s, const struct str_unit *units, double min, double max, double *out);
 
+/*
+ * A copy of the len bytes at s (NUL bytes included) that is safe to show on
+ * a terminal, for text that came from a guest or a file: valid UTF-8 stays,
+ * control characters become caret notation ("^[" for ESC, "^@" for NUL, "^?"
+ * for DEL), so no escape sequence reaches the terminal; C1 controls and bytes
+ * that are not UTF-8 become "\xNN", and bidirectional-text controls
+ * "<U+XXXX>".  Tabs stay.  With keep_lines, newlines stay too (CRs before
+ * one are dropped); otherwise they become "^J".  The caller frees the result.
+ */
+char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines);
+
 #endif

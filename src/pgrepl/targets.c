@@ -185,10 +185,15 @@ char *targets_any_writable(const struct targets *t)
 		if (strcmp(o->keyword, "target_session_attrs") == 0)
 			continue;
 		if (per_host && (o->val || rv)) {
-			char joined[1024];
+			/* as long as the two host lists are (a fixed buffer made a long one fatal) */
+			size_t len = strlen(o->val ? o->val : "") + strlen(rv ? rv : "") + 2;
+			char *joined = malloc(len);
 
-			xsnprintf(joined, sizeof(joined), "%s,%s", o->val ? o->val : "", rv ? rv : "");
+			if (!joined)
+				fatal("out of memory");
+			snprintf(joined, len, "%s,%s", o->val ? o->val : "", rv ? rv : "");
 			put_pair(f, o->keyword, joined);
+			free(joined);
 		} else if (o->val)
 			put_pair(f, o->keyword, o->val);
 	}

@@ -1,64 +1,185 @@
 /*
  * cmd_report.c — "replab report FILE": an experiment's result as a PNG,
  * drawn by gnuplot (report_*.c: what is drawn for which experiment).
+ *
+ * gnuplot gets data, never code: the drawings write numbers and printable
+ * labels into data files and a script of our own text that names them by
+ * fixed names.  All of it goes into a private directory made for the run,
+ * where gnuplot runs; the PNG comes out on gnuplot's standard output into a
+ * temporary file beside FILE.png, renamed into place once it is complete.
+ * Neither the document's strings nor the file's name enter the script.
  */
 #define _GNU_SOURCE
 #include "child.h"
 #include "commands.h"
-#include "report.h"
+#include "jsonfile.h"
 #include "log.h"
+#include "report.h"
 #include "strutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static const struct {
-	const char *experiment; /* NULL: any other */
-	bool (*draw)(json_t *, FILE *, FILE *, const char *);
-} drawings[] = {
-	{ "rpo", report_rpo },
-	{ "split-brain", report_split },
-	{ NULL, report_timeline },
+#define REPORT_JSON_MAX (64 * 1024 * 1024) /* far above any experiment's result */
+#define SCRIPT_NAME "plot.gp"
+#define GNUPLOT_LOG "gnuplot.log"
+#define GNUPLOT_LOG_SHOWN 4096 /* bytes of gnuplot's messages shown when it fails */
+
+/* Where gnuplot runs, and what becomes its standard output and error. */
+struct gnuplot_run {
+	const char *dir;
+	int out;
+	int err;
 };
 
-/* Data and script for doc; false (logged) when there is nothing to draw or no room. */
-static bool write_plot(json_t *doc, const char *json_path, const char *png, const char *data, const char *script)
+static bool gnuplot_prepare(void *arg)
 {
-	const char *name = json_string_value(json_object_get(doc, "experiment"));
-	FILE *d = fopen(data, "w"), *gp = fopen(script, "w");
-	bool drawn = false, ok;
-	size_t i = 0;
+	const struct gnuplot_run *g = arg;
+	int null = open("/dev/null", O_RDONLY);
 
-	while (drawings[i].experiment && strcmp(drawings[i].experiment, name) != 0)
-		i++;
-	if (d && gp) {
-		fprintf(gp, "set terminal pngcairo size 1000,500 noenhanced\nset output '%s'\nset grid\n", png);
-		drawn = drawings[i].draw(doc, d, gp, data);
+	return null >= 0 && dup2(null, STDIN_FILENO) >= 0 && chdir(g->dir) == 0 && dup2(g->out, STDOUT_FILENO) >= 0 &&
+	       dup2(g->err, STDERR_FILENO) >= 0;
+}
+
+static bool write_file(int dirfd, const char *name, const char *text, size_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool ok = fd >= 0;
+
+	while (ok && len > 0) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0;
+		text += ok ? n : 0;
+		len -= ok ? (size_t) n : 0;
 	}
-	ok = d && gp;
-	if (d && fclose(d) != 0)
+	if (fd >= 0 && close(fd) != 0)
 		ok = false;
-	if (gp && fclose(gp) != 0)
-		ok = false;
-	if (!ok)
+	return ok;
+}
+
+/* The script and the data files into dir; false with errno set. */
+static bool write_plot(int dirfd, const struct report *r)
+{
+	if (!write_file(dirfd, SCRIPT_NAME, r->gp_text, r->gp_len))
+		return false;
+	for (int i = 0; i < r->nfiles; i++)
+		if (!write_file(dirfd, r->files[i].name, r->files[i].text, r->files[i].len))
+			return false;
+	return true;
+}
+
+static void remove_dir(int dirfd, const char *dir, const struct report *r)
+{
+	unlinkat(dirfd, SCRIPT_NAME, 0);
+	unlinkat(dirfd, GNUPLOT_LOG, 0);
+	for (int i = 0; i < r->nfiles; i++)
+		unlinkat(dirfd, r->files[i].name, 0);
+	close(dirfd);
+	rmdir(dir);
+}
+
+/* The end of what gnuplot said, made safe for the terminal. */
+static void show_gnuplot_log(int dirfd)
+{
+	int fd = openat(dirfd, GNUPLOT_LOG, O_RDONLY | O_CLOEXEC);
+	char text[GNUPLOT_LOG_SHOWN];
+	struct stat st;
+	ssize_t n;
+	char *safe;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t) sizeof(text))
+		lseek(fd, st.st_size - (off_t) sizeof(text), SEEK_SET);
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	if (n <= 0)
+		return;
+	safe = str_sanitize_terminal(text, (size_t) n, true);
+	fprintf(stderr, "--- gnuplot's messages:\n%s%s---\n", safe, text[n - 1] == '\n' ? "" : "\n");
+	free(safe);
+}
+
+static bool is_png(int fd)
+{
+	static const char magic[8] = "\x89PNG\r\n\x1a\n";
+	char head[8];
+
+	return pread(fd, head, sizeof(head), 0) == (ssize_t) sizeof(head) && memcmp(head, magic, sizeof(head)) == 0;
+}
+
+/* Run gnuplot on the plot in a private directory; the PNG into png. */
+static int draw(const struct report *r, const char *json_path, const char *png)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[PATH_MAX], tmp_png[PATH_MAX];
+	struct gnuplot_run g = { .dir = dir, .out = -1, .err = -1 };
+	int dirfd, rc = -1;
+	mode_t mask;
+	pid_t pid;
+
+	xsnprintf(dir, sizeof(dir), "%s/replab-report.XXXXXX", tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp");
+	if (!mkdtemp(dir)) {
+		log_error("could not create a temporary directory in %s: %s", tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
+			  strerror(errno));
+		return EXIT_FAIL;
+	}
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !write_plot(dirfd, r)) {
+		log_error("could not write the plot's files in %s: %s", dir, strerror(errno));
+		if (dirfd >= 0)
+			remove_dir(dirfd, dir, r);
+		return EXIT_FAIL;
+	}
+	xsnprintf(tmp_png, sizeof(tmp_png), "%s.XXXXXX", png);
+	g.out = mkostemp(tmp_png, O_CLOEXEC);
+	g.err = openat(dirfd, GNUPLOT_LOG, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (g.out < 0 || g.err < 0)
 		log_error("could not write next to %s: %s", png, strerror(errno));
-	else if (!drawn) {
-		log_error("%s has no samples to draw", json_path);
-		log_hint("its figures are in the file's summary (e.g. jq . %s)", json_path);
+	else if ((pid = child_start((char *[]){ "gnuplot", SCRIPT_NAME, NULL }, NULL, gnuplot_prepare, &g)) < 0)
+		log_hint("is gnuplot installed? (make deps)");
+	else
+		rc = child_wait(pid);
+	if (rc == 0 && is_png(g.out)) {
+		mask = umask(0);
+		umask(mask);
+		if (fchmod(g.out, 0666 & ~mask) != 0 || rename(tmp_png, png) != 0) {
+			log_error("could not write %s: %s", png, strerror(errno));
+			rc = -1;
+		}
+	} else if (rc >= 0) {
+		log_error("gnuplot could not draw %s%s", json_path, rc == 0 ? " (it wrote no PNG)" : "");
+		show_gnuplot_log(dirfd);
+		rc = -1;
 	}
-	return ok && drawn;
+	if (g.err >= 0)
+		close(g.err);
+	if (g.out >= 0) {
+		close(g.out);
+		if (rc != 0)
+			unlink(tmp_png);
+	}
+	remove_dir(dirfd, dir, r);
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 int cmd_report(int argc, char **argv)
 {
-	char data[PATH_MAX], script[PATH_MAX], png[PATH_MAX];
+	char png[PATH_MAX];
 	json_error_t jerr;
+	struct report r;
 	json_t *doc;
-	int rc;
+	size_t len;
+	int rc = EXIT_FAIL;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		printf("Usage: replab report FILE.json\n\n"
@@ -70,26 +191,36 @@ int cmd_report(int argc, char **argv)
 	}
 	if (argc != 2)
 		return usage_error("report", "give the experiment's JSON file");
-	doc = json_load_file(argv[1], 0, &jerr);
-	if (!doc || !json_is_string(json_object_get(doc, "experiment"))) {
-		log_error("%s is not an experiment's result%s%s", argv[1], doc ? "" : ": ", doc ? "" : jerr.text);
-		json_decref(doc);
+	len = strlen(argv[1]);
+	if (len > 5 && strcmp(argv[1] + len - 5, ".json") == 0)
+		len -= 5;
+	if (len + sizeof(".png.XXXXXX") > sizeof(png)) {
+		log_error("the file name is too long: %s", argv[1]);
 		return EXIT_FAIL;
 	}
-	xsnprintf(png, sizeof(png), "%.*s.png", (int) (strlen(argv[1]) - (strstr(argv[1], ".json") ? 5 : 0)), argv[1]);
-	xsnprintf(data, sizeof(data), "%s.data", png);
-	xsnprintf(script, sizeof(script), "%s.gp", png);
-	rc = write_plot(doc, argv[1], png, data, script) ? child_run((char *[]){ "gnuplot", script, NULL }, NULL) : -1;
-	unlink(data);
-	unlink(script);
+	xsnprintf(png, sizeof(png), "%.*s.png", (int) len, argv[1]);
+	if (!(doc = json_read_file(argv[1], REPORT_JSON_MAX, &jerr))) {
+		if (jerr.line > 0)
+			log_error("%s is not an experiment's result: line %d: %s", argv[1], jerr.line, jerr.text);
+		else
+			log_error("could not read %s: %s", argv[1], jerr.text);
+		return EXIT_FAIL;
+	}
+	switch (report_build(&r, doc, argv[1])) {
+	case REPORT_DRAWN:
+		report_close(&r);
+		rc = draw(&r, argv[1], png);
+		break;
+	case REPORT_EMPTY:
+		log_error("%s has no samples to draw", argv[1]);
+		log_hint("its figures are in the file's summary (e.g. jq . %s)", argv[1]);
+		break;
+	case REPORT_INVALID:
+		break;
+	}
+	report_free(&r);
 	json_decref(doc);
-	if (rc < 0)
-		return EXIT_FAIL;
-	if (rc != 0) {
-		log_error("gnuplot failed");
-		log_hint("is gnuplot installed? (make deps)");
-		return EXIT_FAIL;
-	}
-	printf("%s\n", png);
-	return EXIT_OK;
+	if (rc == EXIT_OK)
+		printf("%s\n", png);
+	return rc;
 }

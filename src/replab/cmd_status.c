@@ -10,6 +10,7 @@
 #include "node.h"
 #include "qmp.h"
 #include "ssh.h"
+#include "status_view.h"
 #include "strutil.h"
 #include "vm.h"
 
@@ -40,43 +41,6 @@ static char *run_state(const struct vm *vm)
 	return state;
 }
 
-static void print_standbys(json_t *s, const char *none)
-{
-	json_t *row;
-	size_t i;
-
-	json_array_foreach(json_object_get(s, "standbys"), i, row)
-		printf("           standby %s from %s: %s, lag %lld bytes\n",
-		       json_string_value(json_object_get(row, "application_name")),
-		       json_string_value(json_object_get(row, "client_addr")),
-		       json_string_value(json_object_get(row, "state")),
-		       (long long) json_integer_value(json_object_get(row, "lag_bytes")));
-	if (none && json_array_size(json_object_get(s, "standbys")) == 0)
-		printf("           %s\n", none);
-}
-
-static void print_server(const char *name, json_t *s)
-{
-	if (!json_is_true(json_object_get(s, "reachable"))) {
-		printf("  %-8s unreachable\n", name);
-		return;
-	}
-	if (strcmp(json_string_value(json_object_get(s, "role")), "primary") == 0) {
-		printf("  %-8s %s is a primary; WAL at %s\n", name, json_string_value(json_object_get(s, "address")),
-		       json_string_value(json_object_get(s, "current_lsn")));
-		print_standbys(s, "no standby connected");
-	} else {
-		printf("  %-8s %s is a standby: received %s, replayed %s, receiver %s\n", name,
-		       json_string_value(json_object_get(s, "address")),
-		       json_string_value(json_object_get(s, "receive_lsn")),
-		       json_string_value(json_object_get(s, "replay_lsn")),
-		       json_is_string(json_object_get(s, "receiver_status"))
-			       ? json_string_value(json_object_get(s, "receiver_status"))
-			       : "not running");
-		print_standbys(s, NULL);
-	}
-}
-
 /* pgrepl status --json in a VM (replica: another replica's conninfo, or NULL). */
 static json_t *pgrepl_status(const struct vm *from, const char *replica)
 {
@@ -94,6 +58,11 @@ static json_t *pgrepl_status(const struct vm *from, const char *replica)
 	close(efd);
 	if (!doc)
 		printf("  unknown: pgrepl status gave no answer (see %s)\n", err);
+	else if (!json_is_object(doc)) {
+		printf("  unknown: pgrepl status did not answer with a JSON object (see %s)\n", err);
+		json_decref(doc);
+		doc = NULL;
+	}
 	return doc;
 }
 
@@ -111,44 +80,22 @@ static void print_replication(void)
 		return;
 	printf("replication (pgrepl status, run in the %s VM):\n", from->name);
 	if ((doc = pgrepl_status(from, NULL))) {
-		print_server("primary", json_object_get(doc, "primary"));
-		print_server("replica", json_object_get(doc, "replica"));
+		status_print_server(stdout, "primary", json_object_get(doc, "primary"));
+		status_print_server(stdout, "replica", json_object_get(doc, "replica"));
 		json_decref(doc);
 	}
 	xsnprintf(replica2, sizeof(replica2), "host=%s user=lab dbname=lab passfile=/etc/replab/lab.pgpass", lab_vms[2].addr);
 	if (lab_nvms > 2 && (doc = pgrepl_status(from, replica2))) {
-		print_server("replica2", json_object_get(doc, "replica"));
+		status_print_server(stdout, "replica2", json_object_get(doc, "replica"));
 		json_decref(doc);
 	}
 }
 
 static void print_faults(void)
 {
-	json_t *doc = faults_list(), *row, *v;
-	const char *name;
-	size_t i;
+	json_t *doc = faults_list();
 
-	printf("faults on the data network:\n");
-	if (!doc) {
-		printf("  unknown (tc failed)\n");
-		return;
-	}
-	json_array_foreach(json_object_get(doc, "cuts"), i, row)
-		printf("  %s -> %s dropped (%lld packets dropped on their way to %s so far)\n",
-		       json_string_value(json_object_get(row, "from")), json_string_value(json_object_get(row, "to")),
-		       (long long) json_integer_value(json_object_get(row, "dropped_packets_to_vm")),
-		       json_string_value(json_object_get(row, "to")));
-	json_object_foreach(json_object_get(doc, "rates"), name, v)
-		printf("  traffic to %s limited to %s/s\n", name, json_string_value(v));
-	json_object_foreach(json_object_get(doc, "netem"), name, v) {
-		char *text = json_dumps(v, JSON_COMPACT);
-
-		printf("  netem on traffic to %s: %s\n", name, text ? text : "?");
-		free(text);
-	}
-	if (json_array_size(json_object_get(doc, "cuts")) == 0 && json_object_size(json_object_get(doc, "rates")) == 0 &&
-	    json_object_size(json_object_get(doc, "netem")) == 0)
-		printf("  none\n");
+	status_print_faults(stdout, doc);
 	json_decref(doc);
 }
 

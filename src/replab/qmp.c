@@ -8,6 +8,7 @@
 #include "strutil.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -19,14 +20,16 @@ json_t *qmp_read_reply(FILE *in, const char *command)
 	size_t cap = 0;
 	json_t *result = NULL;
 
-	while (getline(&line, &cap, in) > 0) {
+	for (ssize_t n; (n = getline(&line, &cap, in)) > 0;) {
 		json_error_t jerr;
-		json_t *msg = json_loads(line, 0, &jerr);
+		json_t *msg = json_loadb(line, (size_t) n, 0, &jerr);
 		json_t *ret, *err;
 
-		if (!msg) {
-			log_error("QMP: malformed message for %s: %s", command, jerr.text);
-			break;
+		if (!msg || !json_is_object(msg)) {
+			log_error("QMP: malformed message for %s: %s", command, msg ? "not a JSON object" : jerr.text);
+			json_decref(msg);
+			free(line);
+			return NULL;
 		}
 		if (json_object_get(msg, "event")) {
 			json_decref(msg);
@@ -36,9 +39,13 @@ json_t *qmp_read_reply(FILE *in, const char *command)
 		err = json_object_get(msg, "error");
 		if (ret)
 			result = json_incref(ret);
-		else if (err)
-			log_error("QMP %s failed: %s", command, json_string_value(json_object_get(err, "desc")));
-		else
+		else if (err) {
+			const char *desc = json_string_value(json_object_get(err, "desc"));
+			char *safe = desc ? str_sanitize_terminal(desc, strlen(desc), false) : NULL;
+
+			log_error("QMP %s failed: %s", command, safe ? safe : "(no description)");
+			free(safe);
+		} else
 			log_error("QMP: unexpected reply to %s", command);
 		json_decref(msg);
 		free(line);

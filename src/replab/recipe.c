@@ -87,31 +87,32 @@ int recipe_parse_line(const char *line, struct recipe_step *step, const char **w
 	return 1;
 }
 
-bool recipe_load(const char *path, struct recipe *r)
+bool recipe_parse(const char *text, size_t len, const char *path, struct recipe *r)
 {
-	FILE *f = fopen(path, "r");
-	const char *base = strrchr(path, '/');
-	char line[1024];
+	const char *line = text, *end = text + len;
 	int lineno = 0;
 
-	*r = (struct recipe){ .path = xstrdup(path) };
-	if (!f) {
-		log_error("could not open role recipe \"%s\": %s", path, strerror(errno));
-		return false;
-	}
-	r->role = xstrdup(base ? base + 1 : path);
-	if (strchr(r->role, '.'))
-		*strchr(r->role, '.') = '\0';
-	while (fgets(line, sizeof(line), f)) {
+	for (; line < end; line++) {
+		const char *nl = memchr(line, '\n', (size_t) (end - line));
+		size_t n = nl ? (size_t) (nl - line) : (size_t) (end - line);
 		struct recipe_step step;
 		const char *why = NULL;
+		char *copy;
 		int rc;
 
 		lineno++;
-		rc = recipe_parse_line(line, &step, &why);
+		if (memchr(line, '\0', n)) {
+			log_error("%s:%d: a NUL byte in the line", path, lineno);
+			return false;
+		}
+		copy = strndup(line, n);
+		if (!copy)
+			fatal("out of memory");
+		rc = recipe_parse_line(copy, &step, &why);
+		free(copy);
+		line += n;
 		if (rc < 0) {
 			log_error("%s:%d: %s", path, lineno, why);
-			fclose(f);
 			return false;
 		}
 		if (rc == 0)
@@ -122,8 +123,52 @@ bool recipe_load(const char *path, struct recipe *r)
 			fatal("out of memory");
 		r->steps[r->nsteps++] = step;
 	}
-	fclose(f);
 	return true;
+}
+
+bool recipe_load(const char *path, struct recipe *r)
+{
+	FILE *f = fopen(path, "r");
+	const char *base = strrchr(path, '/');
+	char *text = NULL;
+	size_t len = 0;
+	bool ok;
+
+	*r = (struct recipe){ .path = xstrdup(path) };
+	if (!f) {
+		log_error("could not open role recipe \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	r->role = xstrdup(base ? base + 1 : path);
+	if (strchr(r->role, '.'))
+		*strchr(r->role, '.') = '\0';
+	/* A recipe is a few lines: read it whole (lines of any length). */
+	for (char chunk[4096];;) {
+		size_t n = fread(chunk, 1, sizeof(chunk), f);
+
+		if (n == 0)
+			break;
+		if (len + n > RECIPE_MAX_BYTES) {
+			log_error("role recipe \"%s\" is larger than %d bytes", path, RECIPE_MAX_BYTES);
+			free(text);
+			fclose(f);
+			return false;
+		}
+		if (!(text = realloc(text, len + n)))
+			fatal("out of memory");
+		memcpy(text + len, chunk, n);
+		len += n;
+	}
+	if (ferror(f)) {
+		log_error("could not read role recipe \"%s\": %s", path, strerror(errno));
+		free(text);
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	ok = recipe_parse(text ? text : "", len, path, r);
+	free(text);
+	return ok;
 }
 
 void recipe_free(struct recipe *r)

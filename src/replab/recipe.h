@@ -35,6 +35,15 @@ struct recipe {
  */
 int recipe_parse_line(const char *line, struct recipe_step *step, const char **why);
 
+#define RECIPE_MAX_BYTES (1024 * 1024)
+
+/*
+ * Append the steps of a recipe's text (len bytes, lines of any length) to
+ * r; false at the first malformed line (or one with a NUL byte), with the
+ * error logged as "path:line: why".
+ */
+bool recipe_parse(const char *text, size_t len, const char *path, struct recipe *r);
+
 /* Read a whole recipe file; false with the error logged. */
 bool recipe_load(const char *path, struct recipe *r);
 void recipe_free(struct recipe *r);

@@ -94,4 +94,45 @@ ok $(($? == 1 ? 0 : 1)) "failover exits 1 when pg_promote() times out"
 kill -CONT "$startup"
 jq_check "$WORK/f.json" '.ok == false and (.error | test("promotion did not finish within 1 s"))'
 
+
+# replab report on hostile results: gnuplot gets data, never code.  The
+# names try to close gnuplot's quotes, run commands (system, backquotes,
+# "!"), use macros and enhanced text; the file's own name has quotes.
+REPLAB=${REPLAB:-$ROOT/build/bin/replab}
+rep=$WORK/report
+mkdir -p "$rep/tmp"
+evil="$rep/it's \"evil\"; \`touch pwned0\`.json"
+jq -n --arg dir "$rep" '{
+	experiment: "x'"'"'; system('"'"'touch \($dir)/pwned1'"'"'); print '"'"'",
+	samples: [{t_ms: 0, lag_bytes: 0}, {t_ms: 100, lag_bytes: 10}, {t_ms: 200, lag_bytes: null}],
+	events: [{t_ms: 50, event: "`touch \($dir)/pwned2`"},
+		 {t_ms: 60, event: "a'"'"'\nsystem(\"touch \($dir)/pwned3\")\n!touch \($dir)/pwned4\n'"'"'"},
+		 {t_ms: 70, event: "\u001b[31m @x {/Symbol a} ^{up} \\\" end"}]}' >"$evil"
+expect 0 'evil.*\.png$' "report draws hostile names and a file name with quotes" -- \
+	env TMPDIR="$rep/tmp" "$REPLAB" report "$evil"
+check "no command ran" bash -c "for f in '$rep'/pwned{1,2,3,4} '$rep'/pwned0 ./pwned0; do [ ! -e \"\$f\" ] || exit 1; done"
+check "the drawing is a PNG" bash -c 'head -c 4 "${1%.json}.png" | grep -q PNG' _ "$evil"
+check "nothing temporary is left" bash -c "[ -z \"\$(ls -A '$rep/tmp')\" ] && [ \$(ls '$rep' | wc -l) -eq 3 ]"
+jq -n '{experiment: "rpo", trials: 2, summary: [{mode: "`touch pwned5`\u0007\"", p50_ms: 1, p99_ms: 2, lost: 0}]}' \
+	>"$rep/rpo.json"
+expect 0 'rpo\.png$' "report draws an rpo result with a hostile mode" -- \
+	env TMPDIR="$rep/tmp" "$REPLAB" report "$rep/rpo.json"
+check "no command ran in gnuplot's directory" bash -c "[ -z \"\$(ls -A '$rep/tmp')\" ] && [ ! -e pwned5 ]"
+
+# Malformed results: a clear error and exit 1, never a crash.
+printf '[1, 2]' >"$rep/array.json"
+expect 1 'not an experiment.s result \(a JSON object\)' "report refuses a JSON array" -- \
+	"$REPLAB" report "$rep/array.json"
+printf '{"experiment": "x", "samples": [{"t_ms": NaN}]}' >"$rep/nan.json"
+expect 1 'is not an experiment.s result: line 1' "report refuses NaN" -- "$REPLAB" report "$rep/nan.json"
+printf '{"experiment": "x", "samples": [{"t_ms": "soon"}]}' >"$rep/type.json"
+expect 1 'samples\[0\]\.t_ms is a string, not a number' "report names a member of the wrong type" -- \
+	"$REPLAB" report "$rep/type.json"
+printf '{"experiment": "split-brain", "summary": {"rows": {"old_primary": [7]}}}' >"$rep/split.json"
+expect 1 'summary\.rows\.old_primary\[0\] is not a row' "report refuses a split-brain row that is not text" -- \
+	"$REPLAB" report "$rep/split.json"
+jq -n '{experiment: "x", samples: [{t_ms: 0}], events: [range(1001) | {t_ms: ., event: "e"}]}' >"$rep/huge.json"
+expect 1 'events has 1001 elements, more than' "report refuses a huge array" -- "$REPLAB" report "$rep/huge.json"
+check "no drawing from a malformed result" bash -c "! ls '$rep' | grep -Eq '^(array|nan|type|split|huge)\.png'"
+
 done_testing

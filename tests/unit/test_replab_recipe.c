@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "log.h"
@@ -93,6 +94,29 @@ static void loads_the_shipped_recipes(void **state)
 	recipe_free(&r);
 }
 
+static void parses_lines_of_any_length(void **state)
+{
+	char text[3100];
+	struct recipe r = { 0 };
+
+	(void) state;
+	/* a write longer than any line buffer stays one step */
+	strcpy(text, "write /etc/long ");
+	memset(text + 16, 'x', 3000);
+	strcpy(text + 3016, " remove /\nenable a.service");
+	assert_true(recipe_parse(text, strlen(text), "long.role", &r));
+	assert_int_equal(r.nsteps, 2);
+	assert_int_equal(strlen(r.steps[0].arg2), 3000 + 9);
+	assert_int_equal(r.steps[1].line, 2);
+	recipe_free(&r);
+	/* a NUL byte would hide the rest of its line */
+	assert_false(recipe_parse("remove /a\0 /b\n", 14, "nul.role", &r));
+	recipe_free(&r);
+	assert_true(recipe_parse("", 0, "empty.role", &r));
+	assert_int_equal(r.nsteps, 0);
+	recipe_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +124,7 @@ int main(void)
 		cmocka_unit_test(skips_blank_and_comment_lines),
 		cmocka_unit_test(refuses_malformed_lines),
 		cmocka_unit_test(loads_the_shipped_recipes),
+		cmocka_unit_test(parses_lines_of_any_length),
 	};
 
 	log_init("replab");

@@ -1,0 +1,84 @@
+/*
+ * fuzz_report.c — experiments' results for "replab report": any JSON gives
+ * a plot, "nothing to draw" or a clear error; what reaches gnuplot is a
+ * script of printable text without backquotes or macros, and data files
+ * holding only numbers and quoted printable labels.
+ */
+#include "fuzz.h"
+
+#include "report.h"
+
+#include <math.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void) argc;
+	(void) argv;
+	fuzz_quiet();
+	return 0;
+}
+
+/* One tab-separated field of a data file: a finite number, NaN, or a safe "label". */
+static void check_field(const char *f, size_t n)
+{
+	char buf[64], *end;
+
+	if (n > 0 && f[0] == '"') {
+		FUZZ_ASSERT(n >= 2 && f[n - 1] == '"');
+		for (size_t i = 1; i + 1 < n; i++)
+			FUZZ_ASSERT(f[i] >= 0x20 && f[i] < 0x7F && f[i] != '"' && f[i] != '\\');
+		return;
+	}
+	FUZZ_ASSERT(n > 0 && n < sizeof(buf));
+	memcpy(buf, f, n);
+	buf[n] = '\0';
+	if (strcmp(buf, "NaN") == 0)
+		return;
+	FUZZ_ASSERT(isfinite(strtod(buf, &end)) && *end == '\0');
+}
+
+static void check_data(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	FUZZ_ASSERT(len == 0 || text[len - 1] == '\n');
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t) (end - p)), *f = p;
+
+		FUZZ_ASSERT(nl);
+		while (f <= nl) {
+			const char *tab = memchr(f, '\t', (size_t) (nl - f));
+			const char *stop = tab ? tab : nl;
+
+			check_field(f, (size_t) (stop - f));
+			f = stop + 1;
+		}
+		p = nl + 1;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *doc = json_loadb((const char *) data, size, JSON_DECODE_ANY, NULL);
+	struct report r;
+	enum report_result result;
+
+	if (!doc)
+		return 0;
+	result = report_build(&r, doc, "fuzz.json");
+	report_close(&r);
+	if (result == REPORT_DRAWN) {
+		FUZZ_ASSERT(r.gp_text && strstr(r.gp_text, "plot '"));
+		for (size_t i = 0; i < r.gp_len; i++) {
+			char c = r.gp_text[i];
+
+			FUZZ_ASSERT((c >= 0x20 && c < 0x7F) || c == '\n');
+			FUZZ_ASSERT(c != '`' && c != '@');
+		}
+		for (int i = 0; i < r.nfiles; i++)
+			check_data(r.files[i].text, r.files[i].len);
+	}
+	report_free(&r);
+	json_decref(doc);
+	return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * test_replab_status.c — what "replab status" prints of pgrepl's answer
+ * from a guest: the usual lines for a well-formed answer; for a hostile or
+ * malformed one, no escape sequence, no crash, and "?" where a member is
+ * missing or of the wrong type.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "status_view.h"
+
+#include <string.h>
+
+/* What status_print_server prints for member name of the document text. */
+static char *printed(const char *doc_text, const char *name)
+{
+	json_t *doc = json_loads(doc_text, JSON_DECODE_ANY, NULL);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(doc);
+	assert_non_null(f);
+	status_print_server(f, name, json_object_get(doc, name));
+	fclose(f);
+	json_decref(doc);
+	return out;
+}
+
+static void prints_a_well_formed_answer(void **state)
+{
+	char *out;
+
+	(void) state;
+	out = printed("{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"address\": \"10.77.0.10:5432\","
+		      " \"current_lsn\": \"0/3000148\", \"standbys\": [{\"application_name\": \"replica\","
+		      " \"client_addr\": \"10.77.0.11\", \"state\": \"streaming\", \"lag_bytes\": 0}]}}",
+		      "primary");
+	assert_string_equal(out, "  primary  10.77.0.10:5432 is a primary; WAL at 0/3000148\n"
+				 "           standby replica from 10.77.0.11: streaming, lag 0 bytes\n");
+	free(out);
+	out = printed("{\"replica\": {\"reachable\": true, \"role\": \"standby\", \"address\": \"10.77.0.11:5432\","
+		      " \"receive_lsn\": \"0/5\", \"replay_lsn\": \"0/4\", \"receiver_status\": null}}",
+		      "replica");
+	assert_string_equal(out, "  replica  10.77.0.11:5432 is a standby: received 0/5, replayed 0/4, receiver not running\n");
+	free(out);
+	out = printed("{\"replica\": {\"reachable\": false}}", "replica");
+	assert_string_equal(out, "  replica  unreachable\n");
+	free(out);
+}
+
+static void guest_text_cannot_drive_the_terminal(void **state)
+{
+	char *out;
+
+	(void) state;
+	out = printed("{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"address\": \"\\u001b]0;owned\\u0007\","
+		      " \"current_lsn\": \"0/1\\u001b[2J\", \"standbys\": [{\"application_name\": \"a\\nb\","
+		      " \"client_addr\": null, \"state\": \"\\u009b31m\", \"lag_bytes\": \"x\"}]}}",
+		      "primary");
+	assert_null(strchr(out, '\x1b'));
+	assert_null(strchr(out, '\x07'));
+	assert_null(strstr(out, "\xc2\x9b"));
+	assert_string_equal(out, "  primary  ^[]0;owned^G is a primary; WAL at 0/1^[[2J\n"
+				 "           standby a^Jb from a local socket: \\xC2\\x9B31m, lag unknown\n");
+	free(out);
+}
+
+static void survives_malformed_answers(void **state)
+{
+	static const char *const docs[] = {
+		"{\"primary\": 5}",
+		"{\"primary\": []}",
+		"{\"primary\": {\"reachable\": true}}",
+		"{\"primary\": {\"reachable\": true, \"role\": 7, \"address\": {}}}",
+		"{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"standbys\": {\"a\": 1}}}",
+		"{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"standbys\": [1, null, \"x\", []]}}",
+		"{\"primary\": {\"reachable\": true, \"role\": \"standby\", \"receive_lsn\": 1}}",
+		"{}",
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		char *out = printed(docs[i], "primary");
+
+		assert_true(strncmp(out, "  primary  ", 11) == 0);
+		free(out);
+	}
+}
+
+static void long_lists_and_texts_are_cut(void **state)
+{
+	json_t *doc = json_pack("{s:b,s:s,s:s,s:[]}", "reachable", 1, "role", "primary", "address", "x",
+				"standbys");
+	char *out = NULL, big[1000];
+	size_t len = 0, lines = 0;
+	FILE *f;
+
+	(void) state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (int i = 0; i < 1000; i++)
+		json_array_append_new(json_object_get(doc, "standbys"), json_pack("{s:s}", "application_name", big));
+	f = open_memstream(&out, &len);
+	status_print_server(f, "primary", doc);
+	fclose(f);
+	for (char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 1 + STATUS_STANDBYS_MAX + 1);
+	assert_non_null(strstr(out, "... and 984 more"));
+	assert_true(strlen(strchr(out, '\n') + 1) < (STATUS_STANDBYS_MAX + 1) * (STATUS_TEXT_MAX + 100));
+	free(out);
+	json_decref(doc);
+}
+
+static void prints_faults(void **state)
+{
+	json_t *doc = json_loads("{\"cuts\": [{\"from\": \"primary\", \"to\": \"replica\", \"dropped_packets_to_vm\": 3}],"
+				 " \"rates\": {\"replica\": \"1mbit\", \"x\": 5}, \"netem\": {\"primary\": {\"delay\": \"50ms\"}}}",
+				 0, NULL);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void) state;
+	status_print_faults(f, doc);
+	status_print_faults(f, NULL);
+	fclose(f);
+	assert_string_equal(out, "faults on the data network:\n"
+				 "  primary -> replica dropped (3 packets dropped on their way to replica so far)\n"
+				 "  traffic to replica limited to 1mbit/s\n"
+				 "  traffic to x limited to ?/s\n"
+				 "  netem on traffic to primary: {\"delay\":\"50ms\"}\n"
+				 "faults on the data network:\n"
+				 "  unknown (tc failed)\n");
+	free(out);
+	json_decref(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(prints_a_well_formed_answer),
+		cmocka_unit_test(guest_text_cannot_drive_the_terminal),
+		cmocka_unit_test(survives_malformed_answers),
+		cmocka_unit_test(long_lists_and_texts_are_cut),
+		cmocka_unit_test(prints_faults),
+	};
+
+	return cmocka_run_group_tests_name("status", tests, NULL, NULL);
+}
