@@ -9,12 +9,14 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "lab.h"
+#include "jsonfile.h"
 #include "log.h"
 #include "failover.h"
 #include "node.h"
 #include "strutil.h"
 #include "vm.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -125,9 +127,11 @@ int cmd_run(int argc, char **argv)
 					"primary_stopped_by", crash ? "sigkill" : "poweroff");
 
 		summary(up, demo, failover, crash);
-		json_dump_file(run, lab_state_path("run.json", path, sizeof(path)), JSON_INDENT(2));
+		if (json_write_atomic(lab_state_path("run.json", path, sizeof(path)), run, JSON_INDENT(2)))
+			rc = EXIT_OK;
+		else
+			log_error("could not write %s: %s", path, strerror(errno));
 		json_decref(run);
-		rc = EXIT_OK;
 	}
 	json_decref(up);
 	json_decref(demo);

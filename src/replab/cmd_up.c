@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "interrupt.h"
+#include "jsonfile.h"
 #include "lab.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -48,9 +49,9 @@ static bool write_json(const char *name, json_t *doc)
 {
 	char path[PATH_MAX];
 
-	if (json_dump_file(doc, lab_state_path(name, path, sizeof(path)), JSON_INDENT(2) | JSON_REAL_PRECISION(4)) == 0)
+	if (json_write_atomic(lab_state_path(name, path, sizeof(path)), doc, JSON_INDENT(2) | JSON_REAL_PRECISION(4)))
 		return true;
-	log_error("could not write %s", path);
+	log_error("could not write %s: %s", path, strerror(errno));
 	return false;
 }
 

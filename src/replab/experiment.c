@@ -7,6 +7,7 @@
 #include "child.h"
 #include "clock.h"
 #include "interrupt.h"
+#include "jsonfile.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "node.h"
@@ -278,7 +279,7 @@ bool experiment_save(json_t *doc, const char *name, const char *json_path)
 		xsnprintf(file, sizeof(file), "%s.json", name);
 		json_path = lab_state_path(file, path, sizeof(path));
 	}
-	if (json_dump_file(doc, json_path, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) != 0) {
+	if (!json_write_atomic(json_path, doc, JSON_INDENT(1) | JSON_REAL_PRECISION(6))) {
 		log_error("could not write %s: %s", json_path, strerror(errno));
 		return false;
 	}

@@ -29,7 +29,7 @@
 
 /* The entries a lab makes in its state directory; directories among them are the lab's whole. */
 static const char *const lab_entries[] = {
-	MARKER, "*.json", "*.png", "*.log", "*.qcow2", "*-seed.iso", "*.pid", "*.proc", "*.new",
+	MARKER, "*.json", "*.json.*", "*.png", "*.png.*", "*.log", "*.qcow2", "*-seed.iso", "*.pid", "*.proc", "*.new",
 	"*.qmp", "*.console", "*.out", "*.txt", "known_hosts", "secrets", "nodes", "seed-*",
 };
 
