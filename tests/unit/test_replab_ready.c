@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "jansson.h"
+#include "proc.h"
 #include "ready.h"
 #include "strutil.h"
 
@@ -310,24 +311,22 @@ static void fake_lab_up(struct fake_lab *lab)
 	const char *dir = lab_dir();
 
 	for (int i = 0; i < 2; i++) {
-		char pid[16];
-
 		lab->qemu[i] = fork();
 		assert_true(lab->qemu[i] >= 0);
 		if (lab->qemu[i] == 0) {
 			execl("/bin/sleep", dir, "60", (char *) NULL);
 			_exit(127);
 		}
-		snprintf(pid, sizeof(pid), "%d\n", (int) lab->qemu[i]);
-		write_file(dir, i == 0 ? "primary.pid" : "replica.pid", pid, strlen(pid));
 		for (int tries = 0; !execed(lab->qemu[i]) && tries < 200; tries++)
 			clock_sleep_ms(10);
+		/* recorded as the lab records its QEMUs (proc.h) */
+		assert_true(proc_record(i == 0 ? "primary" : "replica", lab->qemu[i], (char *[]){ (char *) dir, "60", NULL }));
 	}
 }
 
 static void fake_lab_down(struct fake_lab *lab)
 {
-	static const char *const files[] = { "primary.pid", "replica.pid", "primary.serial.log", "replica.serial.log" };
+	static const char *const files[] = { "primary.proc", "replica.proc", "primary.serial.log", "replica.serial.log" };
 
 	for (int i = 0; i < 2; i++) {
 		kill(lab->qemu[i], SIGKILL);
