@@ -113,7 +113,7 @@ $(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh
 # pgrepl for the guest, compiled in the guest's own userland.
 build/guest/pgrepl: $(BUILDER)/.done Makefile $(wildcard src/common/* src/pgrepl/*)
 	@rm -rf $(BUILDER)/src && mkdir -p $(BUILDER)/src build/guest
-	@tar -c Makefile src/common src/pgrepl | tar -x -C $(BUILDER)/src
+	@tar -c Makefile tests/fuzz/fuzz.mk src/common src/pgrepl | tar -x -C $(BUILDER)/src
 	$(call step,pgrepl for the guest,guest-pgrepl,chroot $(BUILDER) make -C /src build/bin/pgrepl)
 	@install -m 755 $(BUILDER)/src/build/bin/pgrepl $@
 
