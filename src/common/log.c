@@ -3,6 +3,8 @@
  */
 #include "log.h"
 
+#include "strutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,10 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	if (strcmp(level, "error") == 0)
 		memcpy(last_error, text, sizeof(last_error));
-	fprintf(stderr, "%s: %s: %s\n", progname, level, text);
+	/* A message may quote a server, a guest or a file: no escape sequence reaches the terminal. */
+	fprintf(stderr, "%s: %s: ", progname, level);
+	str_print_safe(stderr, text);
+	fputc('\n', stderr);
 }
 
 #define DEFINE_LOGGER(name, level)           \

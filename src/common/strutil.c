@@ -215,3 +215,11 @@ char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines)
 	*o = '\0';
 	return out;
 }
+
+void str_print_safe(FILE *f, const char *s)
+{
+	char *safe = str_sanitize_terminal(s, strlen(s), true);
+
+	fputs(safe, f);
+	free(safe);
+}

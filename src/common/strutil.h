@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* strdup that exits with a message when memory runs out. */
 char *xstrdup(const char *s);
@@ -56,5 +57,8 @@ bool str_to_scaled(const char *s, const struct str_unit *units, double min, doub
  * one are dropped); otherwise they become "^J".  The caller frees the result.
  */
 char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines);
+
+/* Print s to f made safe for a terminal (str_sanitize_terminal, newlines kept). */
+void str_print_safe(FILE *f, const char *s);
 
 #endif

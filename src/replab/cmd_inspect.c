@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "guest_image.h"
 #include "log.h"
+#include "strutil.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -17,7 +18,9 @@ static void print_role(guestfs_h *g)
 {
 	char *role = guestfs_is_file(g, "/etc/replab/role") > 0 ? guestfs_cat(g, "/etc/replab/role") : NULL;
 
-	printf("role: %s\n", role ? strtok(role, "\n") : "(none: the base image)");
+	printf("role: ");
+	str_print_safe(stdout, role && strtok(role, "\n") ? role : "(none: the base image)");
+	putchar('\n');
 	free(role);
 }
 
@@ -27,8 +30,10 @@ static void print_units(guestfs_h *g)
 
 	printf("enabled:");
 	for (int i = 0; names && names[i]; i++) {
-		if (strncmp(names[i], "replab-", 7) == 0)
-			printf(" %s", names[i]);
+		if (strncmp(names[i], "replab-", 7) == 0) {
+			putchar(' ');
+			str_print_safe(stdout, names[i]);
+		}
 		free(names[i]);
 	}
 	free(names);
@@ -43,7 +48,9 @@ static void print_cluster(guestfs_h *g, const char *label, const char *dir)
 	if (guestfs_is_file(g, path) <= 0)
 		return;
 	version = guestfs_cat(g, path);
-	printf("%s: %s (PostgreSQL %s)\n", label, dir, version ? strtok(version, "\n") : "?");
+	printf("%s: %s (PostgreSQL ", label, dir);
+	str_print_safe(stdout, version && strtok(version, "\n") ? version : "?");
+	printf(")\n");
 	free(version);
 }
 
@@ -54,7 +61,9 @@ static bool print_pgrepl(guestfs_h *g)
 
 	if (!out)
 		return guest_image_failed(g, "run pgrepl inside", "the image");
-	printf("pgrepl: %s\n", strtok(out, "\n"));
+	printf("pgrepl: ");
+	str_print_safe(stdout, strtok(out, "\n") ? out : "");
+	putchar('\n');
 	free(out);
 	return true;
 }

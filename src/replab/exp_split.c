@@ -90,8 +90,10 @@ static void print_rows(const char *title, json_t *rows)
 
 	printf("  %-34s %zu:", title, json_array_size(rows));
 	json_array_foreach(rows, i, r) {
-		if (i < 12)
-			printf(" %s", json_string_value(r));
+		if (i < 12 && json_is_string(r)) {
+			putchar(' ');
+			str_print_safe(stdout, json_string_value(r));
+		}
 	}
 	printf("%s\n", json_array_size(rows) > 12 ? " ..." : "");
 }
@@ -131,10 +133,13 @@ int experiment_split_brain(const struct experiment_options *o)
 				    "only_on_old_primary", only_in(old_rows, new_rows), "only_on_new_primary",
 				    only_in(new_rows, old_rows), "rows", "old_primary", row_array(old_rows), "new_primary",
 				    row_array(new_rows));
-		printf("\ndivergence:\n  old primary: timeline %d\n  new primary: timeline %d, forked from: %s\n",
+		printf("\ndivergence:\n  old primary: timeline %d\n  new primary: timeline %d, forked from: ",
 		       (int) json_integer_value(json_object_get(old_tl, "timeline")),
-		       (int) json_integer_value(json_object_get(new_tl, "timeline")),
-		       json_string_value(json_object_get(new_tl, "history")));
+		       (int) json_integer_value(json_object_get(new_tl, "timeline")));
+		str_print_safe(stdout, json_is_string(json_object_get(new_tl, "history"))
+					       ? json_string_value(json_object_get(new_tl, "history"))
+					       : "?");
+		putchar('\n');
 		print_rows("rows only on the old primary", json_object_get(summary, "only_on_old_primary"));
 		print_rows("rows only on the new primary", json_object_get(summary, "only_on_new_primary"));
 		printf("\n%s\n", fencing);

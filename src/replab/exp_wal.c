@@ -164,8 +164,11 @@ static bool without_slot(struct run *r)
 	broke = standby_caught_up(r->primary, "replica", 15000) < 0;
 	removed_line(r, message, sizeof(message));
 	timeline_event(&r->x, broke ? "15 s after the heal the replica still does not stream" : "the replica streams again");
-	if (message[0])
-		printf("  the replica's log: %s\n", message);
+	if (message[0]) {
+		printf("  the replica's log: ");
+		str_print_safe(stdout, message);
+		putchar('\n');
+	}
 	printf("  rebuilding the replica: a new base backup (pg_basebackup) from the primary\n");
 	timeline_event(&r->x, "rebuild started");
 	if (!node_rebuild(r->replica, lab_state_path("rebuild.log", path, sizeof(path))))
@@ -178,6 +181,12 @@ static bool without_slot(struct run *r)
 	return gone && broke && rebuilt >= 0;
 }
 
+/* What a server answered, if it is a WAL name or a slot state: letters, digits, '|' and '.'; else "?". */
+static const char *printable(const char *s)
+{
+	return s && s[strspn(s, "0123456789ABCDEFabcdefghijklmnopqrstuvwxyz_|.")] == '\0' ? s : "?";
+}
+
 static void print_summary(json_t *phases)
 {
 	json_t *slot = json_array_get(phases, 0), *none = json_array_get(phases, 1);
@@ -187,13 +196,13 @@ static void print_summary(json_t *phases)
 		printf("  with a slot:    the replica %s; slot %s (wal_status|safe_wal_size);\n"
 		       "                  pg_wal %lld MB before, %lld MB during the cut, %lld MB after\n",
 		       json_is_true(json_object_get(slot, "survived")) ? "survived and caught up" : "did NOT catch up",
-		       json_string_value(json_object_get(slot, "slot_status")),
+		       printable(json_string_value(json_object_get(slot, "slot_status"))),
 		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_before")) >> 20,
 		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_during")) >> 20,
 		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_after")) >> 20);
 	if (none)
 		printf("  without a slot: segment %s %s; the replica %s; rebuilt: %s\n",
-		       json_string_value(json_object_get(none, "needed_segment")),
+		       printable(json_string_value(json_object_get(none, "needed_segment"))),
 		       json_is_true(json_object_get(none, "segment_removed")) ? "removed" : "kept",
 		       json_is_true(json_object_get(none, "replica_broke")) ? "could not stream again" : "recovered",
 		       json_is_true(json_object_get(none, "rebuilt")) ? "yes" : "no");

@@ -42,7 +42,9 @@ void timeline_event(struct timeline *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	printf("[%7.1f s] %s\n", timeline_ms(x) / 1000, what);
+	printf("[%7.1f s] ", timeline_ms(x) / 1000);
+	str_print_safe(stdout, what);
+	putchar('\n');
 	fflush(stdout);
 	json_array_append_new(x->events, json_pack("{s:f,s:s}", "t_ms", timeline_ms(x), "event", what));
 }

@@ -8,6 +8,7 @@
 #include "child.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "strutil.h"
 #include "node.h"
 #include "vm.h"
 
@@ -58,7 +59,7 @@ json_t *failover_in_replica(bool crash, struct timeline *x)
 	}
 	narrative = fdopen(fds[0], "r");
 	while (getline(&line, &cap, narrative) > 0) {
-		fputs(line, stderr);
+		str_print_safe(stderr, line);
 		if (!stopped && strstr(line, FAILOVER_READY_LINE)) {
 			stop_primary(crash, x);
 			stopped = true;

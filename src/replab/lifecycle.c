@@ -218,11 +218,8 @@ int lab_scratch_fd(void)
 json_t *lab_scratch_json(int fd)
 {
 	json_error_t jerr;
-	json_t *doc;
+	json_t *doc = lseek(fd, 0, SEEK_SET) == 0 ? json_loadfd(fd, 0, &jerr) : NULL;
 
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return NULL;
-	doc = json_loadfd(fd, 0, &jerr);
 	close(fd);
 	return doc;
 }

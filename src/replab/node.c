@@ -6,6 +6,7 @@
 #include "node.h"
 
 #include "child.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "netns.h"
 #include "ssh.h"
@@ -75,15 +76,49 @@ static int node_capture(const struct vm *vm, char *const cmd[], const char *out_
 	return child_collect(pid, fds[0], out);
 }
 
+/* Copy what arrives on fd to our stderr, line by line, made safe for a terminal; closes fd. */
+static void relay_safely(int fd)
+{
+	FILE *in = fdopen(fd, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!in) {
+		close(fd);
+		return;
+	}
+	while (getline(&line, &cap, in) > 0)
+		str_print_safe(stderr, line);
+	free(line);
+	fclose(in);
+}
+
 json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd)
 {
 	json_error_t jerr;
 	json_t *doc;
 	char *text;
+	int fds[2], out;
+	pid_t pid;
 
-	node_capture(vm, cmd, NULL, stderr_fd, &text);
-	doc = json_loads(text, 0, &jerr);
-	free(text);
+	if (stderr_fd >= 0) {
+		node_capture(vm, cmd, NULL, stderr_fd, &text);
+		doc = json_loads(text, 0, &jerr);
+		free(text);
+	} else {
+		/* The narrative reaches the terminal as it comes, filtered; the result waits in a scratch file. */
+		out = lab_scratch_fd();
+		if (pipe2(fds, O_CLOEXEC) != 0)
+			fatal("could not make a pipe: %s", strerror(errno));
+		pid = node_start(vm, cmd, NULL, out, fds[1]);
+		close(fds[1]);
+		relay_safely(fds[0]);
+		if (pid > 0)
+			child_wait(pid);
+		doc = lab_scratch_json(out);
+		if (!doc)
+			xsnprintf(jerr.text, sizeof(jerr.text), "no JSON document");
+	}
 	if (!doc)
 		log_error("%s in the %s VM printed no result (%s)", cmd[0], vm->name, jerr.text);
 	return doc;

@@ -33,9 +33,9 @@ pid_t node_start(const struct vm *vm, char *const cmd[], const char *out_path, i
 int node_run(const struct vm *vm, char *const cmd[], const char *out_path);
 
 /*
- * Run cmd inside the member with its stdout read through a pipe and parsed
- * as JSON (stderr to stderr_fd, or ours when -1).  NULL (logged) when the
- * command printed no JSON.
+ * Run cmd inside the member with its stdout parsed as JSON; its stderr goes
+ * to stderr_fd, or when -1 to ours, line by line, made safe for a terminal.
+ * NULL (logged) when the command printed no JSON.
  */
 json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd);
 
