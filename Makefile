@@ -7,14 +7,19 @@ BUILD := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
+# On a fresh machine pkg-config and the -dev packages arrive only with "make
+# deps", after make has read this file: the flags from pkg-config are
+# therefore deferred variables (=, +=), expanded when a recipe runs, and
+# everything that compiles or builds images waits for deps (an order-only
+# prerequisite, so it holds with -j and never causes a rebuild).
 CC ?= cc
 PKGS := libpq jansson
 REPLAB_PKGS := libguestfs
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -Isrc/common $(SANFLAGS) \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS += -std=c11 -Wall -Wextra -Werror -Isrc/common $(SANFLAGS) $(shell pkg-config --cflags $(PKGS))
 LDFLAGS += $(SANFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS = $(shell pkg-config --libs $(PKGS))
+REPLAB_LIBS = $(shell pkg-config --libs $(REPLAB_PKGS))
 
 COMMON_SRC := $(wildcard src/common/*.c)
 PGREPL_SRC := $(filter-out src/pgrepl/main.c,$(wildcard src/pgrepl/*.c))
@@ -43,36 +48,39 @@ help:
 	@echo "make deps       install missing Debian packages (deps/debian-packages.txt)"
 	@echo "make clean      remove build/"
 
+# NO_DEPS=1: the guest build of pgrepl, in a chroot with packages of its own.
 deps:
+ifneq ($(NO_DEPS),1)
 	@deps/install.sh
+endif
 
 demo: all
 	PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl tests/ns/run-demo.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(dir $<) -c -o $@ $<
 
-$(BUILD)/bin/pgrepl: $(BUILD)/obj/src/pgrepl/main.o $(PGREPL_OBJ) $(COMMON_OBJ)
+$(BUILD)/bin/pgrepl: $(BUILD)/obj/src/pgrepl/main.o $(PGREPL_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bin/replab: $(BUILD)/obj/src/replab/main.o $(REPLAB_OBJ) $(COMMON_OBJ)
+$(BUILD)/bin/replab: $(BUILD)/obj/src/replab/main.o $(REPLAB_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs $(REPLAB_PKGS) 2>/dev/null)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(REPLAB_LIBS)
 
-$(BUILD)/obj/src/replab/%.o: CFLAGS += $(shell pkg-config --cflags $(REPLAB_PKGS) 2>/dev/null)
+$(BUILD)/obj/src/replab/%.o: CFLAGS += $(shell pkg-config --cflags $(REPLAB_PKGS))
 
 # Unit tests link the program whose name their file carries (test_pgrepl_*,
 # test_replab_*), without its main().
-$(BUILD)/tests/unit/test_pgrepl_%: tests/unit/test_pgrepl_%.c $(PGREPL_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/unit/test_pgrepl_%: tests/unit/test_pgrepl_%.c $(PGREPL_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/pgrepl $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(REPLAB_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(REPLAB_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/replab -DSOURCE_ROOT=\"$(CURDIR)\" $(LDFLAGS) -o $@ $^ $(LDLIBS) \
-		$(shell pkg-config --libs $(REPLAB_PKGS)) -lcmocka
+		$(REPLAB_LIBS) -lcmocka
 
 # ---- make lab: the VM images ------------------------------------------------
 # Each step is a file target, so an unchanged tree rebuilds nothing.  Steps
@@ -102,11 +110,11 @@ lab: lab-root deps $(ROLE_IMAGES)
 lab-root:
 	@[ "$$(id -u)" -eq 0 ] || { echo "make lab needs root (mmdebstrap, chroot): run sudo make lab" >&2; exit 1; }
 
-$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh
+$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh | deps
 	$(call step,guest build chroot (mmdebstrap),builder,images/builder.sh $(BUILDER) $(APT_CACHE))
 	@touch $@
 
-$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh
+$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh | deps
 	$(call step,root filesystem (mmdebstrap),rootfs,images/rootfs.sh $(ROOTFS) $(APT_CACHE))
 	@touch $@
 
@@ -114,7 +122,7 @@ $(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh
 build/guest/pgrepl: $(BUILDER)/.done Makefile $(wildcard src/common/* src/pgrepl/*)
 	@rm -rf $(BUILDER)/src && mkdir -p $(BUILDER)/src build/guest
 	@tar -c Makefile src/common src/pgrepl | tar -x -C $(BUILDER)/src
-	$(call step,pgrepl for the guest,guest-pgrepl,chroot $(BUILDER) make -C /src build/bin/pgrepl)
+	$(call step,pgrepl for the guest,guest-pgrepl,chroot $(BUILDER) make -C /src NO_DEPS=1 build/bin/pgrepl)
 	@install -m 755 $(BUILDER)/src/build/bin/pgrepl $@
 
 $(IMAGES)/base.qcow2: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
