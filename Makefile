@@ -46,7 +46,7 @@ help:
 	@echo "make bench      print the foundation's speed figures"
 	@echo "make bench-lab  the VM lab's figures: image build, boot, failover, experiments"
 	@echo "make deps       install missing Debian packages (deps/debian-packages.txt)"
-	@echo "make clean      remove build/"
+	@echo "make clean      remove build/ (refused while a lab runs: make down first)"
 
 # NO_DEPS=1: the guest build of pgrepl, in a chroot with packages of its own.
 deps:
@@ -190,5 +190,19 @@ bench-lab: all
 	bench/lab.sh
 	bench/experiments.sh
 
+# build/ holds a running lab's state and the replab that stops it: removing
+# them would strand its QEMUs and namespace, so clean refuses while
+# "replab status" reports a lab (or cannot tell).
 clean:
+	@r=$(firstword $(wildcard build/bin/replab build/san/bin/replab)); \
+	if [ -n "$$r" ]; then \
+		if ! out=$$($$r status 2>&1); then \
+			echo "make clean: $$r status failed, so a lab may be running: run make down first" >&2; \
+			printf '%s\n' "$$out" | sed 's/^/  /' >&2; exit 1; \
+		fi; \
+		case "$$out" in \
+		"no lab is running"*) ;; \
+		*) echo "make clean: a lab is running (see $$r status): stop it first with make down" >&2; exit 1 ;; \
+		esac; \
+	fi
 	rm -rf build
