@@ -115,6 +115,7 @@ $(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh
 	@touch $@
 
 $(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh | deps
+	@bash images/debian.sh | sed 's/^/lab: /'
 	$(call step,root filesystem (mmdebstrap),rootfs,images/rootfs.sh $(ROOTFS) $(APT_CACHE))
 	@touch $@
 
