@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # debian.sh — what images/rootfs.sh, images/builder.sh and tests/fresh share
 # (sourced): the Debian sources the images are built from, the host's apt
 # proxy, and mmdebstrap's common options.  Run as a script, it prints the
