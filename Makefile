@@ -29,7 +29,7 @@ REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps lab lab-root box run down demo check test unit ns vm vagrant bench bench-lab clean help
+.PHONY: all deps lab lab-root box run down demo check test fresh unit ns vm vagrant bench bench-lab clean help
 
 all: deps $(BUILD)/bin/pgrepl $(BUILD)/bin/replab
 
@@ -41,7 +41,8 @@ help:
 	@echo "make down       stop everything the lab started (always safe)"
 	@echo "make demo       the demo and the failover on real servers in network namespaces"
 	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
-	@echo "make test       every test tier: unit, namespace, VM images and boot, Vagrant"
+	@echo "make test       every test tier: unit, namespace, fresh machine, VM images and boot, Vagrant"
+	@echo "make fresh      the README's first commands on a fresh Debian 12 root (needs root)"
 	@echo "make SAN=1 check  the same tests under ASan/UBSan"
 	@echo "make bench      print the foundation's speed figures"
 	@echo "make bench-lab  the VM lab's figures: image build, boot, failover, experiments"
@@ -170,7 +171,11 @@ check: all $(UNIT_TESTS)
 	$(PROVE) -j 4 $(UNIT_TESTS) tests/ns/*.t
 
 test: check lab box
-	$(PROVE) tests/vm/*.t tests/vagrant/*.t
+	$(PROVE) tests/fresh/*.t tests/vm/*.t tests/vagrant/*.t
+
+# The README's first commands on a fresh Debian 12 root (tests/fresh).
+fresh: deps
+	$(PROVE) tests/fresh/*.t
 
 unit: all $(UNIT_TESTS)
 	$(PROVE) $(UNIT_TESTS)
