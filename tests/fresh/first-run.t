@@ -90,6 +90,8 @@ include=make,git
 grep -q ' https://' <<<"${MIRROR_SOURCES[*]}" && include=$include,ca-certificates
 
 echo "fresh: a bookworm root with $include (mmdebstrap), then make and make unit in it" >&2
+cache_kib() { du -sk "$CACHE" | cut -f1; }
+cache_before=$(cache_kib)
 exec 3>&2
 unshare --mount --propagation private --pid --fork --kill-child \
 	mmdebstrap --mode=root --variant=apt --include="$include" "${PROXY_APTOPTS[@]}" \
@@ -153,6 +155,10 @@ echo "# packages in the root: $n0 ($(mib "$k0") MiB installed) before make, $n1 
 if read -r nr kr 2>/dev/null <"$WORK/recommends"; then
 	echo "# with recommended packages, make deps would have added $nr ($(mib "$kr") MiB): $((n0 + nr)) packages, $(mib $((k0 + kr))) MiB in all"
 fi
+echo "# downloaded into build/fresh-apt-cache: $(mib $(($(cache_kib) - cache_before))) MiB (apt's indexes not counted)"
 t() { cat "$WORK/$1.time" 2>/dev/null || echo "?"; }
-echo "# time: $(($(date +%s) - start)) s in all; make $(t make) s, make unit $(t unit) s, second make $(t make-again) s"
+apt=""
+if read -r a0 a1 2>/dev/null <"$WORK/apt.span" && [ -n "${a1:-}" ]; then apt=" (apt-get install $((a1 - a0)) s)"; fi
+echo "# time: $(($(date +%s) - start)) s in all: the root $(($(cat "$WORK/hook.start") - start)) s," \
+	"make $(t make) s$apt, make unit $(t unit) s, second make $(t make-again) s"
 done_testing

@@ -53,6 +53,7 @@ processes() { # the processes whose root is ROOTDIR
 	return 0
 }
 
+date +%s >"$work/hook.start"
 if [ ! -x "$root/usr/sbin/policy-rc.d" ]; then
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"
@@ -76,6 +77,9 @@ if [ "$(cat "$work/clone.status")" = 0 ]; then
 	[ -x "$root/root/replab/build/bin/replab" ] && [ -x "$root/root/replab/build/bin/pgrepl" ] &&
 		touch "$work/binaries"
 	processes >"$work/processes"
+	# how long make deps' apt-get install took, from apt's own log
+	awk '/^Start-Date:/ { s = $2 " " $3 } /^End-Date:/ { e = $2 " " $3 } END { print s; print e }' \
+		"$root/var/log/apt/history.log" 2>/dev/null | date -f - +%s 2>/dev/null | xargs >"$work/apt.span"
 	# What make deps would have installed with recommended packages, from
 	# the root as it was before (simulated, apt's lists as make deps left them).
 	# shellcheck disable=SC2046
