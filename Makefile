@@ -111,11 +111,11 @@ lab: lab-root deps $(ROLE_IMAGES)
 lab-root:
 	@[ "$$(id -u)" -eq 0 ] || { echo "make lab needs root (mmdebstrap, chroot): run sudo make lab" >&2; exit 1; }
 
-$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh | deps
+$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh | deps lab-root
 	$(call step,guest build chroot (mmdebstrap),builder,images/builder.sh $(BUILDER) $(APT_CACHE))
 	@touch $@
 
-$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh | deps
+$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh | deps lab-root
 	@bash images/debian.sh | sed 's/^/lab: /'
 	$(call step,root filesystem (mmdebstrap),rootfs,images/rootfs.sh $(ROOTFS) $(APT_CACHE))
 	@touch $@
@@ -203,7 +203,8 @@ clean:
 	@r=$(firstword $(wildcard build/bin/replab build/san/bin/replab)); \
 	if [ -n "$$r" ]; then \
 		if ! out=$$($$r status 2>&1); then \
-			echo "make clean: $$r status failed, so a lab may be running: run make down first" >&2; \
+			echo "make clean: $$r status failed, so a lab may be running: run make down first" \
+				"(or, if none runs, rm -rf build)" >&2; \
 			printf '%s\n' "$$out" | sed 's/^/  /' >&2; exit 1; \
 		fi; \
 		case "$$out" in \
