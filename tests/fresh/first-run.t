@@ -71,7 +71,9 @@ cleanup() {
 	# Never expected (the mounts are the namespace's own), but never
 	# remove what a mount would let rm reach.
 	mounts_under "$WORK" | sort -r | while read -r m; do umount -l "$m"; done
+	local t0=$SECONDS
 	rm -rf --one-file-system "$WORK"
+	echo "fresh: the root removed ($((SECONDS - t0)) s)" >&2
 }
 trap cleanup EXIT
 trap 'exit 130' INT
