@@ -7,14 +7,19 @@ BUILD := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
+# On a fresh machine pkg-config and the -dev packages arrive only with "make
+# deps", after make has read this file: the flags from pkg-config are
+# therefore deferred variables (=, +=), expanded when a recipe runs, and
+# everything that compiles or builds images waits for deps (an order-only
+# prerequisite, so it holds with -j and never causes a rebuild).
 CC ?= cc
 PKGS := libpq jansson
 REPLAB_PKGS := libguestfs
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -Isrc/common $(SANFLAGS) \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS += -std=c11 -Wall -Wextra -Werror -Isrc/common $(SANFLAGS) $(shell pkg-config --cflags $(PKGS))
 LDFLAGS += $(SANFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS = $(shell pkg-config --libs $(PKGS))
+REPLAB_LIBS = $(shell pkg-config --libs $(REPLAB_PKGS))
 
 COMMON_SRC := $(wildcard src/common/*.c)
 PGREPL_SRC := $(filter-out src/pgrepl/main.c,$(wildcard src/pgrepl/*.c))
@@ -24,7 +29,7 @@ REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps lab lab-root box run down demo check test unit ns vm vagrant bench bench-lab clean help
+.PHONY: all deps lab lab-root box run down demo check test fresh unit ns vm vagrant bench bench-lab clean help
 
 all: deps $(BUILD)/bin/pgrepl $(BUILD)/bin/replab
 
@@ -36,43 +41,47 @@ help:
 	@echo "make down       stop everything the lab started (always safe)"
 	@echo "make demo       the demo and the failover on real servers in network namespaces"
 	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
-	@echo "make test       every test tier: unit, namespace, VM images and boot, Vagrant"
+	@echo "make test       every test tier: unit, namespace, fresh machine, VM images and boot, Vagrant"
+	@echo "make fresh      the README's first commands on a fresh Debian 12 root (needs root)"
 	@echo "make SAN=1 check  the same tests under ASan/UBSan"
 	@echo "make bench      print the foundation's speed figures"
 	@echo "make bench-lab  the VM lab's figures: image build, boot, failover, experiments"
 	@echo "make deps       install missing Debian packages (deps/debian-packages.txt)"
-	@echo "make clean      remove build/"
+	@echo "make clean      remove build/ (refused while a lab runs: make down first)"
 
+# NO_DEPS=1: the guest build of pgrepl, in a chroot with packages of its own.
 deps:
+ifneq ($(NO_DEPS),1)
 	@deps/install.sh
+endif
 
 demo: all
 	PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl tests/ns/run-demo.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(dir $<) -c -o $@ $<
 
-$(BUILD)/bin/pgrepl: $(BUILD)/obj/src/pgrepl/main.o $(PGREPL_OBJ) $(COMMON_OBJ)
+$(BUILD)/bin/pgrepl: $(BUILD)/obj/src/pgrepl/main.o $(PGREPL_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bin/replab: $(BUILD)/obj/src/replab/main.o $(REPLAB_OBJ) $(COMMON_OBJ)
+$(BUILD)/bin/replab: $(BUILD)/obj/src/replab/main.o $(REPLAB_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs $(REPLAB_PKGS) 2>/dev/null)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(REPLAB_LIBS)
 
-$(BUILD)/obj/src/replab/%.o: CFLAGS += $(shell pkg-config --cflags $(REPLAB_PKGS) 2>/dev/null)
+$(BUILD)/obj/src/replab/%.o: CFLAGS += $(shell pkg-config --cflags $(REPLAB_PKGS))
 
 # Unit tests link the program whose name their file carries (test_pgrepl_*,
 # test_replab_*), without its main().
-$(BUILD)/tests/unit/test_pgrepl_%: tests/unit/test_pgrepl_%.c $(PGREPL_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/unit/test_pgrepl_%: tests/unit/test_pgrepl_%.c $(PGREPL_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/pgrepl $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(REPLAB_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(REPLAB_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/replab -DSOURCE_ROOT=\"$(CURDIR)\" $(LDFLAGS) -o $@ $^ $(LDLIBS) \
-		$(shell pkg-config --libs $(REPLAB_PKGS)) -lcmocka
+		$(REPLAB_LIBS) -lcmocka
 
 # ---- make lab: the VM images ------------------------------------------------
 # Each step is a file target, so an unchanged tree rebuilds nothing.  Steps
@@ -102,11 +111,12 @@ lab: lab-root deps $(ROLE_IMAGES)
 lab-root:
 	@[ "$$(id -u)" -eq 0 ] || { echo "make lab needs root (mmdebstrap, chroot): run sudo make lab" >&2; exit 1; }
 
-$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh
+$(BUILDER)/.done: images/builder.sh images/builder-packages.txt images/debian.sh | deps lab-root
 	$(call step,guest build chroot (mmdebstrap),builder,images/builder.sh $(BUILDER) $(APT_CACHE))
 	@touch $@
 
-$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh
+$(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh | deps lab-root
+	@bash images/debian.sh | sed 's/^/lab: /'
 	$(call step,root filesystem (mmdebstrap),rootfs,images/rootfs.sh $(ROOTFS) $(APT_CACHE))
 	@touch $@
 
@@ -114,7 +124,7 @@ $(ROOTFS)/.done: images/rootfs.sh images/packages.txt images/debian.sh
 build/guest/pgrepl: $(BUILDER)/.done Makefile $(wildcard src/common/* src/pgrepl/*)
 	@rm -rf $(BUILDER)/src && mkdir -p $(BUILDER)/src build/guest
 	@tar -c Makefile tests/fuzz/fuzz.mk src/common src/pgrepl | tar -x -C $(BUILDER)/src
-	$(call step,pgrepl for the guest,guest-pgrepl,chroot $(BUILDER) make -C /src build/bin/pgrepl)
+	$(call step,pgrepl for the guest,guest-pgrepl,chroot $(BUILDER) make -C /src NO_DEPS=1 build/bin/pgrepl)
 	@install -m 755 $(BUILDER)/src/build/bin/pgrepl $@
 
 $(IMAGES)/base.qcow2: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
@@ -162,7 +172,11 @@ check: all $(UNIT_TESTS)
 	@$(MAKE) --no-print-directory fuzz
 
 test: check lab box
-	$(PROVE) tests/vm/*.t tests/vagrant/*.t
+	$(PROVE) tests/fresh/*.t tests/vm/*.t tests/vagrant/*.t
+
+# The README's first commands on a fresh Debian 12 root (tests/fresh).
+fresh: deps
+	$(PROVE) tests/fresh/*.t
 
 unit: all $(UNIT_TESTS)
 	$(PROVE) $(UNIT_TESTS)
@@ -183,7 +197,22 @@ bench-lab: all
 	bench/lab.sh
 	bench/experiments.sh
 
+# build/ holds a running lab's state and the replab that stops it: removing
+# them would strand its QEMUs and namespace, so clean refuses while
+# "replab status" reports a lab (or cannot tell).
 clean:
+	@r=$(firstword $(wildcard build/bin/replab build/san/bin/replab)); \
+	if [ -n "$$r" ]; then \
+		if ! out=$$($$r status 2>&1); then \
+			echo "make clean: $$r status failed, so a lab may be running: run make down first" \
+				"(or, if none runs, rm -rf build)" >&2; \
+			printf '%s\n' "$$out" | sed 's/^/  /' >&2; exit 1; \
+		fi; \
+		case "$$out" in \
+		"no lab is running"*) ;; \
+		*) echo "make clean: a lab is running (see $$r status): stop it first with make down" >&2; exit 1 ;; \
+		esac; \
+	fi
 	rm -rf build
 
 include tests/fuzz/fuzz.mk

@@ -41,6 +41,10 @@ NS_REPLICA2=$LAB_ID-replica2
 MEMBERS="primary replica"
 WORK=$(mktemp -d /tmp/replab-ns.XXXXXX)
 chmod 755 "$WORK"
+# The postgres user runs the server scripts, and from WORK: the checkout may
+# be where postgres cannot enter (root's home is 0700, so is a mktemp -d),
+# so the scripts it runs are copies here, readable by all.
+SCRIPTS=$WORK/postgres
 SECRETS=$WORK/secrets
 CONFIG=$WORK/pgrepl.conf
 # replab's state for this lab: a namespace holder, as "replab up" makes one,
@@ -53,10 +57,10 @@ in_ns() { # in_ns NAMESPACE COMMAND...
 	ip netns exec "$ns" "$@"
 }
 
-as_postgres() { # as_postgres NAMESPACE COMMAND...
+as_postgres() { # as_postgres NAMESPACE COMMAND...: in WORK, which postgres can enter
 	ns=$1
 	shift
-	ip netns exec "$ns" runuser -u postgres -- "$@"
+	(cd "$WORK" && ip netns exec "$ns" runuser -u postgres -- "$@")
 }
 
 postmaster_pid() { # postmaster_pid primary|replica
@@ -83,6 +87,11 @@ lab_down() {
 	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "# kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap lab_down EXIT
+# What postgres runs comes from here, not from a checkout it may not enter;
+# pgrepl too (set-password runs as postgres).
+PGREPL_COPY=$SCRIPTS/pgrepl
+cp -R "$ROOT/images/postgres" "$SCRIPTS" && cp "$PGREPL" "$PGREPL_COPY" && chmod -R a+rX "$SCRIPTS" ||
+	bail "cannot copy images/postgres and pgrepl into $WORK"
 
 member_net() { # member_net NAME ADDRESS: its namespace, its veth on the bridge
 	ns=$LAB_ID-$1
@@ -168,12 +177,12 @@ lab_up() {
 	net_up && make_secrets &&
 		mkdir -m 755 "$WORK/primary.sock" "$WORK/replica.sock" &&
 		chown postgres: "$WORK" "$WORK/primary.sock" "$WORK/replica.sock" &&
-		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-init.sh" --data "$WORK/primary" \
+		as_postgres "$NS_PRIMARY" "$SCRIPTS/primary-init.sh" --data "$WORK/primary" \
 			--subnet "$SUBNET" >"$WORK/primary-init.out" 2>&1 &&
 		node primary start &&
-		as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-passwords.sh" --secrets "$SECRETS" \
-			--socket-dir "$WORK/primary.sock" --pgrepl "$PGREPL" >>"$WORK/primary-init.out" 2>&1 &&
-		as_postgres "$NS_REPLICA" "$ROOT/images/postgres/replica-bootstrap.sh" --data "$WORK/replica" \
+		as_postgres "$NS_PRIMARY" "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" \
+			--socket-dir "$WORK/primary.sock" --pgrepl "$PGREPL_COPY" >>"$WORK/primary-init.out" 2>&1 &&
+		as_postgres "$NS_REPLICA" "$SCRIPTS/replica-bootstrap.sh" --data "$WORK/replica" \
 			--primary "$PRIMARY_IP" --secrets "$SECRETS" --timeout 60 >"$WORK/replica-bootstrap.out" 2>&1 &&
 		node replica start &&
 		wait_streaming 30 && nodes_declare && return 0
@@ -190,7 +199,7 @@ replica2_up() {
 	MEMBERS="primary replica replica2"
 	member_net replica2 "$REPLICA2_IP" &&
 		mkdir -m 755 "$WORK/replica2.sock" && chown postgres: "$WORK/replica2.sock" &&
-		as_postgres "$NS_REPLICA2" "$ROOT/images/postgres/replica-bootstrap.sh" --data "$WORK/replica2" \
+		as_postgres "$NS_REPLICA2" "$SCRIPTS/replica-bootstrap.sh" --data "$WORK/replica2" \
 			--primary "$upstream" --secrets "$SECRETS" --name replica2 --timeout 60 \
 			>"$WORK/replica2-bootstrap.out" 2>&1 &&
 		node replica2 start &&

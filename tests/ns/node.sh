@@ -16,15 +16,18 @@ set -eu
 [ $# -ge 5 ] || { echo "usage: $0 WORK NETNS NAME PGREPL exec COMMAND...|crash|kill-server|log|start|rebuild|rejoin HOST" >&2; exit 2; }
 work=$1 netns=$2 name=$3 pgrepl=$4 verb=$5
 shift 5
-root=$(cd "$(dirname "$0")/../.." && pwd)
 pgbin=/usr/lib/postgresql/15/bin
 data=$work/$name
+# The postgres user runs lib.sh's copies of the server scripts in WORK, from
+# WORK: it may not be able to enter the checkout.
+scripts=$work/postgres
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+cd "$work"
 
 as_postgres() { ip netns exec "$netns" runuser -u postgres -- "$@"; }
 
 case "$verb" in
 exec)
-	cd "$work"
 	exec ip netns exec "$netns" env PATH="$(dirname "$pgrepl"):$PATH" PGREPL_CONFIG="$work/pgrepl.conf" \
 		PGHOST="$work/$name.sock" "$@" ;;
 crash | kill-server)
@@ -37,14 +40,14 @@ start)
 rebuild)
 	as_postgres "$pgbin/pg_ctl" --pgdata="$data" --wait --silent --mode=fast stop || true
 	rm -rf "$data"
-	as_postgres "$root/images/postgres/replica-bootstrap.sh" --data "$data" --primary 10.77.0.10 \
+	as_postgres "$scripts/replica-bootstrap.sh" --data "$data" --primary 10.77.0.10 \
 		--secrets "$work/secrets" --name "$name" --timeout 60
-	exec "$0" "$work" "$netns" "$name" "$pgrepl" start ;;
+	exec "$self" "$work" "$netns" "$name" "$pgrepl" start ;;
 rejoin)
 	as_postgres "$pgbin/pg_ctl" --pgdata="$data" --wait --silent --mode=fast stop || true
-	as_postgres "$root/images/postgres/rejoin.sh" --data "$data" --source "$1" --secrets "$work/secrets" \
+	as_postgres "$scripts/rejoin.sh" --data "$data" --source "$1" --secrets "$work/secrets" \
 		--name "$name"
-	exec "$0" "$work" "$netns" "$name" "$pgrepl" start ;;
+	exec "$self" "$work" "$netns" "$name" "$pgrepl" start ;;
 *)
 	echo "$0: unknown verb \"$verb\"" >&2
 	exit 2 ;;

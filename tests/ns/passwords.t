@@ -18,7 +18,7 @@ su_psql() { # su_psql SQL: as postgres over the primary's socket
 set_password() { # set_password ROLE FILE [OPTION...]: pgrepl set-password as postgres
 	role=$1 file=$2
 	shift 2
-	as_postgres "$NS_PRIMARY" "$PGREPL" --config /dev/null --primary "$SUPER" "$@" set-password "$role" \
+	as_postgres "$NS_PRIMARY" "$PGREPL_COPY" --config /dev/null --primary "$SUPER" "$@" set-password "$role" \
 		--password-file "$file"
 }
 verifiers() { su_psql "SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolname IN ('lab', 'replicator') ORDER BY 1"; }
@@ -51,7 +51,7 @@ su_psql "ALTER SYSTEM SET log_statement = 'all'" && su_psql "ALTER SYSTEM SET lo
 	su_psql "SELECT pg_reload_conf()" >/dev/null
 ok $? "the primary now logs every statement"
 as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-passwords.sh" --secrets "$SECRETS" --socket-dir "$SOCK" \
-	--pgrepl "$PGREPL" >"$WORK/again.out" 2>&1
+	--pgrepl "$PGREPL_COPY" >"$WORK/again.out" 2>&1
 ok $? "primary-passwords.sh runs again (at every boot)"
 # Traced (sh -x), every command the script runs shows with its arguments:
 # a password in an argument or a variable would show.
