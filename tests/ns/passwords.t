@@ -50,12 +50,12 @@ check "the server's log holds no password and no verifier" log_is_clean
 su_psql "ALTER SYSTEM SET log_statement = 'all'" && su_psql "ALTER SYSTEM SET log_min_error_statement = 'info'" &&
 	su_psql "SELECT pg_reload_conf()" >/dev/null
 ok $? "the primary now logs every statement"
-as_postgres "$NS_PRIMARY" "$ROOT/images/postgres/primary-passwords.sh" --secrets "$SECRETS" --socket-dir "$SOCK" \
+as_postgres "$NS_PRIMARY" "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" --socket-dir "$SOCK" \
 	--pgrepl "$PGREPL_COPY" >"$WORK/again.out" 2>&1
 ok $? "primary-passwords.sh runs again (at every boot)"
 # Traced (sh -x), every command the script runs shows with its arguments:
 # a password in an argument or a variable would show.
-as_postgres "$NS_PRIMARY" sh -x "$ROOT/images/postgres/primary-passwords.sh" --secrets "$SECRETS" \
+as_postgres "$NS_PRIMARY" sh -x "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" \
 	--socket-dir "$SOCK" --pgrepl "$PGREPL" >"$WORK/trace.out" 2>&1
 ok $? "primary-passwords.sh traced with sh -x"
 check "the trace shows pgrepl set-password given the files' names" \
