@@ -56,7 +56,7 @@ ok $? "primary-passwords.sh runs again (at every boot)"
 # Traced (sh -x), every command the script runs shows with its arguments:
 # a password in an argument or a variable would show.
 as_postgres "$NS_PRIMARY" sh -x "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" \
-	--socket-dir "$SOCK" --pgrepl "$PGREPL_COPY" >"$WORK/trace.out" 2>	--socket-dir "$SOCK" --pgrepl "$PGREPL" >"$WORK/trace.out" 2>&11
+	--socket-dir "$SOCK" --pgrepl "$PGREPL_COPY" >"$WORK/trace.out" 2>&1
 ok $? "primary-passwords.sh traced with sh -x"
 check "the trace shows pgrepl set-password given the files' names" \
 	grep -q "set-password lab --password-file $SECRETS/lab-password" "$WORK/trace.out"
