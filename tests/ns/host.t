@@ -66,7 +66,7 @@ wait "$holder"
 check "nothing was cut meanwhile" bash -c "! ip netns exec '$NS_LAB' tc filter show dev tap-replica | grep -q u32"
 
 # ---- status in a loop during a shaped experiment ---------------------------
-REPLAB_STATE=$STATE "$REPLAB" experiment partition-reconnect --cut 10 --rate 300 --link-rate 4mbit \
+REPLAB_STATE=$STATE "$REPLAB" experiment partition-reconnect --cut 15 --rate 300 --link-rate 4mbit \
 	--json "$WORK/loop.json" >"$WORK/loop.out" 2>&1 &
 exp=$!
 statuses=0 failures=0
@@ -79,7 +79,9 @@ wait "$exp"
 ok $? "partition-reconnect --link-rate with replab status run $statuses times meanwhile"
 check "status never failed" test "$failures" = 0
 jq_check "$WORK/loop.json" '.summary.lost_writes == 0'
+sed -n '/catch-up throughput/p' "$WORK/loop.out" | sed 's/^/# /'
 jq_check "$WORK/loop.json" '.summary.catch_up_share_of_link > 0.3 and .summary.catch_up_share_of_link < 1.2'
+check "the link's shaping was in force until the experiment took it off" grep -q 'undo: take the rate limit off' "$WORK/loop.out"
 
 # ---- experiments interrupted ------------------------------------------------
 no_faults() { # no cut and no rate on either tap
