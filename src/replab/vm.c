@@ -179,6 +179,12 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 		log_error("could not create %s's disk (see %s)", vm->name, log_path);
 		return false;
 	}
+	/*
+	 * A QEMU that ran as an unprivileged user could not remove its sockets
+	 * from the state directory: a stale one would pass for the new QEMU's.
+	 */
+	unlink(vm_path(vm, ".qmp", disk, sizeof(disk)));
+	unlink(vm_path(vm, ".console", disk, sizeof(disk)));
 	vm_qemu_argv(vm, c, &qemu);
 	pid = netns_start_detached(qemu.v, log_path);
 	ok = pid > 0 && proc_record(vm->name, pid, qemu.v);

@@ -37,7 +37,7 @@ for sig in INT KILL; do
 			sleep 0.05
 		done
 		kill -"$sig" "$up"
-		wait "$up"
+		wait "$up" 2>/dev/null
 		rc=$?
 		if [ "$sig" = INT ]; then
 			ok "$([ "$rc" = 130 ] && grep -q 'undo: stop the lab' "$out"; echo $?)" \
