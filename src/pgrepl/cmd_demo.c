@@ -185,7 +185,7 @@ static bool burst(struct pair *d)
 	return true;
 }
 
-int cmd_demo(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_demo(const struct options *o, const struct targets *t, json_t *doc)
 {
 	struct pair d;
 	double start = clock_now_ms();
@@ -206,3 +206,15 @@ int cmd_demo(const struct options *o, const struct targets *t, json_t *doc)
 	pair_close(&d);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
+
+static const struct opt demo_options[] = {
+	OPT_END(),
+};
+
+const struct command cmd_demo_entry = {
+	.name = "demo",
+	.summary = "create a table, write on the primary, read on the replica,\n"
+		   "try a write on the replica, measure lag over 100 inserts",
+	.options = demo_options,
+	.run = cmd_demo,
+};

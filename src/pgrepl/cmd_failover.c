@@ -204,7 +204,7 @@ static bool write_after(struct failover *f)
 	return true;
 }
 
-int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
 {
 	struct failover f = { .o = o };
 	bool ok;
@@ -224,3 +224,19 @@ int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
 	pair_close(&f.pair);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
+
+static const struct opt failover_options[] = {
+	OPT_NUMBER(0, "probe-interval", probe_interval_ms, "MS", 10, 60000, 200, "probe the primary every MS ms"),
+	OPT_NUMBER(0, "wait", wait_s, "SECONDS", 1, 86400, 300, "wait at most SECONDS for the primary to\nstop"),
+	OPT_NUMBER(0, "promote-timeout", promote_timeout_s, "SECONDS", 1, 3600, 60,
+		   "give pg_promote() at most SECONDS"),
+	OPT_END(),
+};
+
+const struct command cmd_failover_entry = {
+	.name = "failover",
+	.summary = "wait for the primary to go away, keep reading on the replica,\n"
+		   "promote it with pg_promote() and write to it",
+	.options = failover_options,
+	.run = cmd_failover,
+};
