@@ -7,7 +7,7 @@
 #include "log.h"
 #include "lsn.h"
 #include "narrate.h"
-#include "lab.h"
+#include "pair.h"
 #include "status.h"
 
 #include <stdio.h>
@@ -17,18 +17,18 @@
 #define BURST_ROWS 100
 #define SQLSTATE_READ_ONLY_TRANSACTION "25006"
 
-static bool create_table(struct lab *d)
+static bool create_table(struct pair *d)
 {
 	narrate_step("Create the users table on the primary");
-	if (!lab_run(&d->primary, "DROP TABLE IF EXISTS users") ||
-	    !lab_run(&d->primary, lab_users_create_sql))
+	if (!pair_run(&d->primary, "DROP TABLE IF EXISTS users") ||
+	    !pair_run(&d->primary, pair_users_create_sql))
 		return false;
 	narrate("Nothing is run on the replica: the CREATE TABLE is written to the primary's");
 	narrate("write-ahead log (WAL) like any change, and the replica replays that WAL.");
 	return true;
 }
 
-static bool show_replication(struct lab *d)
+static bool show_replication(struct pair *d)
 {
 	json_t *repl = json_object();
 	int streaming;
@@ -47,7 +47,7 @@ static bool show_replication(struct lab *d)
 	return true;
 }
 
-static bool insert_three(struct lab *d)
+static bool insert_three(struct pair *d)
 {
 	static const char count_sql[] =
 		"SELECT count(*) FROM users WHERE name IN ('Alice', 'Bob', 'Charlie')";
@@ -56,7 +56,7 @@ static bool insert_three(struct lab *d)
 	PGresult *res;
 
 	narrate_step("Write three users on the primary");
-	if (!lab_run(&d->primary, "INSERT INTO users (name, email) VALUES\n"
+	if (!pair_run(&d->primary, "INSERT INTO users (name, email) VALUES\n"
 				 "    ('Alice', 'alice@example.com'),\n"
 				 "    ('Bob', 'bob@example.com'),\n"
 				 "    ('Charlie', 'charlie@example.com')"))
@@ -67,7 +67,7 @@ static bool insert_three(struct lab *d)
 	narrate_step("Read them on the replica");
 	narrate("polling the replica every millisecond:");
 	narrate_sql(count_sql);
-	if (!lab_wait_visible(d, count_sql, 0, NULL, 3, &visible_ms))
+	if (!pair_wait_visible(d, count_sql, 0, NULL, 3, &visible_ms))
 		return false;
 	narrate("all three visible on the replica %.1f ms after the primary's commit returned", visible_ms);
 	if (!db_query(d->replica.conn, "SELECT id, name, email FROM users ORDER BY id", 0, NULL,
@@ -85,7 +85,7 @@ static bool insert_three(struct lab *d)
 	return true;
 }
 
-static bool write_on_replica(struct lab *d)
+static bool write_on_replica(struct pair *d)
 {
 	static const char sql[] =
 		"INSERT INTO users (name, email) VALUES ('Mallory', 'mallory@example.com')";
@@ -113,7 +113,7 @@ static bool write_on_replica(struct lab *d)
 }
 
 /* One burst insert; *lsn is the primary's WAL insert position after it. */
-static bool insert_one(struct lab *d, int i, lsn_t *lsn)
+static bool insert_one(struct pair *d, int i, lsn_t *lsn)
 {
 	char name[32], email[64], pos[32];
 	const char *params[] = { name, email };
@@ -130,7 +130,7 @@ static bool insert_one(struct lab *d, int i, lsn_t *lsn)
 	return lsn_parse(pos, lsn);
 }
 
-static bool replica_replay_lsn(struct lab *d, lsn_t *lsn)
+static bool replica_replay_lsn(struct pair *d, lsn_t *lsn)
 {
 	struct db_error err;
 	char pos[32];
@@ -143,7 +143,7 @@ static bool replica_replay_lsn(struct lab *d, lsn_t *lsn)
 	return lsn_parse(pos, lsn);
 }
 
-static bool burst(struct lab *d)
+static bool burst(struct pair *d)
 {
 	long on_primary, at_end, on_replica;
 	int64_t peak = 0;
@@ -164,14 +164,14 @@ static bool burst(struct lab *d)
 			peak = lsn_diff(written, replayed);
 	}
 	insert_ms = clock_now_ms() - start;
-	if (!lab_count_users(&d->primary, &on_primary) || !lab_count_users(&d->replica, &at_end))
+	if (!pair_count_users(&d->primary, &on_primary) || !pair_count_users(&d->replica, &at_end))
 		return false;
 	narrate("%d inserts took %.1f ms; right after the last one:", BURST_ROWS, insert_ms);
 	narrate("  primary: %ld rows   replica: %ld rows%s", on_primary, at_end,
 		at_end < on_primary ? "   (the replica is still replaying)" : "");
-	if (!lab_wait_visible(d, "SELECT count(*) FROM users", 0, NULL, on_primary,
+	if (!pair_wait_visible(d, "SELECT count(*) FROM users", 0, NULL, on_primary,
 				&caught_up_ms) ||
-	    !lab_count_users(&d->replica, &on_replica))
+	    !pair_count_users(&d->replica, &on_replica))
 		return false;
 	narrate("the replica had all %ld rows %.1f ms later", on_primary, caught_up_ms);
 	narrate("largest gap seen between the primary's WAL position and the replica's replay");
@@ -185,16 +185,16 @@ static bool burst(struct lab *d)
 	return true;
 }
 
-int cmd_demo(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_demo(const struct options *o, const struct targets *t, json_t *doc)
 {
-	struct lab d;
+	struct pair d;
 	double start = clock_now_ms();
 	bool ok;
 
 	if (!targets_require_both(t))
 		return EXIT_USAGE;
-	lab_init(&d, o, t, doc, "pgrepl-demo");
-	ok = lab_check_roles(&d) && create_table(&d) && show_replication(&d) && insert_three(&d) &&
+	pair_init(&d, o, t, doc, "pgrepl-demo");
+	ok = pair_check_roles(&d) && create_table(&d) && show_replication(&d) && insert_three(&d) &&
 	     write_on_replica(&d) && burst(&d);
 	json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - start));
 	if (ok) {
@@ -203,6 +203,18 @@ int cmd_demo(const struct options *o, const struct targets *t, json_t *doc)
 		narrate("- the replica serves reads but refuses writes while it is a standby;");
 		narrate("- under a burst the replica trails the primary briefly, then catches up.");
 	}
-	lab_close(&d);
+	pair_close(&d);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
+
+static const struct opt demo_options[] = {
+	OPT_END(),
+};
+
+const struct command cmd_demo_entry = {
+	.name = "demo",
+	.summary = "create a table, write on the primary, read on the replica,\n"
+		   "try a write on the replica, measure lag over 100 inserts",
+	.options = demo_options,
+	.run = cmd_demo,
+};

@@ -5,9 +5,9 @@
  */
 #include "clock.h"
 #include "commands.h"
-#include "lab.h"
 #include "log.h"
 #include "narrate.h"
+#include "pair.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 #define PROGRESS_EVERY_MS 10000.0
 
 struct failover {
-	struct lab lab;
+	struct pair pair;
 	const struct options *o;
 	char marker_id[32];
 	double last_ok_ms;   /* clock time of the last probe the primary answered */
@@ -33,23 +33,23 @@ static bool write_marker(struct failover *f)
 	long rows;
 
 	narrate_step("Write a row on the primary and see it replicated");
-	if (!lab_run(&f->lab.primary, lab_users_create_sql))
+	if (!pair_run(&f->pair.primary, pair_users_create_sql))
 		return false;
 	snprintf(email, sizeof(email), "dave.%.0f@example.com", clock_now_ms());
 	narrate_sql("INSERT INTO users (name, email) VALUES ('Dave', $1) RETURNING id");
-	if (!db_value(f->lab.primary.conn,
+	if (!db_value(f->pair.primary.conn,
 		      "INSERT INTO users (name, email) VALUES ('Dave', $1) RETURNING id", 1, params,
 		      QUERY_TIMEOUT_MS, f->marker_id, sizeof(f->marker_id), &err)) {
-		server_log_failure(&f->lab.primary, "insert failed", &err);
+		server_log_failure(&f->pair.primary, "insert failed", &err);
 		return false;
 	}
-	if (!lab_wait_visible(&f->lab, "SELECT count(*) FROM users WHERE id = $1", 1, id_param, 1,
-			      &visible_ms) ||
-	    !lab_count_users(&f->lab.replica, &rows))
+	if (!pair_wait_visible(&f->pair, "SELECT count(*) FROM users WHERE id = $1", 1, id_param, 1,
+			       &visible_ms) ||
+	    !pair_count_users(&f->pair.replica, &rows))
 		return false;
 	narrate("row %s is on the replica (%.1f ms); the replica holds %ld users", f->marker_id,
 		visible_ms, rows);
-	json_object_set_new(f->lab.doc, "before",
+	json_object_set_new(f->pair.doc, "before",
 			    json_pack("{s:s,s:f,s:I}", "marker_id", f->marker_id, "marker_visible_after_ms",
 				      visible_ms, "replica_rows", (json_int_t) rows));
 	return true;
@@ -58,10 +58,10 @@ static bool write_marker(struct failover *f)
 /* One probe of the primary, bounded by the connect timeout. */
 static bool probe_primary(struct failover *f, struct db_error *err)
 {
-	struct server *p = &f->lab.primary;
+	struct server *p = &f->pair.primary;
 
 	if (!p->conn) {
-		p->conn = db_connect(p->conninfo, f->lab.app_name, p->connect_timeout_ms, err);
+		p->conn = db_connect(p->conninfo, f->pair.app_name, p->connect_timeout_ms, err);
 		if (!p->conn)
 			return false;
 	}
@@ -89,7 +89,7 @@ static bool wait_for_primary_to_go(struct failover *f)
 			break;
 		now = f->last_ok_ms = clock_now_ms();
 		if (now > deadline) {
-			log_error("the primary (%s) still answers after %ld s", f->lab.primary.where, f->o->wait_s);
+			log_error("the primary (%s) still answers after %ld s", f->pair.primary.where, f->o->wait_s);
 			log_hint("stop the primary (for example \"replab stop primary\"), or raise --wait");
 			return false;
 		}
@@ -102,7 +102,7 @@ static bool wait_for_primary_to_go(struct failover *f)
 	f->detected_ms = clock_now_ms();
 	narrate("the primary is gone: %s", err.message);
 	narrate("noticed %.0f ms after its last answer", f->detected_ms - f->last_ok_ms);
-	json_object_set_new(f->lab.doc, "detection",
+	json_object_set_new(f->pair.doc, "detection",
 			    json_pack("{s:I,s:I,s:f,s:f,s:s}", "probe_interval_ms",
 				      (json_int_t) f->o->probe_interval_ms, "probe_timeout_ms",
 				      (json_int_t) f->o->connect_timeout_ms, "waited_ms",
@@ -121,20 +121,20 @@ static bool read_during_outage(struct failover *f)
 
 	narrate_step("Read on the replica while the primary is down");
 	narrate_sql("SELECT count(*) FROM users");
-	if (!lab_count_users(&f->lab.replica, &rows) ||
-	    !db_value(f->lab.replica.conn, "SELECT count(*) > 0 FROM users WHERE id = $1", 1, id_param,
+	if (!pair_count_users(&f->pair.replica, &rows) ||
+	    !db_value(f->pair.replica.conn, "SELECT count(*) > 0 FROM users WHERE id = $1", 1, id_param,
 		      QUERY_TIMEOUT_MS, present, sizeof(present), &err)) {
 		log_error("the replica stopped serving reads: %s", err.message);
 		return false;
 	}
-	if (!server_in_recovery(&f->lab.replica, &in_recovery))
+	if (!server_in_recovery(&f->pair.replica, &in_recovery))
 		return false;
 	narrate("%ld users, Dave (row %s) %s; pg_is_in_recovery() = %s", rows, f->marker_id,
 		present[0] == 't' ? "included" : "MISSING", in_recovery ? "true" : "false");
 	narrate("The standby keeps answering reads with the data it had replayed.  It is still");
 	narrate("read-only: it does not know whether the primary is gone for good, and nothing in");
 	narrate("PostgreSQL promotes it by itself.  That decision belongs to a person or a tool.");
-	json_object_set_new(f->lab.doc, "reads_during_outage",
+	json_object_set_new(f->pair.doc, "reads_during_outage",
 			    json_pack("{s:b,s:I,s:b,s:b}", "ok", 1, "rows", (json_int_t) rows,
 				      "marker_present", present[0] == 't', "in_recovery", in_recovery));
 	return true;
@@ -151,10 +151,10 @@ static bool promote(struct failover *f)
 	snprintf(wait_s, sizeof(wait_s), "%ld", f->o->promote_timeout_s);
 	narrate_sql("SELECT pg_promote(wait => true, wait_seconds => $1)");
 	start = clock_now_ms();
-	if (!db_value(f->lab.replica.conn, "SELECT pg_promote(wait => true, wait_seconds => $1)", 1,
+	if (!db_value(f->pair.replica.conn, "SELECT pg_promote(wait => true, wait_seconds => $1)", 1,
 		      params, (int) (f->o->promote_timeout_s * 1000 + 5000), promoted, sizeof(promoted),
 		      &err)) {
-		server_log_failure(&f->lab.replica, "pg_promote() failed", &err);
+		server_log_failure(&f->pair.replica, "pg_promote() failed", &err);
 		if (strcmp(err.sqlstate, "42501") == 0)
 			log_hint("the role needs GRANT EXECUTE ON FUNCTION pg_promote TO it, or superuser");
 		return false;
@@ -167,7 +167,7 @@ static bool promote(struct failover *f)
 	}
 	narrate("promoted in %.1f ms: the replica left recovery, started a new timeline and now", took);
 	narrate("accepts writes");
-	json_object_set_new(f->lab.doc, "promotion", json_pack("{s:b,s:f}", "ok", 1, "promote_ms", took));
+	json_object_set_new(f->pair.doc, "promotion", json_pack("{s:b,s:f}", "ok", 1, "promote_ms", took));
 	return true;
 }
 
@@ -185,34 +185,34 @@ static bool write_after(struct failover *f)
 	bool in_recovery;
 
 	narrate_step("Write to the promoted server");
-	json_object_set_new(f->lab.doc, "writes", writes);
+	json_object_set_new(f->pair.doc, "writes", writes);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		if (!lab_run(&f->lab.replica, steps[i][1]))
+		if (!pair_run(&f->pair.replica, steps[i][1]))
 			return false;
 		if (first_write == 0)
 			first_write = clock_now_ms();
 		json_object_set_new(writes, steps[i][0], json_true());
 	}
-	if (!server_in_recovery(&f->lab.replica, &in_recovery))
+	if (!server_in_recovery(&f->pair.replica, &in_recovery))
 		return false;
 	narrate("INSERT, UPDATE and DELETE committed; pg_is_in_recovery() = %s",
 		in_recovery ? "true" : "false");
 	narrate("first write committed %.0f ms after the primary was found gone", first_write - f->detected_ms);
-	json_object_set_new(f->lab.doc, "new_primary_in_recovery", json_boolean(in_recovery));
-	json_object_set_new(f->lab.doc, "rto_ms", json_real(first_write - f->detected_ms));
-	json_object_set_new(f->lab.doc, "downtime_ms", json_real(first_write - f->last_ok_ms));
+	json_object_set_new(f->pair.doc, "new_primary_in_recovery", json_boolean(in_recovery));
+	json_object_set_new(f->pair.doc, "rto_ms", json_real(first_write - f->detected_ms));
+	json_object_set_new(f->pair.doc, "downtime_ms", json_real(first_write - f->last_ok_ms));
 	return true;
 }
 
-int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
 {
 	struct failover f = { .o = o };
 	bool ok;
 
 	if (!targets_require_both(t))
 		return EXIT_USAGE;
-	lab_init(&f.lab, o, t, doc, "pgrepl-failover");
-	ok = lab_check_roles(&f.lab) && write_marker(&f) && wait_for_primary_to_go(&f) &&
+	pair_init(&f.pair, o, t, doc, "pgrepl-failover");
+	ok = pair_check_roles(&f.pair) && write_marker(&f) && wait_for_primary_to_go(&f) &&
 	     read_during_outage(&f) && promote(&f) && write_after(&f);
 	if (ok) {
 		narrate_step("What this showed");
@@ -221,6 +221,22 @@ int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
 		narrate("- clients must now be pointed at the new primary, and the old one must not");
 		narrate("  come back as a primary too, or there are two (a split brain).");
 	}
-	lab_close(&f.lab);
+	pair_close(&f.pair);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
+
+static const struct opt failover_options[] = {
+	OPT_NUMBER(0, "probe-interval", probe_interval_ms, "MS", 10, 60000, 200, "probe the primary every MS ms"),
+	OPT_NUMBER(0, "wait", wait_s, "SECONDS", 1, 86400, 300, "wait at most SECONDS for the primary to\nstop"),
+	OPT_NUMBER(0, "promote-timeout", promote_timeout_s, "SECONDS", 1, 3600, 60,
+		   "give pg_promote() at most SECONDS"),
+	OPT_END(),
+};
+
+const struct command cmd_failover_entry = {
+	.name = "failover",
+	.summary = "wait for the primary to go away, keep reading on the replica,\n"
+		   "promote it with pg_promote() and write to it",
+	.options = failover_options,
+	.run = cmd_failover,
+};

@@ -146,7 +146,7 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 	}
 }
 
-int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 {
 	struct tally tally = { .ranges = json_array(), .in_doubt = json_array(), .failures = json_array(),
 			       .per_100ms = json_array() };
@@ -201,3 +201,22 @@ int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 	free(tally.latency_ms);
 	return rc;
 }
+
+static const struct opt load_options[] = {
+	OPT_NUMBER(0, "rate", rate, "N", 1, 10000, 100, "rows per second"),
+	OPT_NUMBER(0, "duration", duration_s, "SECONDS", 1, 86400, 30, "how long to write"),
+	OPT_FLAG(0, "follow", follow,
+		 "connect to the primary or, once it is\n"
+		 "promoted, the replica (libpq multi-host,\n"
+		 "target_session_attrs=read-write)"),
+	OPT_FLAG(0, "until-failure", until_failure, "stop at the first failed write"),
+	OPT_END(),
+};
+
+const struct command cmd_load_entry = {
+	.name = "load",
+	.summary = "write numbered rows to the primary at a steady rate and count\n"
+		   "the acknowledged ones (for experiments)",
+	.options = load_options,
+	.run = cmd_load,
+};

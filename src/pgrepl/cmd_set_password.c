@@ -112,7 +112,7 @@ static void wipe_pq(char *s)
 	}
 }
 
-int cmd_set_password(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_set_password(const struct options *o, const struct targets *t, json_t *doc)
 {
 	char password[PASSWORD_MAX + 3], msg[512];
 	char *verifier = NULL, *literal = NULL, *ident = NULL, *sql = NULL;
@@ -181,3 +181,22 @@ out:
 	server_close(&s);
 	return rc;
 }
+
+static const struct opt set_password_options[] = {
+	OPT_REQUIRED_STRING(0, "password-file", password_file, "FILE", "the password never goes on the command line",
+			    "the password, alone on one line, in a file\n"
+			    "readable by its owner only (mode 0600)"),
+	OPT_END(),
+};
+
+const struct command cmd_set_password_entry = {
+	.name = "set-password",
+	.summary = "give ROLE the password in --password-file on the --primary\n"
+		   "server (as a superuser): only its SCRAM-SHA-256 verifier,\n"
+		   "computed here, is sent, and kept out of the server's log",
+	.options = set_password_options,
+	.operand = "ROLE",
+	.operand_member = OPTIONS_MEMBER(role, const char *),
+	.operand_needed = "the name of a role",
+	.run = cmd_set_password,
+};

@@ -32,7 +32,7 @@ static bool describe(struct server *s, json_t *doc)
 	return ok;
 }
 
-int cmd_status(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_status(const struct options *o, const struct targets *t, json_t *doc)
 {
 	struct server primary, replica;
 	int rc = EXIT_OK;
@@ -52,3 +52,15 @@ int cmd_status(const struct options *o, const struct targets *t, json_t *doc)
 	server_close(&replica);
 	return rc;
 }
+
+static const struct opt status_options[] = {
+	OPT_END(),
+};
+
+const struct command cmd_status_entry = {
+	.name = "status",
+	.summary = "replication state of each server (pg_stat_replication on the\n"
+		   "primary; receive/replay positions on the standby)",
+	.options = status_options,
+	.run = cmd_status,
+};

@@ -41,7 +41,7 @@ static json_t *sample(struct server *s, struct db_error *err, double *took)
 	return line;
 }
 
-int cmd_watch(const struct options *o, const struct targets *t, json_t *doc)
+static int cmd_watch(const struct options *o, const struct targets *t, json_t *doc)
 {
 	struct server primary;
 	double start = clock_now_ms(), end = start + o->duration_s * 1000.0;
@@ -83,3 +83,17 @@ int cmd_watch(const struct options *o, const struct targets *t, json_t *doc)
 	server_close(&primary);
 	return EXIT_OK;
 }
+
+static const struct opt watch_options[] = {
+	OPT_NUMBER(0, "duration", duration_s, "SECONDS", 1, 86400, 30, "how long to sample"),
+	OPT_NUMBER(0, "interval", interval_ms, "MS", 10, 60000, 100, "time between samples"),
+	OPT_END(),
+};
+
+const struct command cmd_watch_entry = {
+	.name = "watch",
+	.summary = "sample the primary's pg_stat_replication, one JSON line each\n"
+		   "--interval (for experiments)",
+	.options = watch_options,
+	.run = cmd_watch,
+};

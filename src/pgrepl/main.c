@@ -9,26 +9,14 @@
 #include <libpq-fe.h>
 
 #include <stdio.h>
-#include <string.h>
 
 #ifndef PGREPL_VERSION
 #define PGREPL_VERSION "dev"
 #endif
 
-static const struct {
-	const char *name;
-	int (*run)(const struct options *, const struct targets *, json_t *);
-} command_table[] = {
-	{ "status", cmd_status },
-	{ "demo", cmd_demo },
-	{ "failover", cmd_failover },
-	{ "load", cmd_load },
-	{ "watch", cmd_watch },
-	{ "set-password", cmd_set_password },
-};
-
 int main(int argc, char **argv)
 {
+	const struct command *cmd;
 	struct options o;
 	struct targets t;
 	json_t *doc;
@@ -39,7 +27,7 @@ int main(int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	if (o.help) {
-		options_usage();
+		options_usage(stdout, o.help_for);
 		return EXIT_OK;
 	}
 	if (o.version) {
@@ -52,10 +40,8 @@ int main(int argc, char **argv)
 
 	narrate_init(o.json);
 	doc = json_pack("{s:s}", "command", o.command);
-	rc = EXIT_USAGE;
-	for (size_t i = 0; i < sizeof(command_table) / sizeof(command_table[0]); i++)
-		if (strcmp(command_table[i].name, o.command) == 0)
-			rc = command_table[i].run(&o, &t, doc);
+	cmd = command_find(o.command); /* options_parse made sure there is one */
+	rc = cmd->run(&o, &t, doc);
 
 	json_object_set_new(doc, "ok", json_boolean(rc == EXIT_OK));
 	if (rc != EXIT_OK)

@@ -1,7 +1,7 @@
 /*
- * lab.c — the primary/replica pair and the demo table, shared by the demos.
+ * pair.c — the primary/replica pair and the demo table, shared by the demos.
  */
-#include "lab.h"
+#include "pair.h"
 
 #include "clock.h"
 #include "log.h"
@@ -12,7 +12,7 @@
 
 #define SQLSTATE_UNDEFINED_TABLE "42P01"
 
-const char lab_users_create_sql[] =
+const char pair_users_create_sql[] =
 	"CREATE TABLE IF NOT EXISTS users (\n"
 	"    id         serial PRIMARY KEY,\n"
 	"    name       text NOT NULL,\n"
@@ -20,36 +20,36 @@ const char lab_users_create_sql[] =
 	"    created_at timestamptz NOT NULL DEFAULT now()\n"
 	")";
 
-void lab_init(struct lab *lab, const struct options *o, const struct targets *t, json_t *doc,
-	      const char *app_name)
+void pair_init(struct pair *pair, const struct options *o, const struct targets *t, json_t *doc,
+	       const char *app_name)
 {
-	server_init(&lab->primary, "primary", t->primary, (int) o->connect_timeout_ms);
-	server_init(&lab->replica, "replica", t->replica, (int) o->connect_timeout_ms);
-	lab->doc = doc;
-	lab->app_name = app_name;
+	server_init(&pair->primary, "primary", t->primary, (int) o->connect_timeout_ms);
+	server_init(&pair->replica, "replica", t->replica, (int) o->connect_timeout_ms);
+	pair->doc = doc;
+	pair->app_name = app_name;
 }
 
-void lab_close(struct lab *lab)
+void pair_close(struct pair *pair)
 {
-	server_close(&lab->primary);
-	server_close(&lab->replica);
+	server_close(&pair->primary);
+	server_close(&pair->replica);
 }
 
-bool lab_check_roles(struct lab *lab)
+bool pair_check_roles(struct pair *pair)
 {
 	narrate_step("Check the two servers");
-	if (!server_expect_role(&lab->primary, lab->app_name, false) ||
-	    !server_expect_role(&lab->replica, lab->app_name, true))
+	if (!server_expect_role(&pair->primary, pair->app_name, false) ||
+	    !server_expect_role(&pair->replica, pair->app_name, true))
 		return false;
-	narrate("primary %s: pg_is_in_recovery() = false, it takes writes", lab->primary.where);
+	narrate("primary %s: pg_is_in_recovery() = false, it takes writes", pair->primary.where);
 	narrate("replica %s: pg_is_in_recovery() = true, a hot standby replaying the primary's WAL",
-		lab->replica.where);
-	json_object_set_new(lab->doc, "servers", json_pack("{s:s,s:s}", "primary", lab->primary.where,
-							   "replica", lab->replica.where));
+		pair->replica.where);
+	json_object_set_new(pair->doc, "servers", json_pack("{s:s,s:s}", "primary", pair->primary.where,
+							   "replica", pair->replica.where));
 	return true;
 }
 
-bool lab_run(struct server *s, const char *sql)
+bool pair_run(struct server *s, const char *sql)
 {
 	struct db_error err;
 
@@ -60,7 +60,7 @@ bool lab_run(struct server *s, const char *sql)
 	return false;
 }
 
-bool lab_count_users(struct server *s, long *count)
+bool pair_count_users(struct server *s, long *count)
 {
 	struct db_error err;
 	char v[32];
@@ -73,10 +73,10 @@ bool lab_count_users(struct server *s, long *count)
 	return true;
 }
 
-bool lab_wait_visible(struct lab *lab, const char *count_sql, int nparams, const char *const *params,
-		      long want, double *waited_ms)
+bool pair_wait_visible(struct pair *pair, const char *count_sql, int nparams, const char *const *params,
+		       long want, double *waited_ms)
 {
-	struct server *replica = &lab->replica;
+	struct server *replica = &pair->replica;
 	double start = clock_now_ms();
 	long seen = 0;
 
