@@ -31,6 +31,16 @@ static inline void fuzz_quiet(void)
 		stderr = null;
 }
 
+/* The initialisation of a target that needs nothing but quiet. */
+#define FUZZ_QUIET_INITIALIZE                                  \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)     \
+	{                                                      \
+		(void) argc;                                   \
+		(void) argv;                                   \
+		fuzz_quiet();                                  \
+		return 0;                                      \
+	}
+
 /* The input as a NUL-terminated copy (cut at its first NUL byte). */
 static inline char *fuzz_string(const uint8_t *data, size_t size)
 {

@@ -12,13 +12,13 @@ FUZZ_REPLAB := seed recipe qmp serial report status
 FUZZ_PGREPL := pgrepl_config lsn
 FUZZ_TARGETS := $(FUZZ_REPLAB) $(FUZZ_PGREPL)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS := -g -O1 -std=c11 -Wall -Wextra -Werror -Isrc/common $(FUZZ_SAN) \
+FUZZ_CFLAGS = -g -O1 -std=c11 -Wall -Wextra -Werror -Isrc/common $(FUZZ_SAN) \
 	$(shell pkg-config --cflags $(PKGS) $(REPLAB_PKGS) 2>/dev/null)
-FUZZ_LIBS := $(shell pkg-config --libs $(PKGS) $(REPLAB_PKGS) 2>/dev/null)
+FUZZ_LIBS = $(shell pkg-config --libs $(PKGS) $(REPLAB_PKGS) 2>/dev/null)
 
 # The programs' objects, instrumented for coverage; each target takes what
 # it needs from an archive.
-$(FUZZ)/obj/%.o: %.c $(wildcard src/*/*.h)
+$(FUZZ)/obj/%.o: %.c $(wildcard src/*/*.h) | deps
 	@mkdir -p $(dir $@)
 	@echo "fuzz: CC $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I$(dir $<) -c -o $@ $<

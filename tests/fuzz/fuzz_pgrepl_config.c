@@ -14,13 +14,7 @@
 #define LINE_MAX_BYTES 4095 /* load_config refuses longer lines */
 #define MAX_ARGS 32
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void) argc;
-	(void) argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INITIALIZE
 
 static void config_lines(const char *text, size_t len)
 {

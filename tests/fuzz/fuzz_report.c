@@ -10,13 +10,7 @@
 
 #include <math.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void) argc;
-	(void) argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_QUIET_INITIALIZE
 
 /* One tab-separated field of a data file: a finite number, NaN, or a safe "label". */
 static void check_field(const char *f, size_t n)
