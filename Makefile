@@ -29,18 +29,19 @@ REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps lab lab-root box run down demo check test fresh unit ns vm vagrant bench bench-lab clean help
+.PHONY: all deps lab lab-root box run down demo check format test fresh unit ns vm vagrant bench bench-lab clean help
 
 all: deps $(BUILD)/bin/pgrepl $(BUILD)/bin/replab
 
 help:
-	@echo "make            build build/bin/pgrepl"
+	@echo "make            build build/bin/pgrepl and build/bin/replab"
 	@echo "make lab        build the VM images in build/images (needs root)"
 	@echo "make run        boot both VMs, run the demo and the failover inside them"
 	@echo "make box        the VM images as Vagrant boxes (vagrant-libvirt), for vagrant up"
 	@echo "make down       stop everything the lab started (always safe)"
 	@echo "make demo       the demo and the failover on real servers in network namespaces"
-	@echo "make check      unit + namespace test tiers (needs root for namespaces)"
+	@echo "make check      the C style, unit, namespace and fuzz test tiers (needs root for namespaces)"
+	@echo "make format     format the C sources with clang-format (.clang-format)"
 	@echo "make test       every test tier: unit, namespace, fresh machine, VM images and boot, Vagrant"
 	@echo "make fresh      the README's first commands on a fresh Debian 12 root (needs root)"
 	@echo "make SAN=1 check  the same tests under ASan/UBSan"
@@ -167,7 +168,13 @@ down:
 PROVE := CMOCKA_MESSAGE_OUTPUT=TAP PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl \
 	REPLAB=$(CURDIR)/$(BUILD)/bin/replab prove --timer
 
+# The C style: .clang-format's, and no line over 100 columns (tabs at 8).
+C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
+
 check: all $(UNIT_TESTS)
+	@clang-format --dry-run --Werror $(C_SOURCES)
+	@for f in $(C_SOURCES); do expand -t 8 $$f | \
+		awk -v f=$$f 'length > 100 { print f ":" NR ": over 100 columns"; bad = 1 } END { exit bad }' || exit 1; done
 	$(PROVE) -j 4 $(UNIT_TESTS) tests/ns/*.t
 	@$(MAKE) --no-print-directory fuzz
 
@@ -177,6 +184,9 @@ test: check lab box
 # The README's first commands on a fresh Debian 12 root (tests/fresh).
 fresh: deps
 	$(PROVE) tests/fresh/*.t
+
+format: deps
+	clang-format -i $(C_SOURCES)
 
 unit: all $(UNIT_TESTS)
 	$(PROVE) $(UNIT_TESTS)

@@ -4,7 +4,7 @@
 t_count=0
 t_failed=0
 
-ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
+ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION: returns the condition's status
 	t_count=$((t_count + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $t_count - $2"
@@ -12,6 +12,7 @@ ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION
 		t_failed=$((t_failed + 1))
 		echo "not ok $t_count - $2"
 	fi
+	return "$1"
 }
 
 check() { # check DESCRIPTION COMMAND...: ok when the command succeeds

@@ -22,8 +22,8 @@
  * close-on-exec status pipe.  A daemon's stdin and (without out_path) its
  * stdout and stderr are /dev/null.
  */
-static _Noreturn void become(char *const argv[], const char *out_path, bool daemon, child_prepare_fn prepare,
-			     void *arg, int status_fd)
+static _Noreturn void become(char *const argv[], const char *out_path, bool daemon,
+			     child_prepare_fn prepare, void *arg, int status_fd)
 {
 	int devnull = daemon ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
 	int child_errno;
@@ -52,7 +52,8 @@ failed:
  * Fork and exec argv; a daemon is forked twice (a session of its own, and
  * not our child), its PID passed back through the status pipe.
  */
-static pid_t start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg, bool daemon)
+static pid_t start(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg,
+		   bool daemon)
 {
 	int status_pipe[2];
 	int child_errno = 0;
@@ -110,7 +111,8 @@ pid_t child_start(char *const argv[], const char *out_path, child_prepare_fn pre
 	return start(argv, out_path, prepare, arg, false);
 }
 
-pid_t child_start_detached(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg)
+pid_t child_start_detached(char *const argv[], const char *out_path, child_prepare_fn prepare,
+			   void *arg)
 {
 	return start(argv, out_path, prepare, arg, true);
 }

@@ -45,7 +45,8 @@ int child_collect(pid_t pid, int fd, char **out);
  * appended to out_path (or /dev/null); prepare runs in it before exec.
  * The PID, once exec succeeded, or -1 with the error logged.
  */
-pid_t child_start_detached(char *const argv[], const char *out_path, child_prepare_fn prepare, void *arg);
+pid_t child_start_detached(char *const argv[], const char *out_path, child_prepare_fn prepare,
+			   void *arg);
 
 /* A growing, NULL-terminated argv of copied strings. */
 struct argv_list {

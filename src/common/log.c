@@ -36,19 +36,20 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	if (strcmp(level, "error") == 0)
 		memcpy(last_error, text, sizeof(last_error));
-	/* A message may quote a server, a guest or a file: no escape sequence reaches the terminal. */
+	/* A message may quote a server, a guest or a file: no escape sequence reaches the terminal.
+	 */
 	fprintf(stderr, "%s: %s: ", progname, level);
 	str_print_safe(stderr, text);
 	fputc('\n', stderr);
 }
 
-#define DEFINE_LOGGER(name, level)           \
-	void name(const char *fmt, ...)      \
-	{                                    \
-		va_list ap;                  \
-		va_start(ap, fmt);           \
-		vlog(level, fmt, ap);        \
-		va_end(ap);                  \
+#define DEFINE_LOGGER(name, level)      \
+	void name(const char *fmt, ...) \
+	{                               \
+		va_list ap;             \
+		va_start(ap, fmt);      \
+		vlog(level, fmt, ap);   \
+		va_end(ap);             \
 	}
 
 DEFINE_LOGGER(log_error, "error")
@@ -74,7 +75,7 @@ int usage_error(const char *subcommand, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("error", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: hint: Try \"%s%s%s --help\" for more information.\n", progname, progname,
-		subcommand ? " " : "", subcommand ? subcommand : "");
+	fprintf(stderr, "%s: hint: Try \"%s%s%s --help\" for more information.\n", progname,
+		progname, subcommand ? " " : "", subcommand ? subcommand : "");
 	return EXIT_USAGE;
 }

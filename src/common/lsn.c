@@ -15,8 +15,9 @@ static const char *parse_hex32(const char *p, uint32_t *out)
 	for (; isxdigit((unsigned char) *p); p++, n++) {
 		if (n == 8)
 			return NULL;
-		v = v * 16 + (uint32_t) (isdigit((unsigned char) *p) ? *p - '0'
-								      : (tolower((unsigned char) *p) - 'a' + 10));
+		v = v * 16 + (uint32_t) (isdigit((unsigned char) *p)
+						 ? *p - '0'
+						 : (tolower((unsigned char) *p) - 'a' + 10));
 	}
 	if (n == 0)
 		return NULL;
@@ -43,7 +44,8 @@ bool lsn_parse(const char *text, lsn_t *out)
 
 void lsn_format(lsn_t lsn, char *buf)
 {
-	snprintf(buf, LSN_TEXT_MAX, "%X/%X", (unsigned) (lsn >> 32), (unsigned) (lsn & 0xFFFFFFFFu));
+	snprintf(buf, LSN_TEXT_MAX, "%X/%X", (unsigned) (lsn >> 32),
+		 (unsigned) (lsn & 0xFFFFFFFFu));
 }
 
 int64_t lsn_diff(lsn_t a, lsn_t b)

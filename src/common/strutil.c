@@ -101,7 +101,8 @@ bool str_to_double(const char *s, double min, double max, double *out)
 	size_t len;
 	double v;
 
-	if (!s || (len = decimal_span(s)) == 0 || s[len] != '\0' || !decimal_value(s, len, &v) || v < min || v > max)
+	if (!s || (len = decimal_span(s)) == 0 || s[len] != '\0' || !decimal_value(s, len, &v) ||
+	    v < min || v > max)
 		return false;
 	*out = v;
 	return true;
@@ -151,7 +152,8 @@ static size_t utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
 		c = (c << 6) | (s[i] & 0x3F);
 	}
 	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+	    (c >= 0xD800 && c <= 0xDFFF))
 		return 0;
 	*cp = c;
 	return len;
@@ -160,7 +162,8 @@ static size_t utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
 /* Code points that reorder or hide text on a terminal (Unicode's bidi controls). */
 static bool is_bidi_control(unsigned long c)
 {
-	return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+	return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069);
 }
 
 char *str_sanitize_terminal(const char *s, size_t len, bool keep_lines)

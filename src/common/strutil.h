@@ -45,7 +45,8 @@ struct str_unit {
  * times the unit's factor, which must lie within [min, max].  Returns
  * false (and leaves *out alone) for anything else.
  */
-bool str_to_scaled(const char *s, const struct str_unit *units, double min, double max, double *out);
+bool str_to_scaled(const char *s, const struct str_unit *units, double min, double max,
+		   double *out);
 
 /*
  * A copy of the len bytes at s (NUL bytes included) that is safe to show on

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BURST_ROWS 100
+#define BURST_ROWS		       100
 #define SQLSTATE_READ_ONLY_TRANSACTION "25006"
 
 static bool create_table(struct pair *d)
@@ -40,26 +40,28 @@ static bool show_replication(struct pair *d)
 	streaming = status_streaming_standbys(repl);
 	json_object_set_new(d->doc, "streaming_standbys", json_integer(streaming));
 	narrate("Each LSN (log sequence number) is a byte position in the WAL: sent = handed");
-	narrate("to the network, write = in the standby's OS, flush = on its disk, replay = applied");
+	narrate("to the network, write = in the standby's OS, flush = on its disk, replay = "
+		"applied");
 	narrate("and visible to its queries.  lag_bytes is the primary's position minus replay.");
 	if (streaming == 0)
-		log_warning("no standby is streaming from the primary: the replica will not see new rows");
+		log_warning("no standby is streaming from the primary: the replica will not see "
+			    "new rows");
 	return true;
 }
 
 static bool insert_three(struct pair *d)
 {
-	static const char count_sql[] =
-		"SELECT count(*) FROM users WHERE name IN ('Alice', 'Bob', 'Charlie')";
+	static const char count_sql[] = "SELECT count(*) FROM users WHERE name IN ('Alice', 'Bob', "
+					"'Charlie')";
 	double visible_ms;
 	struct db_error err;
 	PGresult *res;
 
 	narrate_step("Write three users on the primary");
 	if (!pair_run(&d->primary, "INSERT INTO users (name, email) VALUES\n"
-				 "    ('Alice', 'alice@example.com'),\n"
-				 "    ('Bob', 'bob@example.com'),\n"
-				 "    ('Charlie', 'charlie@example.com')"))
+				   "    ('Alice', 'alice@example.com'),\n"
+				   "    ('Bob', 'bob@example.com'),\n"
+				   "    ('Charlie', 'charlie@example.com')"))
 		return false;
 	narrate("committed on the primary; the commit did not wait for the replica (asynchronous");
 	narrate("replication, the default)");
@@ -69,7 +71,8 @@ static bool insert_three(struct pair *d)
 	narrate_sql(count_sql);
 	if (!pair_wait_visible(d, count_sql, 0, NULL, 3, &visible_ms))
 		return false;
-	narrate("all three visible on the replica %.1f ms after the primary's commit returned", visible_ms);
+	narrate("all three visible on the replica %.1f ms after the primary's commit returned",
+		visible_ms);
 	if (!db_query(d->replica.conn, "SELECT id, name, email FROM users ORDER BY id", 0, NULL,
 		      QUERY_TIMEOUT_MS, 3, &res, &err)) {
 		server_log_failure(&d->replica, "could not read users", &err);
@@ -77,35 +80,39 @@ static bool insert_three(struct pair *d)
 	}
 	narrate_sql("SELECT id, name, email FROM users ORDER BY id");
 	for (int i = 0; i < PQntuples(res); i++)
-		narrate("  %3s | %-8s | %s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+		narrate("  %3s | %-8s | %s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			PQgetvalue(res, i, 2));
 	json_object_set_new(d->doc, "users",
-			    json_pack("{s:i,s:i,s:f}", "inserted", 3, "visible_on_replica", PQntuples(res),
-				      "visible_after_ms", visible_ms));
+			    json_pack("{s:i,s:i,s:f}", "inserted", 3, "visible_on_replica",
+				      PQntuples(res), "visible_after_ms", visible_ms));
 	PQclear(res);
 	return true;
 }
 
 static bool write_on_replica(struct pair *d)
 {
-	static const char sql[] =
-		"INSERT INTO users (name, email) VALUES ('Mallory', 'mallory@example.com')";
+	static const char sql[] = "INSERT INTO users (name, email) VALUES ('Mallory', "
+				  "'mallory@example.com')";
 	struct db_error err;
 
 	narrate_step("Try to write on the replica");
 	narrate_sql(sql);
 	if (db_exec(d->replica.conn, sql, 0, NULL, QUERY_TIMEOUT_MS, NULL, &err)) {
-		log_error("the replica (%s) accepted a write: it is not a standby", d->replica.where);
+		log_error("the replica (%s) accepted a write: it is not a standby",
+			  d->replica.where);
 		return false;
 	}
 	json_object_set_new(d->doc, "replica_write",
-			    json_pack("{s:b,s:s,s:s}", "refused", 1, "sqlstate", err.sqlstate, "message",
-				      err.message));
+			    json_pack("{s:b,s:s,s:s}", "refused", 1, "sqlstate", err.sqlstate,
+				      "message", err.message));
 	narrate("refused: %s (SQLSTATE %s)", err.message, err.sqlstate);
 	if (strcmp(err.sqlstate, SQLSTATE_READ_ONLY_TRANSACTION) != 0) {
-		server_log_failure(&d->replica, "the write failed for another reason than read-only", &err);
+		server_log_failure(&d->replica,
+				   "the write failed for another reason than read-only", &err);
 		return false;
 	}
-	narrate("A standby is in recovery: it only applies the primary's WAL, so every transaction");
+	narrate("A standby is in recovery: it only applies the primary's WAL, so every "
+		"transaction");
 	narrate("on it is read-only (SQLSTATE 25006, read_only_sql_transaction).  Nothing had to");
 	narrate("be configured for that: standby.signal, written by pg_basebackup -R, is enough.");
 	narrate("It takes writes only after promotion (pgrepl failover shows that).");
@@ -122,7 +129,8 @@ static bool insert_one(struct pair *d, int i, lsn_t *lsn)
 	snprintf(name, sizeof(name), "user_%03d", i);
 	snprintf(email, sizeof(email), "user_%03d@example.com", i);
 	if (!db_value(d->primary.conn,
-		      "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING pg_current_wal_insert_lsn()::text",
+		      "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING "
+		      "pg_current_wal_insert_lsn()::text",
 		      2, params, QUERY_TIMEOUT_MS, pos, sizeof(pos), &err)) {
 		server_log_failure(&d->primary, "insert failed", &err);
 		return false;
@@ -170,18 +178,19 @@ static bool burst(struct pair *d)
 	narrate("  primary: %ld rows   replica: %ld rows%s", on_primary, at_end,
 		at_end < on_primary ? "   (the replica is still replaying)" : "");
 	if (!pair_wait_visible(d, "SELECT count(*) FROM users", 0, NULL, on_primary,
-				&caught_up_ms) ||
+			       &caught_up_ms) ||
 	    !pair_count_users(&d->replica, &on_replica))
 		return false;
 	narrate("the replica had all %ld rows %.1f ms later", on_primary, caught_up_ms);
 	narrate("largest gap seen between the primary's WAL position and the replica's replay");
 	narrate("position: %lld bytes", (long long) peak);
 	json_object_set_new(d->doc, "bulk",
-			    json_pack("{s:i,s:f,s:I,s:I,s:I,s:f,s:I}", "rows", BURST_ROWS, "insert_ms",
-				      insert_ms, "primary_count", (json_int_t) on_primary,
-				      "replica_count_after_burst", (json_int_t) at_end,
-				      "replica_count", (json_int_t) on_replica, "caught_up_after_ms",
-				      caught_up_ms, "peak_lag_bytes", (json_int_t) peak));
+			    json_pack("{s:i,s:f,s:I,s:I,s:I,s:f,s:I}", "rows", BURST_ROWS,
+				      "insert_ms", insert_ms, "primary_count",
+				      (json_int_t) on_primary, "replica_count_after_burst",
+				      (json_int_t) at_end, "replica_count", (json_int_t) on_replica,
+				      "caught_up_after_ms", caught_up_ms, "peak_lag_bytes",
+				      (json_int_t) peak));
 	return true;
 }
 
@@ -199,7 +208,8 @@ static int cmd_demo(const struct options *o, const struct targets *t, json_t *do
 	json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - start));
 	if (ok) {
 		narrate_step("What this showed");
-		narrate("- every change reached the replica through the WAL stream, in milliseconds;");
+		narrate("- every change reached the replica through the WAL stream, in "
+			"milliseconds;");
 		narrate("- the replica serves reads but refuses writes while it is a standby;");
 		narrate("- under a burst the replica trails the primary briefly, then catches up.");
 	}

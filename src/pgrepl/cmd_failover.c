@@ -19,8 +19,8 @@ struct failover {
 	struct pair pair;
 	const struct options *o;
 	char marker_id[32];
-	double last_ok_ms;   /* clock time of the last probe the primary answered */
-	double detected_ms;  /* clock time the first failed probe returned */
+	double last_ok_ms;  /* clock time of the last probe the primary answered */
+	double detected_ms; /* clock time the first failed probe returned */
 };
 
 static bool write_marker(struct failover *f)
@@ -50,8 +50,9 @@ static bool write_marker(struct failover *f)
 	narrate("row %s is on the replica (%.1f ms); the replica holds %ld users", f->marker_id,
 		visible_ms, rows);
 	json_object_set_new(f->pair.doc, "before",
-			    json_pack("{s:s,s:f,s:I}", "marker_id", f->marker_id, "marker_visible_after_ms",
-				      visible_ms, "replica_rows", (json_int_t) rows));
+			    json_pack("{s:s,s:f,s:I}", "marker_id", f->marker_id,
+				      "marker_visible_after_ms", visible_ms, "replica_rows",
+				      (json_int_t) rows));
 	return true;
 }
 
@@ -81,7 +82,8 @@ static bool wait_for_primary_to_go(struct failover *f)
 	narrate_step("Stop the primary now");
 	narrate("waiting for the primary to stop: probing it with SELECT 1 every %ld ms",
 		f->o->probe_interval_ms);
-	narrate("(a probe that gets no answer within %ld ms counts as failed)", f->o->connect_timeout_ms);
+	narrate("(a probe that gets no answer within %ld ms counts as failed)",
+		f->o->connect_timeout_ms);
 	for (;;) {
 		double now;
 
@@ -89,8 +91,10 @@ static bool wait_for_primary_to_go(struct failover *f)
 			break;
 		now = f->last_ok_ms = clock_now_ms();
 		if (now > deadline) {
-			log_error("the primary (%s) still answers after %ld s", f->pair.primary.where, f->o->wait_s);
-			log_hint("stop the primary (for example \"replab stop primary\"), or raise --wait");
+			log_error("the primary (%s) still answers after %ld s",
+				  f->pair.primary.where, f->o->wait_s);
+			log_hint("stop the primary (for example \"replab stop primary\"), or raise "
+				 "--wait");
 			return false;
 		}
 		if (now > next_progress) {
@@ -106,8 +110,8 @@ static bool wait_for_primary_to_go(struct failover *f)
 			    json_pack("{s:I,s:I,s:f,s:f,s:s}", "probe_interval_ms",
 				      (json_int_t) f->o->probe_interval_ms, "probe_timeout_ms",
 				      (json_int_t) f->o->connect_timeout_ms, "waited_ms",
-				      f->detected_ms - start, "detection_ms", f->detected_ms - f->last_ok_ms,
-				      "error", err.message));
+				      f->detected_ms - start, "detection_ms",
+				      f->detected_ms - f->last_ok_ms, "error", err.message));
 	return true;
 }
 
@@ -122,8 +126,8 @@ static bool read_during_outage(struct failover *f)
 	narrate_step("Read on the replica while the primary is down");
 	narrate_sql("SELECT count(*) FROM users");
 	if (!pair_count_users(&f->pair.replica, &rows) ||
-	    !db_value(f->pair.replica.conn, "SELECT count(*) > 0 FROM users WHERE id = $1", 1, id_param,
-		      QUERY_TIMEOUT_MS, present, sizeof(present), &err)) {
+	    !db_value(f->pair.replica.conn, "SELECT count(*) > 0 FROM users WHERE id = $1", 1,
+		      id_param, QUERY_TIMEOUT_MS, present, sizeof(present), &err)) {
 		log_error("the replica stopped serving reads: %s", err.message);
 		return false;
 	}
@@ -136,7 +140,8 @@ static bool read_during_outage(struct failover *f)
 	narrate("PostgreSQL promotes it by itself.  That decision belongs to a person or a tool.");
 	json_object_set_new(f->pair.doc, "reads_during_outage",
 			    json_pack("{s:b,s:I,s:b,s:b}", "ok", 1, "rows", (json_int_t) rows,
-				      "marker_present", present[0] == 't', "in_recovery", in_recovery));
+				      "marker_present", present[0] == 't', "in_recovery",
+				      in_recovery));
 	return true;
 }
 
@@ -151,23 +156,27 @@ static bool promote(struct failover *f)
 	snprintf(wait_s, sizeof(wait_s), "%ld", f->o->promote_timeout_s);
 	narrate_sql("SELECT pg_promote(wait => true, wait_seconds => $1)");
 	start = clock_now_ms();
-	if (!db_value(f->pair.replica.conn, "SELECT pg_promote(wait => true, wait_seconds => $1)", 1,
-		      params, (int) (f->o->promote_timeout_s * 1000 + 5000), promoted, sizeof(promoted),
-		      &err)) {
+	if (!db_value(f->pair.replica.conn, "SELECT pg_promote(wait => true, wait_seconds => $1)",
+		      1, params, (int) (f->o->promote_timeout_s * 1000 + 5000), promoted,
+		      sizeof(promoted), &err)) {
 		server_log_failure(&f->pair.replica, "pg_promote() failed", &err);
 		if (strcmp(err.sqlstate, "42501") == 0)
-			log_hint("the role needs GRANT EXECUTE ON FUNCTION pg_promote TO it, or superuser");
+			log_hint("the role needs GRANT EXECUTE ON FUNCTION pg_promote TO it, or "
+				 "superuser");
 		return false;
 	}
 	took = clock_now_ms() - start;
 	if (promoted[0] != 't') {
 		log_error("promotion did not finish within %ld s", f->o->promote_timeout_s);
-		log_hint("look at the replica's server log; raise --promote-timeout if it is just slow");
+		log_hint("look at the replica's server log; raise --promote-timeout if it is just "
+			 "slow");
 		return false;
 	}
-	narrate("promoted in %.1f ms: the replica left recovery, started a new timeline and now", took);
+	narrate("promoted in %.1f ms: the replica left recovery, started a new timeline and now",
+		took);
 	narrate("accepts writes");
-	json_object_set_new(f->pair.doc, "promotion", json_pack("{s:b,s:f}", "ok", 1, "promote_ms", took));
+	json_object_set_new(f->pair.doc, "promotion",
+			    json_pack("{s:b,s:f}", "ok", 1, "promote_ms", took));
 	return true;
 }
 
@@ -197,7 +206,8 @@ static bool write_after(struct failover *f)
 		return false;
 	narrate("INSERT, UPDATE and DELETE committed; pg_is_in_recovery() = %s",
 		in_recovery ? "true" : "false");
-	narrate("first write committed %.0f ms after the primary was found gone", first_write - f->detected_ms);
+	narrate("first write committed %.0f ms after the primary was found gone",
+		first_write - f->detected_ms);
 	json_object_set_new(f->pair.doc, "new_primary_in_recovery", json_boolean(in_recovery));
 	json_object_set_new(f->pair.doc, "rto_ms", json_real(first_write - f->detected_ms));
 	json_object_set_new(f->pair.doc, "downtime_ms", json_real(first_write - f->last_ok_ms));
@@ -216,9 +226,11 @@ static int cmd_failover(const struct options *o, const struct targets *t, json_t
 	     read_during_outage(&f) && promote(&f) && write_after(&f);
 	if (ok) {
 		narrate_step("What this showed");
-		narrate("- losing the primary does not stop reads: the standby keeps serving them;");
+		narrate("- losing the primary does not stop reads: the standby keeps serving "
+			"them;");
 		narrate("- writes resume only once someone promotes the standby (pg_promote());");
-		narrate("- clients must now be pointed at the new primary, and the old one must not");
+		narrate("- clients must now be pointed at the new primary, and the old one must "
+			"not");
 		narrate("  come back as a primary too, or there are two (a split brain).");
 	}
 	pair_close(&f.pair);
@@ -226,8 +238,10 @@ static int cmd_failover(const struct options *o, const struct targets *t, json_t
 }
 
 static const struct opt failover_options[] = {
-	OPT_NUMBER(0, "probe-interval", probe_interval_ms, "MS", 10, 60000, 200, "probe the primary every MS ms"),
-	OPT_NUMBER(0, "wait", wait_s, "SECONDS", 1, 86400, 300, "wait at most SECONDS for the primary to\nstop"),
+	OPT_NUMBER(0, "probe-interval", probe_interval_ms, "MS", 10, 60000, 200,
+		   "probe the primary every MS ms"),
+	OPT_NUMBER(0, "wait", wait_s, "SECONDS", 1, 86400, 300,
+		   "wait at most SECONDS for the primary to\nstop"),
 	OPT_NUMBER(0, "promote-timeout", promote_timeout_s, "SECONDS", 1, 3600, 60,
 		   "give pg_promote() at most SECONDS"),
 	OPT_END(),

@@ -28,17 +28,18 @@
 #include <string.h>
 
 static const char drop_sql[] = "DROP TABLE IF EXISTS load_test";
-static const char create_sql[] = "CREATE TABLE load_test (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())";
+static const char create_sql[] = "CREATE TABLE load_test (id bigint PRIMARY KEY, at timestamptz "
+				 "NOT NULL DEFAULT now())";
 static const char insert_sql[] = "INSERT INTO load_test (id) VALUES ($1)";
 
 struct tally {
 	double start;
 	long acked, failed;
-	json_t *ranges;	  /* acknowledged ids as [first, last] pairs */
-	json_t *in_doubt; /* failed ids whose INSERT was sent */
-	json_t *failures; /* the first few failures, with their errors */
-	json_t *per_100ms; /* acknowledgements in each 100 ms since the start */
-	double *latency_ms;	/* of each acknowledged write */
+	json_t *ranges;	    /* acknowledged ids as [first, last] pairs */
+	json_t *in_doubt;   /* failed ids whose INSERT was sent */
+	json_t *failures;   /* the first few failures, with their errors */
+	json_t *per_100ms;  /* acknowledgements in each 100 ms since the start */
+	double *latency_ms; /* of each acknowledged write */
 	double last_ack_ms, longest_gap_ms, gap_from_ms;
 };
 
@@ -51,7 +52,8 @@ static void count_ack(struct tally *t, long id, double latency_ms)
 	if (last && json_integer_value(json_array_get(last, 1)) == id - 1)
 		json_array_set_new(last, 1, json_integer(id));
 	else
-		json_array_append_new(t->ranges, json_pack("[I,I]", (json_int_t) id, (json_int_t) id));
+		json_array_append_new(t->ranges,
+				      json_pack("[I,I]", (json_int_t) id, (json_int_t) id));
 	if (t->acked && now - t->last_ack_ms > t->longest_gap_ms) {
 		t->longest_gap_ms = now - t->last_ack_ms;
 		t->gap_from_ms = t->last_ack_ms;
@@ -70,8 +72,10 @@ static void count_failure(struct tally *t, long id, bool sent, const char *messa
 	if (sent)
 		json_array_append_new(t->in_doubt, json_integer(id));
 	if (json_array_size(t->failures) < 20)
-		json_array_append_new(t->failures, json_pack("{s:I,s:f,s:b,s:s}", "id", (json_int_t) id, "at_ms",
-							     clock_now_ms() - t->start, "sent", sent, "error", message));
+		json_array_append_new(t->failures,
+				      json_pack("{s:I,s:f,s:b,s:s}", "id", (json_int_t) id, "at_ms",
+						clock_now_ms() - t->start, "sent", sent, "error",
+						message));
 }
 
 static int by_value(const void *a, const void *b)
@@ -126,7 +130,8 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 		clock_sleep_ms(t->start + (double) (id - 1) * period - clock_now_ms());
 		snprintf(idtext, sizeof(idtext), "%ld", id);
 		if (!s->conn) {
-			s->conn = db_connect(s->conninfo, "pgrepl-load", s->connect_timeout_ms, &err);
+			s->conn = db_connect(s->conninfo, "pgrepl-load", s->connect_timeout_ms,
+					     &err);
 			if (!s->conn) {
 				count_failure(t, id, false, err.message);
 				if (o->until_failure)
@@ -148,7 +153,9 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 
 static int cmd_load(const struct options *o, const struct targets *t, json_t *doc)
 {
-	struct tally tally = { .ranges = json_array(), .in_doubt = json_array(), .failures = json_array(),
+	struct tally tally = { .ranges = json_array(),
+			       .in_doubt = json_array(),
+			       .failures = json_array(),
 			       .per_100ms = json_array() };
 	char *conninfo = NULL;
 	struct server target;
@@ -166,17 +173,21 @@ static int cmd_load(const struct options *o, const struct targets *t, json_t *do
 		tally.latency_ms = calloc((size_t) (o->rate * o->duration_s), sizeof(double));
 		if (!conninfo || !tally.latency_ms)
 			fatal("out of memory");
-		server_init(&target, o->follow ? "writable server" : "primary", conninfo, (int) o->connect_timeout_ms);
-		narrate_step("Write %ld rows, %ld a second, to %s", o->rate * o->duration_s, o->rate,
-			     o->follow ? "whichever server accepts writes (primary, then replica)" : "the primary");
+		server_init(&target, o->follow ? "writable server" : "primary", conninfo,
+			    (int) o->connect_timeout_ms);
+		narrate_step("Write %ld rows, %ld a second, to %s", o->rate * o->duration_s,
+			     o->rate,
+			     o->follow ? "whichever server accepts writes (primary, then replica)"
+				       : "the primary");
 		if (o->follow)
 			narrate("connection string: %s", conninfo);
 		rc = create_table(&target) ? EXIT_OK : EXIT_FAIL;
 	}
 	if (rc == EXIT_OK) {
 		write_rows(o, &target, &tally);
-		narrate("%ld writes acknowledged, %ld failed (%zu in doubt), in %.1f s", tally.acked, tally.failed,
-			json_array_size(tally.in_doubt), (clock_now_ms() - tally.start) / 1000);
+		narrate("%ld writes acknowledged, %ld failed (%zu in doubt), in %.1f s",
+			tally.acked, tally.failed, json_array_size(tally.in_doubt),
+			(clock_now_ms() - tally.start) / 1000);
 		json_object_set_new(doc, "rate", json_integer(o->rate));
 		json_object_set_new(doc, "follow", json_boolean(o->follow));
 		json_object_set_new(doc, "attempted", json_integer(o->rate * o->duration_s));

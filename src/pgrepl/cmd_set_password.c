@@ -122,7 +122,8 @@ static int cmd_set_password(const struct options *o, const struct targets *t, js
 
 	if (!t->primary) {
 		log_error("no server to set the password on");
-		log_hint("give --primary=CONNINFO as a superuser, e.g. \"host=/var/run/postgresql user=postgres"
+		log_hint("give --primary=CONNINFO as a superuser, e.g. \"host=/var/run/postgresql "
+			 "user=postgres"
 			 " dbname=postgres\"");
 		return EXIT_USAGE;
 	}
@@ -134,29 +135,36 @@ static int cmd_set_password(const struct options *o, const struct targets *t, js
 	if (!server_connect(&s, "pgrepl-set-password"))
 		goto out;
 	narrate_step("Set the password of role \"%s\" on %s", o->role, s.where);
-	narrate("first, keep this session's statements out of the server's log and pg_stat_activity:");
+	narrate("first, keep this session's statements out of the server's log and "
+		"pg_stat_activity:");
 	narrate_sql(quiet_sql);
 	if (!db_exec(s.conn, quiet_sql, 0, NULL, QUERY_TIMEOUT_MS, NULL, &err)) {
-		server_log_failure(&s, "could not turn statement logging off for this session", &err);
-		log_hint("connect as a superuser, e.g. user=postgres over the server's Unix socket");
+		server_log_failure(&s, "could not turn statement logging off for this session",
+				   &err);
+		log_hint("connect as a superuser, e.g. user=postgres over the server's Unix "
+			 "socket");
 		goto out;
 	}
 	verifier = PQencryptPasswordConn(s.conn, password, o->role, "scram-sha-256");
 	explicit_bzero(password, sizeof(password));
 	if (!verifier) {
-		log_error("could not compute the SCRAM-SHA-256 verifier: %s", conn_message(s.conn, msg, sizeof(msg)));
+		log_error("could not compute the SCRAM-SHA-256 verifier: %s",
+			  conn_message(s.conn, msg, sizeof(msg)));
 		goto out;
 	}
-	/* ALTER ROLE takes no parameters: the verifier as a quoted literal, the role as an identifier. */
+	/* ALTER ROLE takes no parameters: the verifier as a quoted literal, the role as an
+	 * identifier. */
 	literal = PQescapeLiteral(s.conn, verifier, strlen(verifier));
 	ident = PQescapeIdentifier(s.conn, o->role, strlen(o->role));
 	if (!literal || !ident) {
-		log_error("could not quote the statement: %s", conn_message(s.conn, msg, sizeof(msg)));
+		log_error("could not quote the statement: %s",
+			  conn_message(s.conn, msg, sizeof(msg)));
 		goto out;
 	}
 	if (asprintf(&sql, "ALTER ROLE %s PASSWORD %s", ident, literal) < 0)
 		fatal("out of memory");
-	narrate("then the verifier, computed here with PQencryptPasswordConn(); the password never leaves pgrepl:");
+	narrate("then the verifier, computed here with PQencryptPasswordConn(); the password never "
+		"leaves pgrepl:");
 	snprintf(msg, sizeof(msg), "ALTER ROLE %s PASSWORD 'SCRAM-SHA-256$4096:...'", ident);
 	narrate_sql(msg);
 	if (!db_exec(s.conn, sql, 0, NULL, QUERY_TIMEOUT_MS, NULL, &err)) {
@@ -183,7 +191,8 @@ out:
 }
 
 static const struct opt set_password_options[] = {
-	OPT_REQUIRED_STRING(0, "password-file", password_file, "FILE", "the password never goes on the command line",
+	OPT_REQUIRED_STRING(0, "password-file", password_file, "FILE",
+			    "the password never goes on the command line",
 			    "the password, alone on one line, in a file\n"
 			    "readable by its owner only (mode 0600)"),
 	OPT_END(),

@@ -39,7 +39,8 @@ static int cmd_status(const struct options *o, const struct targets *t, json_t *
 
 	if (!t->primary && !t->replica) {
 		log_error("no server to describe");
-		log_hint("give --primary and/or --replica, a config file, or PGREPL_PRIMARY/PGREPL_REPLICA");
+		log_hint("give --primary and/or --replica, a config file, or "
+			 "PGREPL_PRIMARY/PGREPL_REPLICA");
 		return EXIT_USAGE;
 	}
 	server_init(&primary, "primary", t->primary, (int) o->connect_timeout_ms);

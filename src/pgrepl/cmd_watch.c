@@ -15,14 +15,16 @@
 
 #include <stdio.h>
 
-static const char sample_sql[] =
-	"SELECT application_name, pid, state,\n"
-	"       pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint,\n"
-	"       round(extract(epoch FROM replay_lag) * 1000, 1)::float8,\n"
-	"       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,\n"
-	"       pg_wal_lsn_diff(sent_lsn, '0/0')::bigint\n"
-	"  FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM pg_stat_replication WHERE application_name <> 'pg_basebackup'\n"
-	"                                    ORDER BY backend_start DESC LIMIT 1) AS newest ON true";
+static const char sample_sql[] = "SELECT application_name, pid, state,\n"
+				 "       pg_wal_lsn_diff(pg_current_wal_lsn(), "
+				 "replay_lsn)::bigint,\n"
+				 "       round(extract(epoch FROM replay_lag) * 1000, 1)::float8,\n"
+				 "       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,\n"
+				 "       pg_wal_lsn_diff(sent_lsn, '0/0')::bigint\n"
+				 "  FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM "
+				 "pg_stat_replication WHERE application_name <> 'pg_basebackup'\n"
+				 "                                    ORDER BY backend_start DESC "
+				 "LIMIT 1) AS newest ON true";
 
 static json_t *sample(struct server *s, struct db_error *err, double *took)
 {
@@ -33,9 +35,10 @@ static json_t *sample(struct server *s, struct db_error *err, double *took)
 	if (!db_query(s->conn, sample_sql, 0, NULL, (int) s->connect_timeout_ms, 7, &res, err))
 		return NULL;
 	*took = clock_now_ms() - start;
-	line = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "standby", pgjson_text(res, 0, 0), "pid", pgjson_integer(res, 0, 1),
-			 "state", pgjson_text(res, 0, 2), "lag_bytes", pgjson_integer(res, 0, 3), "replay_lag_ms",
-			 pgjson_real(res, 0, 4), "wal_bytes", pgjson_integer(res, 0, 5), "sent_bytes",
+	line = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "standby", pgjson_text(res, 0, 0), "pid",
+			 pgjson_integer(res, 0, 1), "state", pgjson_text(res, 0, 2), "lag_bytes",
+			 pgjson_integer(res, 0, 3), "replay_lag_ms", pgjson_real(res, 0, 4),
+			 "wal_bytes", pgjson_integer(res, 0, 5), "sent_bytes",
 			 pgjson_integer(res, 0, 6));
 	PQclear(res);
 	return line;
@@ -62,7 +65,9 @@ static int cmd_watch(const struct options *o, const struct targets *t, json_t *d
 		json_t *line;
 
 		clock_sleep_ms(next - clock_now_ms());
-		line = primary.conn || server_connect(&primary, "pgrepl-watch") ? sample(&primary, &err, &took) : NULL;
+		line = primary.conn || server_connect(&primary, "pgrepl-watch")
+			       ? sample(&primary, &err, &took)
+			       : NULL;
 		if (!line) {
 			failed++;
 			server_close(&primary);

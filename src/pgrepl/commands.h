@@ -14,11 +14,12 @@
 
 struct command {
 	const char *name;
-	const char *summary;	    /* for --help; lines after the first are indented */
-	const struct opt *options;  /* its own options, ended by OPT_END() */
-	const char *operand;	    /* a word it takes after its name ("ROLE"), or NULL */
-	size_t operand_member;	    /* the struct options member (const char *) the operand goes to */
-	const char *operand_needed; /* what the operand is, for the usage error when it is missing */
+	const char *summary;	   /* for --help; lines after the first are indented */
+	const struct opt *options; /* its own options, ended by OPT_END() */
+	const char *operand;	   /* a word it takes after its name ("ROLE"), or NULL */
+	size_t operand_member; /* the struct options member (const char *) the operand goes to */
+	const char
+		*operand_needed; /* what the operand is, for the usage error when it is missing */
 	int (*run)(const struct options *o, const struct targets *t, json_t *doc);
 };
 

@@ -70,8 +70,7 @@ static int wait_socket(int fd, short events, double deadline_ms)
 	}
 }
 
-PGconn *db_connect(const char *conninfo, const char *app_name, int timeout_ms,
-		   struct db_error *err)
+PGconn *db_connect(const char *conninfo, const char *app_name, int timeout_ms, struct db_error *err)
 {
 	const char *keys[] = { "dbname", "fallback_application_name", NULL };
 	const char *vals[] = { conninfo, app_name, NULL };
@@ -105,8 +104,8 @@ PGconn *db_connect(const char *conninfo, const char *app_name, int timeout_ms,
 	return conn;
 }
 
-bool db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
-	     int timeout_ms, PGresult **res_out, struct db_error *err)
+bool db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params, int timeout_ms,
+	     PGresult **res_out, struct db_error *err)
 {
 	double deadline = clock_now_ms() + timeout_ms;
 	PGresult *res, *extra;
@@ -138,7 +137,9 @@ bool db_exec(PGconn *conn, const char *sql, int nparams, const char *const *para
 		const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 		set_error(err, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL,
-			  primary ? primary : res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+			  primary ? primary
+			  : res	  ? PQresultErrorMessage(res)
+				  : PQerrorMessage(conn));
 		PQclear(res);
 		return false;
 	}
@@ -158,8 +159,8 @@ static void set_shape_error(struct db_error *err, const PGresult *res, int nrows
 	err->timed_out = false;
 }
 
-bool db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
-	      int timeout_ms, int ncols, PGresult **res, struct db_error *err)
+bool db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, int timeout_ms,
+	      int ncols, PGresult **res, struct db_error *err)
 {
 	if (!db_exec(conn, sql, nparams, params, timeout_ms, res, err))
 		return false;
@@ -171,8 +172,8 @@ bool db_query(PGconn *conn, const char *sql, int nparams, const char *const *par
 	return false;
 }
 
-bool db_value(PGconn *conn, const char *sql, int nparams, const char *const *params,
-	      int timeout_ms, char *buf, size_t buflen, struct db_error *err)
+bool db_value(PGconn *conn, const char *sql, int nparams, const char *const *params, int timeout_ms,
+	      char *buf, size_t buflen, struct db_error *err)
 {
 	PGresult *res;
 

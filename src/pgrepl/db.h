@@ -30,22 +30,22 @@ PGconn *db_connect(const char *conninfo, const char *app_name, int timeout_ms,
  * PQclears it).  A statement that times out leaves the connection unusable:
  * the caller closes it.
  */
-bool db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
-	     int timeout_ms, PGresult **res, struct db_error *err);
+bool db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params, int timeout_ms,
+	     PGresult **res, struct db_error *err);
 
 /*
  * db_exec for a statement that returns rows of exactly ncols columns; any
  * other shape is an error.
  */
-bool db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
-	      int timeout_ms, int ncols, PGresult **res, struct db_error *err);
+bool db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, int timeout_ms,
+	      int ncols, PGresult **res, struct db_error *err);
 
 /*
  * Run a statement expected to return exactly one row and one column and copy
  * the value (or "" for NULL) into buf.
  */
-bool db_value(PGconn *conn, const char *sql, int nparams, const char *const *params,
-	      int timeout_ms, char *buf, size_t buflen, struct db_error *err);
+bool db_value(PGconn *conn, const char *sql, int nparams, const char *const *params, int timeout_ms,
+	      char *buf, size_t buflen, struct db_error *err);
 
 /* Write "host:port" of a connection into buf, for messages. */
 void db_where(PGconn *conn, char *buf, size_t buflen);

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	if (rc != EXIT_OK)
 		json_object_set_new(doc, "error", json_string(log_last_error()));
 	if (o.json) {
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		json_dumpf(doc, stdout,
+			   JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 		putchar('\n');
 	}
 	json_decref(doc);

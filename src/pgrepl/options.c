@@ -19,15 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HELP_COLUMN 30	   /* where an option's help starts in --help */
-#define SUMMARY_COLUMN 14  /* where a command's summary starts */
-#define FIRST_LONG_VAL 256 /* getopt_long's value for the first option; short options stay below */
+#define HELP_COLUMN    30 /* where an option's help starts in --help */
+#define SUMMARY_COLUMN 14 /* where a command's summary starts */
+/* getopt_long's value for the first long option; short options stay below */
+#define FIRST_LONG_VAL 256
 
 const struct opt global_options[] = {
 	OPT_STRING('p', "primary", primary, "CONNINFO", "connection string of the primary"),
 	OPT_STRING('r', "replica", replica, "CONNINFO", "connection string of the replica"),
-	OPT_STRING('c', "config", config, "FILE", "read targets from FILE\n(default " TARGETS_DEFAULT_CONFIG ")"),
-	OPT_FLAG('j', "json", json, "print one JSON document on stdout; the\nnarrative goes to stderr"),
+	OPT_STRING('c', "config", config, "FILE",
+		   "read targets from FILE\n(default " TARGETS_DEFAULT_CONFIG ")"),
+	OPT_FLAG('j', "json", json,
+		 "print one JSON document on stdout; the\nnarrative goes to stderr"),
 	OPT_NUMBER(0, "connect-timeout", connect_timeout_ms, "MS", 100, 600000, 3000,
 		   "give up connecting after MS ms; also bounds\neach failover probe"),
 	OPT_FLAG('V', "version", version, "print the version and exit"),
@@ -35,14 +38,18 @@ const struct opt global_options[] = {
 	OPT_END(),
 };
 
-static const char intro[] = "pgrepl shows PostgreSQL streaming replication at work: it writes on a\n"
-			    "primary, reads on its hot standby, measures the lag, and walks through a\n"
+static const char intro[] = "pgrepl shows PostgreSQL streaming replication at work: it writes on "
+			    "a\n"
+			    "primary, reads on its hot standby, measures the lag, and walks "
+			    "through a\n"
 			    "failover, explaining each step.\n";
 
-static const char targets_text[] =
-	"Targets come from --primary/--replica, then the config file (lines\n"
-	"\"primary = CONNINFO\" and \"replica = CONNINFO\"; PGREPL_CONFIG names another\n"
-	"file), then the environment variables PGREPL_PRIMARY and PGREPL_REPLICA.\n";
+static const char targets_text[] = "Targets come from --primary/--replica, then the config file "
+				   "(lines\n"
+				   "\"primary = CONNINFO\" and \"replica = CONNINFO\"; "
+				   "PGREPL_CONFIG names another\n"
+				   "file), then the environment variables PGREPL_PRIMARY and "
+				   "PGREPL_REPLICA.\n";
 
 static const char exit_text[] = "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -101,8 +108,9 @@ static void parser_add(struct parser *p, const struct opt *table)
 			continue;
 		p->opts[p->n] = opt;
 		p->longopts[p->n] = (struct option){ .name = opt->long_name,
-						     .has_arg = opt->kind == OPT_KIND_FLAG ? no_argument
-											   : required_argument,
+						     .has_arg = opt->kind == OPT_KIND_FLAG
+									? no_argument
+									: required_argument,
 						     .val = FIRST_LONG_VAL + (int) p->n };
 		if (opt->short_name) {
 			size_t len = strlen(p->shortopts);
@@ -171,8 +179,8 @@ static bool set_option(const struct opt *opt, const char *arg, struct options *o
 	case OPT_KIND_NUMBER:
 		if (str_to_long(arg, opt->min, opt->max, member(o, opt->member)))
 			return true;
-		usage_error(NULL, "invalid --%s \"%s\": expected a whole number from %ld to %ld", opt->long_name, arg,
-			    opt->min, opt->max);
+		usage_error(NULL, "invalid --%s \"%s\": expected a whole number from %ld to %ld",
+			    opt->long_name, arg, opt->min, opt->max);
 		return false;
 	case OPT_KIND_END:
 		break;
@@ -191,7 +199,8 @@ static int read_options(struct parser *p, int argc, char **argv, struct options 
 		size_t i = parser_index(p, c);
 
 		if (i >= p->n)
-			return usage_error(NULL, "unknown option or missing value: \"%s\"", argv[optind - 1]);
+			return usage_error(NULL, "unknown option or missing value: \"%s\"",
+					   argv[optind - 1]);
 		if (!set_option(p->opts[i], optarg, o))
 			return EXIT_USAGE;
 		if (!p->first_seen[i])
@@ -234,8 +243,8 @@ static int check_scope(const struct parser *p, const struct command *cmd)
 	if (stray == p->n)
 		return EXIT_OK;
 	owners = owners_of(p->opts[stray]->long_name);
-	rc = usage_error(NULL, "--%s applies to \"%s\" only, not to \"%s\"", p->opts[stray]->long_name, owners,
-			 cmd->name);
+	rc = usage_error(NULL, "--%s applies to \"%s\" only, not to \"%s\"",
+			 p->opts[stray]->long_name, owners, cmd->name);
 	free(owners);
 	return rc;
 }
@@ -268,11 +277,12 @@ static int read_command(const struct parser *p, int argc, char **argv, struct op
 			continue;
 		value = *(const char **) member(o, opt->member);
 		if (!value || !*value)
-			return usage_error(NULL, "%s needs --%s=%s (%s)", cmd->name, opt->long_name, opt->arg_name,
-					   opt->required);
+			return usage_error(NULL, "%s needs --%s=%s (%s)", cmd->name, opt->long_name,
+					   opt->arg_name, opt->required);
 	}
 	if (optind < argc)
-		return usage_error(NULL, "unexpected argument \"%s\" after the command", argv[optind]);
+		return usage_error(NULL, "unexpected argument \"%s\" after the command",
+				   argv[optind]);
 	return check_scope(p, cmd);
 }
 
@@ -316,8 +326,9 @@ static void print_options(FILE *f, const char *title, const struct opt *table)
 {
 	fprintf(f, "\n%s:\n", title);
 	for (const struct opt *opt = table; opt->kind != OPT_KIND_END; opt++) {
-		int at = opt->short_name ? fprintf(f, "  -%c, --%s", opt->short_name, opt->long_name)
-					 : fprintf(f, "      --%s", opt->long_name);
+		int at = opt->short_name
+				 ? fprintf(f, "  -%c, --%s", opt->short_name, opt->long_name)
+				 : fprintf(f, "      --%s", opt->long_name);
 
 		if (opt->arg_name)
 			at += fprintf(f, "=%s", opt->arg_name);
@@ -335,7 +346,8 @@ static void print_command_options(FILE *f, const struct command *cmd)
 
 	if (cmd->options[0].kind == OPT_KIND_END)
 		return;
-	if (asprintf(&title, "%c%s options", toupper((unsigned char) cmd->name[0]), cmd->name + 1) < 0)
+	if (asprintf(&title, "%c%s options", toupper((unsigned char) cmd->name[0]), cmd->name + 1) <
+	    0)
 		fatal("out of memory");
 	print_options(f, title, cmd->options);
 	free(title);
@@ -365,7 +377,8 @@ static void print_usage_line(FILE *f, const struct command *cmd)
 
 static void command_usage(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "pgrepl %s%s%s:\n", cmd->name, cmd->operand ? " " : "", cmd->operand ? cmd->operand : "");
+	fprintf(f, "pgrepl %s%s%s:\n", cmd->name, cmd->operand ? " " : "",
+		cmd->operand ? cmd->operand : "");
 	print_indented(f, 0, 2, cmd->summary);
 	fputs("\n\nUsage:\n", f);
 	print_usage_line(f, cmd);
@@ -387,7 +400,8 @@ void options_usage(FILE *f, const struct command *cmd)
 	fputs("\nCommands:\n", f);
 	for (size_t i = 0; command_table[i]; i++) {
 		const struct command *c = command_table[i];
-		int at = fprintf(f, "  %s%s%s", c->name, c->operand ? " " : "", c->operand ? c->operand : "");
+		int at = fprintf(f, "  %s%s%s", c->name, c->operand ? " " : "",
+				 c->operand ? c->operand : "");
 
 		print_indented(f, at, SUMMARY_COLUMN, c->summary);
 		fputc('\n', f);
@@ -395,5 +409,6 @@ void options_usage(FILE *f, const struct command *cmd)
 	print_options(f, "Options", global_options);
 	for (size_t i = 0; command_table[i]; i++)
 		print_command_options(f, command_table[i]);
-	fprintf(f, "\n%s\"pgrepl COMMAND --help\" shows one command and its options.\n%s", targets_text, exit_text);
+	fprintf(f, "\n%s\"pgrepl COMMAND --help\" shows one command and its options.\n%s",
+		targets_text, exit_text);
 }

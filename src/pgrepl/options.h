@@ -17,23 +17,23 @@
 struct command;
 
 struct options {
-	const char *command; /* NULL with --help or --version */
+	const char *command;		/* NULL with --help or --version */
 	const struct command *help_for; /* --help with a command's name: that command */
-	const char *primary; /* conninfo from --primary, or NULL */
-	const char *replica; /* conninfo from --replica, or NULL */
-	const char *config;  /* --config path, or NULL */
+	const char *primary;		/* conninfo from --primary, or NULL */
+	const char *replica;		/* conninfo from --replica, or NULL */
+	const char *config;		/* --config path, or NULL */
 	bool json;
 	bool help;
 	bool version;
 	long connect_timeout_ms;
-	long probe_interval_ms; /* failover */
-	long wait_s;		/* failover: how long to wait for the primary to go */
-	long promote_timeout_s; /* failover */
-	long rate;		/* load: rows per second */
-	bool follow;		/* load: write wherever writes are accepted */
-	bool until_failure;	/* load: stop at the first failed write */
-	long duration_s;	/* load, watch */
-	long interval_ms;	/* watch: time between samples */
+	long probe_interval_ms;	   /* failover */
+	long wait_s;		   /* failover: how long to wait for the primary to go */
+	long promote_timeout_s;	   /* failover */
+	long rate;		   /* load: rows per second */
+	bool follow;		   /* load: write wherever writes are accepted */
+	bool until_failure;	   /* load: stop at the first failed write */
+	long duration_s;	   /* load, watch */
+	long interval_ms;	   /* watch: time between samples */
 	const char *role;	   /* set-password: the role (its argument) */
 	const char *password_file; /* set-password: where its password is */
 };
@@ -63,22 +63,35 @@ struct opt {
 };
 
 /* The offset of member m of struct options, which must be of type T (else it does not compile). */
-#define OPTIONS_MEMBER(m, T) _Generic(((struct options *) 0)->m, T: offsetof(struct options, m))
+#define OPTIONS_MEMBER(m, T) _Generic(((struct options *) 0)->m, T : offsetof(struct options, m))
 
-#define OPT_FLAG(s, l, m, h)                                                                              \
-	{ .kind = OPT_KIND_FLAG, .short_name = (s), .long_name = (l), .member = OPTIONS_MEMBER(m, bool),  \
-	  .help = (h) }
-#define OPT_STRING(s, l, m, a, h)                                                                         \
-	{ .kind = OPT_KIND_STRING, .short_name = (s), .long_name = (l),                                    \
-	  .member = OPTIONS_MEMBER(m, const char *), .arg_name = (a), .help = (h) }
+#define OPT_FLAG(s, l, m, h)                                                \
+	{                                                                   \
+		.kind = OPT_KIND_FLAG, .short_name = (s), .long_name = (l), \
+		.member = OPTIONS_MEMBER(m, bool), .help = (h)              \
+	}
+#define OPT_STRING(s, l, m, a, h)                                                       \
+	{                                                                               \
+		.kind = OPT_KIND_STRING, .short_name = (s), .long_name = (l),           \
+		.member = OPTIONS_MEMBER(m, const char *), .arg_name = (a), .help = (h) \
+	}
 /* A string option the command needs, not empty; why says what it is for. */
-#define OPT_REQUIRED_STRING(s, l, m, a, why, h)                                                           \
-	{ .kind = OPT_KIND_STRING, .short_name = (s), .long_name = (l),                                    \
-	  .member = OPTIONS_MEMBER(m, const char *), .arg_name = (a), .required = (why), .help = (h) }
-#define OPT_NUMBER(s, l, m, a, lo, hi, d, h)                                                              \
-	{ .kind = OPT_KIND_NUMBER, .short_name = (s), .long_name = (l), .member = OPTIONS_MEMBER(m, long), \
-	  .arg_name = (a), .min = (lo), .max = (hi), .def = (d), .help = (h) }
-#define OPT_END() { .kind = OPT_KIND_END }
+#define OPT_REQUIRED_STRING(s, l, m, a, why, h)                                                \
+	{                                                                                      \
+		.kind = OPT_KIND_STRING, .short_name = (s), .long_name = (l),                  \
+		.member = OPTIONS_MEMBER(m, const char *), .arg_name = (a), .required = (why), \
+		.help = (h)                                                                    \
+	}
+#define OPT_NUMBER(s, l, m, a, lo, hi, d, h)                                                  \
+	{                                                                                     \
+		.kind = OPT_KIND_NUMBER, .short_name = (s), .long_name = (l),                 \
+		.member = OPTIONS_MEMBER(m, long), .arg_name = (a), .min = (lo), .max = (hi), \
+		.def = (d), .help = (h)                                                       \
+	}
+#define OPT_END()                    \
+	{                            \
+		.kind = OPT_KIND_END \
+	}
 
 /* The options of every command: --primary, --replica, --config, --json, ... */
 extern const struct opt global_options[];

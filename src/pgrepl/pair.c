@@ -12,13 +12,12 @@
 
 #define SQLSTATE_UNDEFINED_TABLE "42P01"
 
-const char pair_users_create_sql[] =
-	"CREATE TABLE IF NOT EXISTS users (\n"
-	"    id         serial PRIMARY KEY,\n"
-	"    name       text NOT NULL,\n"
-	"    email      text UNIQUE NOT NULL,\n"
-	"    created_at timestamptz NOT NULL DEFAULT now()\n"
-	")";
+const char pair_users_create_sql[] = "CREATE TABLE IF NOT EXISTS users (\n"
+				     "    id         serial PRIMARY KEY,\n"
+				     "    name       text NOT NULL,\n"
+				     "    email      text UNIQUE NOT NULL,\n"
+				     "    created_at timestamptz NOT NULL DEFAULT now()\n"
+				     ")";
 
 void pair_init(struct pair *pair, const struct options *o, const struct targets *t, json_t *doc,
 	       const char *app_name)
@@ -44,8 +43,9 @@ bool pair_check_roles(struct pair *pair)
 	narrate("primary %s: pg_is_in_recovery() = false, it takes writes", pair->primary.where);
 	narrate("replica %s: pg_is_in_recovery() = true, a hot standby replaying the primary's WAL",
 		pair->replica.where);
-	json_object_set_new(pair->doc, "servers", json_pack("{s:s,s:s}", "primary", pair->primary.where,
-							   "replica", pair->replica.where));
+	json_object_set_new(pair->doc, "servers",
+			    json_pack("{s:s,s:s}", "primary", pair->primary.where, "replica",
+				      pair->replica.where));
 	return true;
 }
 
@@ -65,7 +65,8 @@ bool pair_count_users(struct server *s, long *count)
 	struct db_error err;
 	char v[32];
 
-	if (!db_value(s->conn, "SELECT count(*) FROM users", 0, NULL, QUERY_TIMEOUT_MS, v, sizeof(v), &err)) {
+	if (!db_value(s->conn, "SELECT count(*) FROM users", 0, NULL, QUERY_TIMEOUT_MS, v,
+		      sizeof(v), &err)) {
 		server_log_failure(s, "could not count users", &err);
 		return false;
 	}
@@ -73,8 +74,8 @@ bool pair_count_users(struct server *s, long *count)
 	return true;
 }
 
-bool pair_wait_visible(struct pair *pair, const char *count_sql, int nparams, const char *const *params,
-		       long want, double *waited_ms)
+bool pair_wait_visible(struct pair *pair, const char *count_sql, int nparams,
+		       const char *const *params, long want, double *waited_ms)
 {
 	struct server *replica = &pair->replica;
 	double start = clock_now_ms();
@@ -95,9 +96,10 @@ bool pair_wait_visible(struct pair *pair, const char *count_sql, int nparams, co
 		if (seen >= want)
 			return true;
 		if (*waited_ms > VISIBLE_TIMEOUT_MS) {
-			log_error("the replica (%s) shows %ld of %ld rows after %.0f ms", replica->where, seen,
-				  want, *waited_ms);
-			log_hint("is it streaming? run \"pgrepl status\" and look at the replica's log");
+			log_error("the replica (%s) shows %ld of %ld rows after %.0f ms",
+				  replica->where, seen, want, *waited_ms);
+			log_hint("is it streaming? run \"pgrepl status\" and look at the replica's "
+				 "log");
 			return false;
 		}
 		clock_sleep_ms(1);

@@ -43,7 +43,7 @@ bool pair_count_users(struct server *s, long *count);
  * false, with the error logged, on a failed query or after timeout_ms.
  * *waited_ms is the time from the call to the first poll that saw them.
  */
-bool pair_wait_visible(struct pair *pair, const char *count_sql, int nparams, const char *const *params,
-		       long want, double *waited_ms);
+bool pair_wait_visible(struct pair *pair, const char *count_sql, int nparams,
+		       const char *const *params, long want, double *waited_ms);
 
 #endif

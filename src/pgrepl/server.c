@@ -20,7 +20,9 @@ static void narrate_notice(void *arg, const PGresult *res)
 
 void server_init(struct server *s, const char *name, const char *conninfo, int connect_timeout_ms)
 {
-	*s = (struct server){ .name = name, .conninfo = conninfo, .connect_timeout_ms = connect_timeout_ms };
+	*s = (struct server){ .name = name,
+			      .conninfo = conninfo,
+			      .connect_timeout_ms = connect_timeout_ms };
 }
 
 bool server_connect(struct server *s, const char *app_name)
@@ -46,8 +48,8 @@ bool server_in_recovery(struct server *s, bool *in_recovery)
 	struct db_error err;
 	char v[8];
 
-	if (!db_value(s->conn, "SELECT pg_is_in_recovery()", 0, NULL, QUERY_TIMEOUT_MS, v, sizeof(v),
-		      &err)) {
+	if (!db_value(s->conn, "SELECT pg_is_in_recovery()", 0, NULL, QUERY_TIMEOUT_MS, v,
+		      sizeof(v), &err)) {
 		server_log_failure(s, "could not ask whether it is in recovery", &err);
 		return false;
 	}
@@ -64,11 +66,13 @@ bool server_expect_role(struct server *s, const char *app_name, bool want_recove
 	if (in_recovery == want_recovery)
 		return true;
 	if (want_recovery) {
-		log_error("the server given as the replica (%s) is not in recovery: it accepts writes, so it is a primary",
+		log_error("the server given as the replica (%s) is not in recovery: it accepts "
+			  "writes, so it is a primary",
 			  s->where);
 		log_hint("point --replica at a hot standby (one made with pg_basebackup -R)");
 	} else {
-		log_error("the server given as the primary (%s) is in recovery: it is a standby", s->where);
+		log_error("the server given as the primary (%s) is in recovery: it is a standby",
+			  s->where);
 		log_hint("point --primary at the read-write server");
 	}
 	return false;

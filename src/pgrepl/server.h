@@ -16,7 +16,7 @@ struct server {
 	const char *name; /* "primary" or "replica" */
 	const char *conninfo;
 	int connect_timeout_ms;
-	PGconn *conn;	/* NULL while not connected */
+	PGconn *conn;	 /* NULL while not connected */
 	char where[256]; /* host:port once connected */
 };
 

@@ -170,7 +170,8 @@ static void put_pair(FILE *f, const char *keyword, const char *value)
 
 char *targets_any_writable(const struct targets *t)
 {
-	PQconninfoOption *p = PQconninfoParse(t->primary, NULL), *r = PQconninfoParse(t->replica, NULL);
+	PQconninfoOption *p = PQconninfoParse(t->primary, NULL),
+			 *r = PQconninfoParse(t->replica, NULL);
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
@@ -178,14 +179,16 @@ char *targets_any_writable(const struct targets *t)
 	if (!p || !r || !f)
 		fatal("out of memory");
 	for (const PQconninfoOption *o = p; o->keyword; o++) {
-		bool per_host = strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0 ||
+		bool per_host = strcmp(o->keyword, "host") == 0 ||
+				strcmp(o->keyword, "hostaddr") == 0 ||
 				strcmp(o->keyword, "port") == 0;
 		const char *rv = value_of(r, o->keyword);
 
 		if (strcmp(o->keyword, "target_session_attrs") == 0)
 			continue;
 		if (per_host && (o->val || rv)) {
-			/* as long as the two host lists are (a fixed buffer made a long one fatal) */
+			/* as long as the two host lists are (a fixed buffer made a long one fatal)
+			 */
 			size_t len = strlen(o->val ? o->val : "") + strlen(rv ? rv : "") + 2;
 			char *joined = malloc(len);
 

@@ -37,7 +37,8 @@ bool targets_require_both(const struct targets *t);
  * the primary's settings, host/hostaddr/port listing the primary then the
  * replica, and target_session_attrs=read-write (libpq tries the hosts in
  * turn); tcp_user_timeout=1000 unless set, so that a host that has gone
- * silent is given up after about a second and the next one tried.  Both targets must be set and valid; the caller frees the result.
+ * silent is given up after about a second and the next one tried.  Both targets must be set and
+ * valid; the caller frees the result.
  */
 char *targets_any_writable(const struct targets *t);
 

@@ -73,7 +73,8 @@ bool accel_use_kvm(void)
 	why = kvm_problem();
 	decided = why == NULL;
 	if (why)
-		log_info("KVM is not usable here (%s): using TCG software emulation, which is slower; REPLAB_ACCEL=kvm forces KVM",
+		log_info("KVM is not usable here (%s): using TCG software emulation, which is "
+			 "slower; REPLAB_ACCEL=kvm forces KVM",
 			 why);
 	return decided;
 }

@@ -78,7 +78,8 @@ static bool enable_unit(guestfs_h *g, const char *unit)
 		snprintf(target, sizeof(target), "%s/%s", dirs[i], unit);
 		if (guestfs_is_file(g, target) > 0) {
 			snprintf(link, sizeof(link), "%s/%s", wants, unit);
-			return (guestfs_mkdir_p(g, wants) == 0 && guestfs_ln_sf(g, target, link) == 0) ||
+			return (guestfs_mkdir_p(g, wants) == 0 &&
+				guestfs_ln_sf(g, target, link) == 0) ||
 			       guest_image_failed(g, "enable", unit);
 		}
 	}
@@ -107,7 +108,8 @@ static bool apply_step(guestfs_h *g, const struct recipe_step *s)
 	case RECIPE_ENABLE:
 		return enable_unit(g, s->arg1);
 	case RECIPE_MOVE:
-		return guestfs_mv(g, s->arg1, s->arg2) == 0 || guest_image_failed(g, "move", s->arg1);
+		return guestfs_mv(g, s->arg1, s->arg2) == 0 ||
+		       guest_image_failed(g, "move", s->arg1);
 	case RECIPE_REMOVE:
 		if (guestfs_exists(g, s->arg1) <= 0) {
 			log_error("cannot remove %s: it is not in the base image", s->arg1);
@@ -145,9 +147,11 @@ static bool build(const char *base, const char *outdir, struct role_image *roles
 		return false;
 	for (int i = 0; i < nroles; i++) {
 		unlink(roles[i].tmp);
-		if (guestfs_disk_create(g, roles[i].tmp, "qcow2", -1, GUESTFS_DISK_CREATE_BACKINGFILE, backing,
+		if (guestfs_disk_create(g, roles[i].tmp, "qcow2", -1,
+					GUESTFS_DISK_CREATE_BACKINGFILE, backing,
 					GUESTFS_DISK_CREATE_BACKINGFORMAT, "qcow2", -1) == -1 ||
-		    guestfs_add_drive_opts(g, roles[i].tmp, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "qcow2", -1) == -1) {
+		    guestfs_add_drive_opts(g, roles[i].tmp, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "qcow2",
+					   -1) == -1) {
 			guest_image_failed(g, "create", roles[i].tmp);
 			goto out;
 		}
@@ -200,7 +204,8 @@ int cmd_build(int argc, char **argv)
 			build_usage();
 			return EXIT_OK;
 		default:
-			return usage_error("build", "unknown option or missing value: \"%s\"", argv[optind - 1]);
+			return usage_error("build", "unknown option or missing value: \"%s\"",
+					   argv[optind - 1]);
 		}
 	}
 	if (!base || !outdir || optind >= argc)
@@ -211,7 +216,8 @@ int cmd_build(int argc, char **argv)
 		fatal("out of memory");
 	for (int i = 0; i < nroles && ok; i++) {
 		ok = recipe_load(argv[optind + i], &roles[i].recipe);
-		snprintf(roles[i].final, sizeof(roles[i].final), "%s/%s.qcow2", outdir, roles[i].recipe.role);
+		snprintf(roles[i].final, sizeof(roles[i].final), "%s/%s.qcow2", outdir,
+			 roles[i].recipe.role);
 		snprintf(roles[i].tmp, sizeof(roles[i].tmp), "%s.tmp", roles[i].final);
 	}
 	in_progress = roles;

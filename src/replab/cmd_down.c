@@ -43,7 +43,8 @@ bool lab_teardown(bool verbose)
 int cmd_down(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab down\n\nStops the lab's VMs and removes its network namespace, taps and state.\n"
+		printf("Usage: replab down\n\nStops the lab's VMs and removes its network "
+		       "namespace, taps and state.\n"
 		       "Always safe to run.\n");
 		return EXIT_OK;
 	}

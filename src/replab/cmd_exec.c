@@ -36,7 +36,8 @@ static const struct vm *running_vm(int argc, char **argv, const char *verb, int 
 	*rc = EXIT_FAIL;
 	if (!vm_pid(vm)) {
 		log_error("the %s VM is not running", vm->name);
-		log_hint(lab_is_up() ? "start it again, or see replab status" : "bring the lab up first: replab up");
+		log_hint(lab_is_up() ? "start it again, or see replab status"
+				     : "bring the lab up first: replab up");
 		return NULL;
 	}
 	return vm;
@@ -48,8 +49,10 @@ int cmd_exec(int argc, char **argv)
 	int rc, first = 2;
 
 	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab exec VM [--] COMMAND [ARG]...\n\nRuns COMMAND as root in VM (primary or replica) over its management link;\n"
-		       "the exit status is the command's.  Example: replab exec replica -- pgrepl status\n");
+		printf("Usage: replab exec VM [--] COMMAND [ARG]...\n\nRuns COMMAND as root in VM "
+		       "(primary or replica) over its management link;\n"
+		       "the exit status is the command's.  Example: replab exec replica -- pgrepl "
+		       "status\n");
 		return EXIT_OK;
 	}
 	if (!(vm = running_vm(argc, argv, "exec", &rc)))
@@ -68,7 +71,8 @@ int cmd_psql(int argc, char **argv)
 	int rc;
 
 	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab psql VM\n\nOpens psql on VM's PostgreSQL server, database \"lab\", as the postgres superuser.\n");
+		printf("Usage: replab psql VM\n\nOpens psql on VM's PostgreSQL server, database "
+		       "\"lab\", as the postgres superuser.\n");
 		return EXIT_OK;
 	}
 	if (argc > 2)
@@ -81,7 +85,8 @@ int cmd_psql(int argc, char **argv)
 /* Copy bytes both ways until the console closes or the user types Ctrl-]. */
 static void relay(int sock)
 {
-	struct pollfd fds[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
+	struct pollfd fds[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+				 { .fd = sock, .events = POLLIN } };
 	char buf[4096];
 
 	for (;;) {
@@ -106,28 +111,27 @@ static void relay(int sock)
 
 int cmd_console(int argc, char **argv)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct termios saved, raw;
 	const struct vm *vm;
 	bool tty = isatty(STDIN_FILENO);
 	int rc, sock;
 
 	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab console VM\n\nAttaches to VM's serial console (root logs in without a password).\n"
-		       "Ctrl-] detaches.  Everything the console printed is in build/lab/VM.serial.log.\n");
+		printf("Usage: replab console VM\n\nAttaches to VM's serial console (root logs in "
+		       "without a password).\n"
+		       "Ctrl-] detaches.  Everything the console printed is in "
+		       "build/lab/VM.serial.log.\n");
 		return EXIT_OK;
 	}
 	if (argc > 2)
 		return usage_error("console", "\"console\" takes only the VM's name");
 	if (!(vm = running_vm(argc, argv, "console", &rc)))
 		return rc;
-	vm_path(vm, ".console", addr.sun_path, sizeof(addr.sun_path));
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sock < 0 || connect(sock, (struct sockaddr *) &addr, sizeof(addr)) != 0) {
-		log_error("could not attach to %s: %s", addr.sun_path, strerror(errno));
+	if ((sock = vm_connect(vm, ".console")) < 0)
 		return EXIT_FAIL;
-	}
-	fprintf(stderr, "attached to the %s VM's console; Ctrl-] detaches (press Enter for a prompt)\n", vm->name);
+	fprintf(stderr,
+		"attached to the %s VM's console; Ctrl-] detaches (press Enter for a prompt)\n",
+		vm->name);
 	if (tty) {
 		tcgetattr(STDIN_FILENO, &saved);
 		raw = saved;

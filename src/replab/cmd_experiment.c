@@ -70,7 +70,8 @@ static bool number(const char *opt, const char *text, long min, long max, int *o
 	long v;
 
 	if (!str_to_long(text, min, max, &v)) {
-		usage_error("experiment", "invalid %s \"%s\": a whole number from %ld to %ld", opt, text, min, max);
+		usage_error("experiment", "invalid %s \"%s\": a whole number from %ld to %ld", opt,
+			    text, min, max);
 		return false;
 	}
 	*out = (int) v;
@@ -80,15 +81,23 @@ static bool number(const char *opt, const char *text, long min, long max, int *o
 int cmd_experiment(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "cut", required_argument, NULL, 'c' },       { "rate", required_argument, NULL, 'r' },
-		{ "json", required_argument, NULL, 'j' },      { "link-rate", required_argument, NULL, 'l' },
-		{ "segments", required_argument, NULL, 's' },  { "crash-at", required_argument, NULL, 'a' },
-		{ "duration", required_argument, NULL, 'd' },  { "trials", required_argument, NULL, 't' },
+		{ "cut", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "link-rate", required_argument, NULL, 'l' },
+		{ "segments", required_argument, NULL, 's' },
+		{ "crash-at", required_argument, NULL, 'a' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "trials", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct experiment_options o = { .cut_s = 20, .rate = 200, .segments = 6, .crash_at_s = 5, .duration_s = 15,
-				      .trials = 20 };
+	struct experiment_options o = { .cut_s = 20,
+					.rate = 200,
+					.segments = 6,
+					.crash_at_s = 5,
+					.duration_s = 15,
+					.trials = 20 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:h", longopts, NULL)) != -1) {
@@ -107,7 +116,9 @@ int cmd_experiment(int argc, char **argv)
 		case 'l':
 			o.link_rate = optarg;
 			if (faults_rate_bits(optarg) < 0) {
-				usage_error("experiment", "invalid --link-rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 2mbit",
+				usage_error("experiment",
+					    "invalid --link-rate \"%s\": a tc rate from 1kbit to "
+					    "10gbit, e.g. 2mbit",
 					    optarg);
 				ok = false;
 			}
@@ -128,15 +139,20 @@ int cmd_experiment(int argc, char **argv)
 			usage();
 			return EXIT_OK;
 		default:
-			return usage_error("experiment", "unknown option or missing value: \"%s\"", argv[optind - 1]);
+			return usage_error("experiment", "unknown option or missing value: \"%s\"",
+					   argv[optind - 1]);
 		}
 		if (!ok)
 			return EXIT_USAGE;
 	}
 	if (optind != argc - 1)
-		return usage_error("experiment", "name one experiment: partition-reconnect, wal-retention, failover-under-load, split-brain or rpo");
+		return usage_error("experiment", "name one experiment: partition-reconnect, "
+						 "wal-retention, failover-under-load, split-brain "
+						 "or rpo");
 	if (o.crash_at_s >= o.duration_s)
-		return usage_error("experiment", "--crash-at (%d s) must come before the end of the load (--duration %d s)",
+		return usage_error("experiment",
+				   "--crash-at (%d s) must come before the end of the load "
+				   "(--duration %d s)",
 				   o.crash_at_s, o.duration_s);
 	for (size_t i = 0; i < sizeof(experiments) / sizeof(experiments[0]); i++) {
 		if (strcmp(argv[optind], experiments[i].name) != 0)
@@ -149,6 +165,8 @@ int cmd_experiment(int argc, char **argv)
 			}
 		return experiments[i].run(&o);
 	}
-	return usage_error("experiment", "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, failover-under-load, split-brain, rpo)",
+	return usage_error("experiment",
+			   "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, "
+			   "failover-under-load, split-brain, rpo)",
 			   argv[optind]);
 }

@@ -25,7 +25,8 @@ static bool lab_ready_for(const struct vm *a, const struct vm *b)
 	}
 	for (const struct vm *v = a; v; v = v == a ? b : NULL)
 		if (vm_is_down(v)) {
-			log_error("the %s VM is down: a fault on its link would change nothing", v->name);
+			log_error("the %s VM is down: a fault on its link would change nothing",
+				  v->name);
 			log_hint("start it again first: replab start %s", v->name);
 			return false;
 		}
@@ -43,8 +44,8 @@ static bool wants_help(int argc, char **argv, const char *text)
 }
 
 /* Two different VM names from argv[first..]. */
-static bool two_vms(int argc, char **argv, int first, const char *verb, const struct vm **a, const struct vm **b,
-		    int *rc)
+static bool two_vms(int argc, char **argv, int first, const char *verb, const struct vm **a,
+		    const struct vm **b, int *rc)
 {
 	*rc = EXIT_USAGE;
 	if (argc - first != 2) {
@@ -94,7 +95,9 @@ int cmd_isolate(int argc, char **argv)
 {
 	const struct vm *vm;
 
-	if (wants_help(argc, argv, "Usage: replab isolate VM\n\nCuts VM off from every other VM on the data network.\n"))
+	if (wants_help(argc, argv,
+		       "Usage: replab isolate VM\n\nCuts VM off from every other VM on the data "
+		       "network.\n"))
 		return EXIT_OK;
 	if (argc != 2)
 		return usage_error("isolate", "name one VM");
@@ -103,7 +106,8 @@ int cmd_isolate(int argc, char **argv)
 	if (!lab_ready_for(vm, NULL))
 		return EXIT_FAIL;
 	for (int i = 0; i < lab_nvms; i++)
-		if (&lab_vms[i] != vm && (!faults_cut(vm, &lab_vms[i]) || !faults_cut(&lab_vms[i], vm)))
+		if (&lab_vms[i] != vm &&
+		    (!faults_cut(vm, &lab_vms[i]) || !faults_cut(&lab_vms[i], vm)))
 			return EXIT_FAIL;
 	printf("isolated: %s can reach no other VM, and none can reach it\n", vm->name);
 	return EXIT_OK;
@@ -115,7 +119,8 @@ int cmd_heal(int argc, char **argv)
 	int rc;
 
 	if (wants_help(argc, argv,
-		       "Usage: replab heal [A B]\n\nRemoves the cuts between A and B, or every cut when no VM is named.\n"
+		       "Usage: replab heal [A B]\n\nRemoves the cuts between A and B, or every cut "
+		       "when no VM is named.\n"
 		       "Shaping stays (replab shape VM --clear removes it).\n"))
 		return EXIT_OK;
 	if (argc == 1) {
@@ -137,9 +142,12 @@ int cmd_heal(int argc, char **argv)
 int cmd_shape(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "rate", required_argument, NULL, 'r' },  { "delay", required_argument, NULL, 'd' },
-		{ "jitter", required_argument, NULL, 'j' }, { "loss", required_argument, NULL, 'l' },
-		{ "clear", no_argument, NULL, 'c' },	     { "help", no_argument, NULL, 'h' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "jitter", required_argument, NULL, 'j' },
+		{ "loss", required_argument, NULL, 'l' },
+		{ "clear", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rate = NULL, *delay = NULL, *jitter = NULL, *loss = NULL;
@@ -152,8 +160,11 @@ int cmd_shape(int argc, char **argv)
 		case 'r':
 			rate = optarg;
 			if (faults_rate_bits(rate) < 0)
-				return usage_error("shape", "invalid --rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 1mbit,"
-						   " 500kbit or 2.5mbps", rate);
+				return usage_error("shape",
+						   "invalid --rate \"%s\": a tc rate from 1kbit to "
+						   "10gbit, e.g. 1mbit,"
+						   " 500kbit or 2.5mbps",
+						   rate);
 			break;
 		case 'd':
 			delay = optarg;
@@ -168,7 +179,9 @@ int cmd_shape(int argc, char **argv)
 		case 'l':
 			loss = optarg;
 			if (faults_percent(loss) < 0)
-				return usage_error("shape", "invalid --loss \"%s\": a percentage from 0 to 100, e.g. 5%% or 0.5%%",
+				return usage_error("shape",
+						   "invalid --loss \"%s\": a percentage from 0 to "
+						   "100, e.g. 5%% or 0.5%%",
 						   loss);
 			break;
 		case 'c':
@@ -176,16 +189,22 @@ int cmd_shape(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: replab shape VM --rate RATE\n"
-			       "       replab shape VM --delay TIME [--jitter TIME] [--loss PERCENT]\n"
+			       "       replab shape VM --delay TIME [--jitter TIME] [--loss "
+			       "PERCENT]\n"
 			       "       replab shape VM --clear\n\n"
-			       "Slows what the data network delivers to VM.  --rate (e.g. 1mbit) uses htb and\n"
-			       "works everywhere; --delay, --jitter and --loss need the kernel's sch_netem and\n"
+			       "Slows what the data network delivers to VM.  --rate (e.g. 1mbit) "
+			       "uses htb and\n"
+			       "works everywhere; --delay, --jitter and --loss need the kernel's "
+			       "sch_netem and\n"
 			       "are refused without it.  --clear removes all shaping of VM.\n\n"
-			       "RATE is 1kbit to 10gbit in tc's units (bit, kbit, mbit, gbit, bps, kbps, mbps,\n"
-			       "gbps), TIME 0 to 60s (us, ms, s), PERCENT 0 to 100 (\"5%%\" or \"5\").\n");
+			       "RATE is 1kbit to 10gbit in tc's units (bit, kbit, mbit, gbit, bps, "
+			       "kbps, mbps,\n"
+			       "gbps), TIME 0 to 60s (us, ms, s), PERCENT 0 to 100 (\"5%%\" or "
+			       "\"5\").\n");
 			return EXIT_OK;
 		default:
-			return usage_error("shape", "unknown option or missing value: \"%s\"", argv[optind - 1]);
+			return usage_error("shape", "unknown option or missing value: \"%s\"",
+					   argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
@@ -210,8 +229,9 @@ int cmd_shape(int argc, char **argv)
 		return EXIT_FAIL;
 	if (rate && !faults_rate(vm, rate))
 		return EXIT_FAIL;
-	printf("shaped what reaches %s:%s%s%s%s%s%s%s%s\n", vm->name, rate ? " rate " : "", rate ? rate : "",
-	       delay ? " delay " : "", delay ? delay : "", jitter ? " jitter " : "", jitter ? jitter : "",
-	       loss ? " loss " : "", loss ? loss : "");
+	printf("shaped what reaches %s:%s%s%s%s%s%s%s%s\n", vm->name, rate ? " rate " : "",
+	       rate ? rate : "", delay ? " delay " : "", delay ? delay : "",
+	       jitter ? " jitter " : "", jitter ? jitter : "", loss ? " loss " : "",
+	       loss ? loss : "");
 	return EXIT_OK;
 }

@@ -16,7 +16,8 @@
 
 static void print_role(guestfs_h *g)
 {
-	char *role = guestfs_is_file(g, "/etc/replab/role") > 0 ? guestfs_cat(g, "/etc/replab/role") : NULL;
+	char *role = guestfs_is_file(g, "/etc/replab/role") > 0 ? guestfs_cat(g, "/etc/replab/role")
+								: NULL;
 
 	printf("role: ");
 	str_print_safe(stdout, role && strtok(role, "\n") ? role : "(none: the base image)");
@@ -75,7 +76,8 @@ int cmd_inspect(int argc, char **argv)
 	bool ok;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab inspect IMAGE\n\nShows, read-only, what a lab image holds: role, enabled lab units,\n"
+		printf("Usage: replab inspect IMAGE\n\nShows, read-only, what a lab image holds: "
+		       "role, enabled lab units,\n"
 		       "PostgreSQL cluster, and the version pgrepl reports when run inside it.\n");
 		return EXIT_OK;
 	}

@@ -56,11 +56,10 @@ static const struct vm *running(int argc, char **argv, const char *help, int *rc
 
 static int qmp_simple(const struct vm *vm, const char *command, const char *done)
 {
-	char path[PATH_MAX];
 	struct qmp q;
 	json_t *r;
 
-	if (!qmp_open(&q, vm_path(vm, ".qmp", path, sizeof(path))))
+	if (!vm_qmp_open(vm, &q))
 		return EXIT_FAIL;
 	r = qmp_execute(&q, command, NULL);
 	qmp_close(&q);
@@ -76,7 +75,10 @@ int cmd_crash(int argc, char **argv)
 	const struct vm *vm;
 	int rc;
 
-	if (!(vm = running(argc, argv, "Usage: replab crash VM\n\nKills VM's QEMU process (SIGKILL): to the guest and its peers, a power cut.\n", &rc)))
+	if (!(vm = running(argc, argv,
+			   "Usage: replab crash VM\n\nKills VM's QEMU process (SIGKILL): to the "
+			   "guest and its peers, a power cut.\n",
+			   &rc)))
 		return rc;
 	if (!vm_kill(vm))
 		return EXIT_FAIL;
@@ -89,7 +91,11 @@ int cmd_freeze(int argc, char **argv)
 	const struct vm *vm;
 	int rc;
 
-	if (!(vm = running(argc, argv, "Usage: replab freeze VM\n\nStops VM's virtual CPUs (QMP stop): it holds its connections but answers\nnothing, like a hung disk or a long pause.  replab thaw VM resumes it.\n", &rc)))
+	if (!(vm = running(argc, argv,
+			   "Usage: replab freeze VM\n\nStops VM's virtual CPUs (QMP stop): it "
+			   "holds its connections but answers\nnothing, like a hung disk or a long "
+			   "pause.  replab thaw VM resumes it.\n",
+			   &rc)))
 		return rc;
 	return qmp_simple(vm, "stop", "frozen (replab thaw resumes it)");
 }
@@ -99,7 +105,8 @@ int cmd_thaw(int argc, char **argv)
 	const struct vm *vm;
 	int rc;
 
-	if (!(vm = running(argc, argv, "Usage: replab thaw VM\n\nResumes a frozen VM (QMP cont).\n", &rc)))
+	if (!(vm = running(argc, argv, "Usage: replab thaw VM\n\nResumes a frozen VM (QMP cont).\n",
+			   &rc)))
 		return rc;
 	return qmp_simple(vm, "cont", "running again");
 }
@@ -109,7 +116,10 @@ int cmd_stop(int argc, char **argv)
 	const struct vm *vm;
 	int rc;
 
-	if (!(vm = running(argc, argv, "Usage: replab stop VM\n\nPowers VM off cleanly (systemctl poweroff in the guest).\n", &rc)))
+	if (!(vm = running(argc, argv,
+			   "Usage: replab stop VM\n\nPowers VM off cleanly (systemctl poweroff in "
+			   "the guest).\n",
+			   &rc)))
 		return rc;
 	if (!vm_stop_clean(vm, 60))
 		return EXIT_FAIL;
@@ -126,7 +136,10 @@ int cmd_start(int argc, char **argv)
 	json_t *saved;
 	int rc;
 
-	if (!(vm = one_vm(argc, argv, "Usage: replab start VM\n\nBoots a stopped or crashed VM again, from the disk it had.\n", &rc)))
+	if (!(vm = one_vm(argc, argv,
+			  "Usage: replab start VM\n\nBoots a stopped or crashed VM again, from the "
+			  "disk it had.\n",
+			  &rc)))
 		return rc;
 	if (vm_pid(vm)) {
 		log_error("the %s VM is already running", vm->name);

@@ -27,9 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REPORT_JSON_MAX (64 * 1024 * 1024) /* far above any experiment's result */
-#define SCRIPT_NAME "plot.gp"
-#define GNUPLOT_LOG "gnuplot.log"
+#define REPORT_JSON_MAX	  (64 * 1024 * 1024) /* far above any experiment's result */
+#define SCRIPT_NAME	  "plot.gp"
+#define GNUPLOT_LOG	  "gnuplot.log"
 #define GNUPLOT_LOG_SHOWN 4096 /* bytes of gnuplot's messages shown when it fails */
 
 /* Where gnuplot runs, and what becomes its standard output and error. */
@@ -44,8 +44,8 @@ static bool gnuplot_prepare(void *arg)
 	const struct gnuplot_run *g = arg;
 	int null = open("/dev/null", O_RDONLY);
 
-	return null >= 0 && dup2(null, STDIN_FILENO) >= 0 && chdir(g->dir) == 0 && dup2(g->out, STDOUT_FILENO) >= 0 &&
-	       dup2(g->err, STDERR_FILENO) >= 0;
+	return null >= 0 && dup2(null, STDIN_FILENO) >= 0 && chdir(g->dir) == 0 &&
+	       dup2(g->out, STDOUT_FILENO) >= 0 && dup2(g->err, STDERR_FILENO) >= 0;
 }
 
 static bool write_file(int dirfd, const char *name, const char *text, size_t len)
@@ -106,7 +106,8 @@ static void show_gnuplot_log(int dirfd)
 	if (n <= 0)
 		return;
 	safe = str_sanitize_terminal(text, (size_t) n, true);
-	fprintf(stderr, "--- gnuplot's messages:\n%s%s---\n", safe, text[n - 1] == '\n' ? "" : "\n");
+	fprintf(stderr, "--- gnuplot's messages:\n%s%s---\n", safe,
+		text[n - 1] == '\n' ? "" : "\n");
 	free(safe);
 }
 
@@ -115,7 +116,8 @@ static bool is_png(int fd)
 	static const char magic[8] = "\x89PNG\r\n\x1a\n";
 	char head[8];
 
-	return pread(fd, head, sizeof(head), 0) == (ssize_t) sizeof(head) && memcmp(head, magic, sizeof(head)) == 0;
+	return pread(fd, head, sizeof(head), 0) == (ssize_t) sizeof(head) &&
+	       memcmp(head, magic, sizeof(head)) == 0;
 }
 
 /* Run gnuplot on the plot in a private directory; the PNG into png. */
@@ -128,10 +130,11 @@ static int draw(const struct report *r, const char *json_path, const char *png)
 	mode_t mask;
 	pid_t pid;
 
-	xsnprintf(dir, sizeof(dir), "%s/replab-report.XXXXXX", tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp");
+	xsnprintf(dir, sizeof(dir), "%s/replab-report.XXXXXX",
+		  tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp");
 	if (!mkdtemp(dir)) {
-		log_error("could not create a temporary directory in %s: %s", tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp",
-			  strerror(errno));
+		log_error("could not create a temporary directory in %s: %s",
+			  tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp", strerror(errno));
 		return EXIT_FAIL;
 	}
 	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !write_plot(dirfd, r)) {
@@ -142,10 +145,12 @@ static int draw(const struct report *r, const char *json_path, const char *png)
 	}
 	xsnprintf(tmp_png, sizeof(tmp_png), "%s.XXXXXX", png);
 	g.out = mkostemp(tmp_png, O_CLOEXEC);
-	g.err = openat(dirfd, GNUPLOT_LOG, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	g.err = openat(dirfd, GNUPLOT_LOG, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
 	if (g.out < 0 || g.err < 0)
 		log_error("could not write next to %s: %s", png, strerror(errno));
-	else if ((pid = child_start((char *[]){ "gnuplot", SCRIPT_NAME, NULL }, NULL, gnuplot_prepare, &g)) < 0)
+	else if ((pid = child_start((char *[]){ "gnuplot", SCRIPT_NAME, NULL }, NULL,
+				    gnuplot_prepare, &g)) < 0)
 		log_hint("is gnuplot installed? (make deps)");
 	else
 		rc = child_wait(pid);
@@ -157,7 +162,8 @@ static int draw(const struct report *r, const char *json_path, const char *png)
 			rc = -1;
 		}
 	} else if (rc >= 0) {
-		log_error("gnuplot could not draw %s%s", json_path, rc == 0 ? " (it wrote no PNG)" : "");
+		log_error("gnuplot could not draw %s%s", json_path,
+			  rc == 0 ? " (it wrote no PNG)" : "");
 		show_gnuplot_log(dirfd);
 		rc = -1;
 	}
@@ -183,9 +189,12 @@ int cmd_report(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		printf("Usage: replab report FILE.json\n\n"
-		       "Draws an experiment's result into FILE.png (gnuplot): the lag over time with\n"
-		       "the events marked (or, when the primary crashed, the client's acknowledged\n"
-		       "writes per second); for rpo, latency and losses per mode; for split-brain,\n"
+		       "Draws an experiment's result into FILE.png (gnuplot): the lag over time "
+		       "with\n"
+		       "the events marked (or, when the primary crashed, the client's "
+		       "acknowledged\n"
+		       "writes per second); for rpo, latency and losses per mode; for "
+		       "split-brain,\n"
 		       "the rows each side had.\n");
 		return EXIT_OK;
 	}
@@ -201,7 +210,8 @@ int cmd_report(int argc, char **argv)
 	xsnprintf(png, sizeof(png), "%.*s.png", (int) len, argv[1]);
 	if (!(doc = json_read_file(argv[1], REPORT_JSON_MAX, &jerr))) {
 		if (jerr.line > 0)
-			log_error("%s is not an experiment's result: line %d: %s", argv[1], jerr.line, jerr.text);
+			log_error("%s is not an experiment's result: line %d: %s", argv[1],
+				  jerr.line, jerr.text);
 		else
 			log_error("could not read %s: %s", argv[1], jerr.text);
 		return EXIT_FAIL;

@@ -63,17 +63,21 @@ static void summary(json_t *up, json_t *demo, json_t *failover, bool crash)
 {
 	printf("\n== Summary\n");
 	if (up)
-		printf("  power-on to replica streaming     %8.1f s (%s)\n", number(up, "streaming_s"),
-		       json_string_value(json_object_get(up, "accel")));
-	printf("  3 users visible on the replica    %8.1f ms after the commit\n", number(demo, "users.visible_after_ms"));
+		printf("  power-on to replica streaming     %8.1f s (%s)\n",
+		       number(up, "streaming_s"), json_string_value(json_object_get(up, "accel")));
+	printf("  3 users visible on the replica    %8.1f ms after the commit\n",
+	       number(demo, "users.visible_after_ms"));
 	printf("  100 inserts, replica caught up    %8.1f ms after the last one\n",
 	       number(demo, "bulk.caught_up_after_ms"));
-	printf("  peak lag during the burst         %8.0f bytes\n", number(demo, "bulk.peak_lag_bytes"));
+	printf("  peak lag during the burst         %8.0f bytes\n", number(demo, "bulk.peak_lag_"
+										 "bytes"));
 	printf("  primary stopped by                %8s\n", crash ? "SIGKILL" : "poweroff");
 	printf("  primary loss detected             %8.0f ms after its last answer\n",
 	       number(failover, "detection.detection_ms"));
-	printf("  promotion (pg_promote)            %8.0f ms\n", number(failover, "promotion.promote_ms"));
-	printf("  first write on the new primary    %8.0f ms after detection\n", number(failover, "rto_ms"));
+	printf("  promotion (pg_promote)            %8.0f ms\n", number(failover, "promotion."
+										  "promote_ms"));
+	printf("  first write on the new primary    %8.0f ms after detection\n",
+	       number(failover, "rto_ms"));
 }
 
 int cmd_run(int argc, char **argv)
@@ -95,8 +99,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: replab run [--crash]\n\n"
-			       "Runs the demo and the failover in the lab's VMs (bringing the lab up first\n"
-			       "when it is not).  The primary VM is powered off cleanly, or with --crash its\n"
+			       "Runs the demo and the failover in the lab's VMs (bringing the lab "
+			       "up first\n"
+			       "when it is not).  The primary VM is powered off cleanly, or with "
+			       "--crash its\n"
 			       "QEMU process is killed.  Figures go to build/lab/run.json.\n");
 			return EXIT_OK;
 		default:
@@ -114,7 +120,9 @@ int cmd_run(int argc, char **argv)
 	}
 	for (int i = 0; i < lab_nvms; i++)
 		if (!vm_pid(&lab_vms[i])) {
-			log_error("the %s VM is not running: this lab has been through a failover already", lab_vms[i].name);
+			log_error("the %s VM is not running: this lab has been through a failover "
+				  "already",
+				  lab_vms[i].name);
 			log_hint("start a fresh lab: replab down && replab up");
 			return EXIT_FAIL;
 		}
@@ -123,11 +131,13 @@ int cmd_run(int argc, char **argv)
 	if (demo)
 		failover = run_failover(crash);
 	if (demo && failover) {
-		json_t *run = json_pack("{s:O?,s:O,s:O,s:s}", "up", up, "demo", demo, "failover", failover,
-					"primary_stopped_by", crash ? "sigkill" : "poweroff");
+		json_t *run = json_pack("{s:O?,s:O,s:O,s:s}", "up", up, "demo", demo, "failover",
+					failover, "primary_stopped_by",
+					crash ? "sigkill" : "poweroff");
 
 		summary(up, demo, failover, crash);
-		if (json_write_atomic(lab_state_path("run.json", path, sizeof(path)), run, JSON_INDENT(2)))
+		if (json_write_atomic(lab_state_path("run.json", path, sizeof(path)), run,
+				      JSON_INDENT(2)))
 			rc = EXIT_OK;
 		else
 			log_error("could not write %s: %s", path, strerror(errno));

@@ -40,8 +40,8 @@ static bool make_seeds(void)
 	for (int i = 0; i < lab_nvms; i++)
 		if (!seed_make(&lab_vms[i]))
 			return false;
-	printf("made this lab's secrets and the seeds of %s and %s in %s\n", lab_vms[0].name, lab_vms[1].name,
-	       lab_state_dir());
+	printf("made this lab's secrets and the seeds of %s and %s in %s\n", lab_vms[0].name,
+	       lab_vms[1].name, lab_state_dir());
 	return true;
 }
 
@@ -50,8 +50,10 @@ int cmd_seed(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		printf("Usage: replab seed\n\n"
 		       "Makes a lab's secrets (0600, in STATE/secrets) and the NoCloud seeds\n"
-		       "STATE/primary-seed.iso and STATE/replica-seed.iso from cloud-init/, unless\n"
-		       "they are there already; boots nothing.  STATE is $REPLAB_STATE (build/lab by\n"
+		       "STATE/primary-seed.iso and STATE/replica-seed.iso from cloud-init/, "
+		       "unless\n"
+		       "they are there already; boots nothing.  STATE is $REPLAB_STATE (build/lab "
+		       "by\n"
 		       "default).  The Vagrantfile runs it with its own state directory.\n");
 		return EXIT_OK;
 	}

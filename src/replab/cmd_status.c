@@ -26,12 +26,11 @@
 /* QMP's view: "running", "paused", ... (caller frees); NULL when unreachable. */
 static char *run_state(const struct vm *vm)
 {
-	char path[PATH_MAX];
 	struct qmp q;
 	json_t *r;
 	char *state = NULL;
 
-	if (!qmp_open(&q, vm_path(vm, ".qmp", path, sizeof(path))))
+	if (!vm_qmp_open(vm, &q))
 		return NULL;
 	r = qmp_execute(&q, "query-status", NULL);
 	if (json_is_string(json_object_get(r, "status")))
@@ -44,12 +43,14 @@ static char *run_state(const struct vm *vm)
 /* pgrepl status --json in a VM (replica: another replica's conninfo, or NULL). */
 static json_t *pgrepl_status(const struct vm *from, const char *replica)
 {
-	char *cmd[] = { "pgrepl", "status", "--json", replica ? "--replica" : NULL, (char *) replica, NULL };
+	char *cmd[] = { "pgrepl",	  "status", "--json", replica ? "--replica" : NULL,
+			(char *) replica, NULL };
 	char err[PATH_MAX];
 	json_t *doc;
 	int efd;
 
-	efd = open(lab_state_path("status.log", err, sizeof(err)), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	efd = open(lab_state_path("status.log", err, sizeof(err)),
+		   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (efd < 0) {
 		log_error("could not write %s: %s", err, strerror(errno));
 		return NULL;
@@ -59,7 +60,8 @@ static json_t *pgrepl_status(const struct vm *from, const char *replica)
 	if (!doc)
 		printf("  unknown: pgrepl status gave no answer (see %s)\n", err);
 	else if (!json_is_object(doc)) {
-		printf("  unknown: pgrepl status did not answer with a JSON object (see %s)\n", err);
+		printf("  unknown: pgrepl status did not answer with a JSON object (see %s)\n",
+		       err);
 		json_decref(doc);
 		doc = NULL;
 	}
@@ -84,7 +86,8 @@ static void print_replication(void)
 		status_print_server(stdout, "replica", json_object_get(doc, "replica"));
 		json_decref(doc);
 	}
-	xsnprintf(replica2, sizeof(replica2), "host=%s user=lab dbname=lab passfile=/etc/replab/lab.pgpass", lab_vms[2].addr);
+	xsnprintf(replica2, sizeof(replica2),
+		  "host=%s user=lab dbname=lab passfile=/etc/replab/lab.pgpass", lab_vms[2].addr);
 	if (lab_nvms > 2 && (doc = pgrepl_status(from, replica2))) {
 		status_print_server(stdout, "replica2", json_object_get(doc, "replica"));
 		json_decref(doc);
@@ -111,7 +114,8 @@ int cmd_status(int argc, char **argv)
 		printf("no lab is running (replab up starts one)\n");
 		return EXIT_OK;
 	}
-	printf("%-8s %-10s %-10s %-12s %s\n", "VM", "QEMU PID", "state", "data addr", "management (SSH, in the lab namespace)");
+	printf("%-8s %-10s %-10s %-12s %s\n", "VM", "QEMU PID", "state", "data addr",
+	       "management (SSH, in the lab namespace)");
 	for (int i = 0; i < lab_nvms; i++) {
 		const struct vm *vm = &lab_vms[i];
 		pid_t pid = vm_pid(vm);
@@ -120,7 +124,10 @@ int cmd_status(int argc, char **argv)
 
 		xsnprintf(pidtext, sizeof(pidtext), "%d", (int) pid);
 		printf("%-8s %-10s %-10s %-12s 127.0.0.1:%d\n", vm->name, pid ? pidtext : "-",
-		       pid ? (state ? state : "?") : vm_is_down(vm) ? "down" : "-", vm->addr, vm->ssh_port);
+		       pid		? (state ? state : "?")
+		       : vm_is_down(vm) ? "down"
+					: "-",
+		       vm->addr, vm->ssh_port);
 		free(state);
 	}
 	print_faults();

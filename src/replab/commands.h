@@ -35,9 +35,9 @@ struct up_options {
 	int timeout_s;
 	int memory_mb;
 	int cpus;
-	bool keep; /* leave a failed lab running */
-	int replicas;  /* 1 or 2 */
-	bool cascade;  /* replica2 streams from the replica */
+	bool keep;    /* leave a failed lab running */
+	int replicas; /* 1 or 2 */
+	bool cascade; /* replica2 streams from the replica */
 };
 
 void up_options_default(struct up_options *u);

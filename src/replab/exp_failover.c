@@ -41,12 +41,15 @@ static void print_summary(json_t *s)
 	       "  promotion (pg_promote)               %.0f ms\n",
 	       (long long) integer(s, "acknowledged_writes"), (long long) integer(s, "on_server"),
 	       (long long) integer(s, "lost_writes"), integer(s, "lost_writes") ? ": ids " : "",
-	       json_string_value(json_object_get(s, "lost_ids")), (long long) integer(s, "in_doubt"),
-	       (long long) integer(s, "in_doubt_committed"), real(s, NULL, "client_downtime_ms"),
-	       real(s, NULL, "detection_ms"), real(s, NULL, "promote_ms"));
+	       json_string_value(json_object_get(s, "lost_ids")),
+	       (long long) integer(s, "in_doubt"), (long long) integer(s, "in_doubt_committed"),
+	       real(s, NULL, "client_downtime_ms"), real(s, NULL, "detection_ms"),
+	       real(s, NULL, "promote_ms"));
 	if (integer(s, "lost_writes"))
-		printf("\n  The primary acknowledged those writes, but they had not reached the replica\n"
-		       "  when it crashed: asynchronous replication trades them for commit speed.\n");
+		printf("\n  The primary acknowledged those writes, but they had not reached the "
+		       "replica\n"
+		       "  when it crashed: asynchronous replication trades them for commit "
+		       "speed.\n");
 	printf("\n  The lab has failed over: the old primary is down.  Start afresh with\n"
 	       "  replab down && replab up.\n");
 }
@@ -73,7 +76,8 @@ int experiment_failover_under_load(const struct experiment_options *o)
 	pid_t loader;
 	int rc = EXIT_FAIL;
 
-	printf("failover-under-load: %d writes/s for %d s from the replica's side, following the writable\n"
+	printf("failover-under-load: %d writes/s for %d s from the replica's side, following the "
+	       "writable\n"
 	       "server; the primary crashes at %d s and the replica is promoted\n",
 	       o->rate, o->duration_s, o->crash_at_s);
 	timeline_begin(&x);
@@ -90,13 +94,17 @@ int experiment_failover_under_load(const struct experiment_options *o)
 		timeline_event(&x, "write load finished");
 	summary = json_object();
 	if (failover && load && acked_writes_check(replica, load, summary)) {
-		json_object_set_new(summary, "client_downtime_ms", json_real(real(load, NULL, "longest_gap_ms")));
-		json_object_set_new(summary, "detection_ms", json_real(real(failover, "detection", "detection_ms")));
-		json_object_set_new(summary, "promote_ms", json_real(real(failover, "promotion", "promote_ms")));
+		json_object_set_new(summary, "client_downtime_ms",
+				    json_real(real(load, NULL, "longest_gap_ms")));
+		json_object_set_new(summary, "detection_ms",
+				    json_real(real(failover, "detection", "detection_ms")));
+		json_object_set_new(summary, "promote_ms",
+				    json_real(real(failover, "promotion", "promote_ms")));
 		print_summary(summary);
-		doc = json_pack("{s:s,s:i,s:i,s:i,s:O,s:O,s:O,s:O,s:O}", "experiment", "failover-under-load", "rate", o->rate,
-				"duration_s", o->duration_s, "crash_at_s", o->crash_at_s, "summary", summary, "events",
-				x.events, "samples", x.samples, "failover", failover, "load", load);
+		doc = json_pack("{s:s,s:i,s:i,s:i,s:O,s:O,s:O,s:O,s:O}", "experiment",
+				"failover-under-load", "rate", o->rate, "duration_s", o->duration_s,
+				"crash_at_s", o->crash_at_s, "summary", summary, "events", x.events,
+				"samples", x.samples, "failover", failover, "load", load);
 		if (experiment_save(doc, "failover-under-load", o->json_path))
 			rc = EXIT_OK;
 		json_decref(doc);

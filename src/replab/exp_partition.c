@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CUT_AT_MS 5000.0
+#define CUT_AT_MS	  5000.0
 #define SETTLE_TIMEOUT_MS 120000.0
 
 static json_int_t field(json_t *sample, const char *key)
@@ -39,7 +39,8 @@ static bool streaming(json_t *sample)
 /* A WAL sender with a known lag: streaming, or still catching up. */
 static bool connected(json_t *sample)
 {
-	return (streaming(sample) || in_state(sample, "catchup")) && json_is_integer(json_object_get(sample, "lag_bytes"));
+	return (streaming(sample) || in_state(sample, "catchup")) &&
+	       json_is_integer(json_object_get(sample, "lag_bytes"));
 }
 
 /* Sample until the load is over and, after the heal, the replica has caught up. */
@@ -69,10 +70,12 @@ static bool observe(struct timeline *x, struct watch *w, pid_t load, int cut_s)
 			timeline_event(x, "write load finished");
 		}
 		last = timeline_last(x);
-		if (healed && load_over && connected(last) && streaming(last) && field(last, "lag_bytes") == 0)
+		if (healed && load_over && connected(last) && streaming(last) &&
+		    field(last, "lag_bytes") == 0)
 			return true;
 		if (healed && t > heal_at + SETTLE_TIMEOUT_MS) {
-			log_error("the replica had not caught up %.0f s after the heal", SETTLE_TIMEOUT_MS / 1000);
+			log_error("the replica had not caught up %.0f s after the heal",
+				  SETTLE_TIMEOUT_MS / 1000);
 			return false;
 		}
 		if (interrupted())
@@ -121,16 +124,21 @@ static json_t *summarise(const struct timeline *x, const char *link_rate)
 		}
 	}
 	throughput = caught_up > reconnect && reconnect >= 0
-			     ? (double) (sent_at_caught_up - sent_at_reconnect) / ((caught_up - reconnect) / 1000)
+			     ? (double) (sent_at_caught_up - sent_at_reconnect) /
+				       ((caught_up - reconnect) / 1000)
 			     : -1;
 	kept = reconnect < 0 && caught_up >= 0;
-	summary = json_pack("{s:I,s:b,s:f,s:f,s:f,s:f,s:I}", "max_lag_bytes", max_lag, "connection_kept", kept,
-			    "reconnect_after_heal_ms", reconnect,
-			    "caught_up_after_heal_ms", caught_up, "catch_up_bytes_per_s", throughput, "mean_sample_ms",
-			    json_array_size(x->samples) ? cost / (double) json_array_size(x->samples) : 0.0, "samples",
-			    (json_int_t) json_array_size(x->samples));
+	summary = json_pack("{s:I,s:b,s:f,s:f,s:f,s:f,s:I}", "max_lag_bytes", max_lag,
+			    "connection_kept", kept, "reconnect_after_heal_ms", reconnect,
+			    "caught_up_after_heal_ms", caught_up, "catch_up_bytes_per_s",
+			    throughput, "mean_sample_ms",
+			    json_array_size(x->samples)
+				    ? cost / (double) json_array_size(x->samples)
+				    : 0.0,
+			    "samples", (json_int_t) json_array_size(x->samples));
 	if (link_bits > 0 && throughput > 0)
-		json_object_set_new(summary, "catch_up_share_of_link", json_real(throughput * 8 / link_bits));
+		json_object_set_new(summary, "catch_up_share_of_link",
+				    json_real(throughput * 8 / link_bits));
 	return summary;
 }
 
@@ -143,11 +151,13 @@ static void print_summary(json_t *s, const char *link_rate)
 	if (bytes_per_s > 0)
 		xsnprintf(throughput, sizeof(throughput), "%.0f kB/s", bytes_per_s / 1000);
 	else
-		xsnprintf(throughput, sizeof(throughput), "not measured: caught up within one sample");
+		xsnprintf(throughput, sizeof(throughput),
+			  "not measured: caught up within one sample");
 	if (json_is_true(json_object_get(s, "connection_kept")))
 		xsnprintf(reconnect, sizeof(reconnect), "no need: the connection outlived the cut");
 	else
-		xsnprintf(reconnect, sizeof(reconnect), "%.0f ms", json_real_value(json_object_get(s, "reconnect_after_heal_ms")));
+		xsnprintf(reconnect, sizeof(reconnect), "%.0f ms",
+			  json_real_value(json_object_get(s, "reconnect_after_heal_ms")));
 
 	printf("\nsummary:\n"
 	       "  writes acknowledged by the primary   %lld\n"
@@ -158,7 +168,8 @@ static void print_summary(json_t *s, const char *link_rate)
 	       "  catch-up throughput                  %s",
 	       (long long) field(s, "acknowledged_writes"), (long long) field(s, "on_server"),
 	       (long long) field(s, "lost_writes"), (long long) field(s, "max_lag_bytes"),
-	       reconnect, json_real_value(json_object_get(s, "caught_up_after_heal_ms")), throughput);
+	       reconnect, json_real_value(json_object_get(s, "caught_up_after_heal_ms")),
+	       throughput);
 	if (link_rate && share > 0)
 		printf(" (%.0f %% of the %s link)", share * 100, link_rate);
 	printf("\n  sampling: %lld samples, %.2f ms per query\n", (long long) field(s, "samples"),
@@ -176,8 +187,9 @@ int experiment_partition_reconnect(const struct experiment_options *o)
 	pid_t loader = -1;
 	int rc = EXIT_FAIL;
 
-	printf("partition-reconnect: %d writes/s for %d s; the replica is cut off at %.0f s for %d s\n", o->rate, duration,
-	       CUT_AT_MS / 1000, o->cut_s);
+	printf("partition-reconnect: %d writes/s for %d s; the replica is cut off at %.0f s for %d "
+	       "s\n",
+	       o->rate, duration, CUT_AT_MS / 1000, o->cut_s);
 	if (o->link_rate) {
 		if (!experiment_rate(replica, o->link_rate))
 			return EXIT_FAIL;
@@ -200,9 +212,10 @@ int experiment_partition_reconnect(const struct experiment_options *o)
 		summary = summarise(&x, o->link_rate);
 		if (acked_writes_check(replica, load, summary)) {
 			print_summary(summary, o->link_rate);
-			doc = json_pack("{s:s,s:i,s:i,s:s?,s:O,s:O,s:O,s:O}", "experiment", "partition-reconnect", "cut_s", o->cut_s,
-					"rate", o->rate, "link_rate", o->link_rate, "summary", summary, "events", x.events,
-					"samples", x.samples, "load", load);
+			doc = json_pack("{s:s,s:i,s:i,s:s?,s:O,s:O,s:O,s:O}", "experiment",
+					"partition-reconnect", "cut_s", o->cut_s, "rate", o->rate,
+					"link_rate", o->link_rate, "summary", summary, "events",
+					x.events, "samples", x.samples, "load", load);
 			if (experiment_save(doc, "partition-reconnect", o->json_path))
 				rc = field(summary, "lost_writes") == 0 ? EXIT_OK : EXIT_FAIL;
 			if (field(summary, "lost_writes") != 0)

@@ -54,7 +54,8 @@ static bool mode_in_force(const struct pair *p, const struct mode *m)
 	snprintf(want, sizeof(want), "streaming|%s", m->standby_names[0] ? "sync" : "async");
 	for (int i = 0; i < 100 && !interrupted(); i++) {
 		if (node_sqlf(p->primary, got, sizeof(got),
-			      "SELECT coalesce(max(state || '|' || sync_state), 'none') FROM pg_stat_replication"
+			      "SELECT coalesce(max(state || '|' || sync_state), 'none') FROM "
+			      "pg_stat_replication"
 			      " WHERE application_name = '%s'",
 			      p->standby->name) &&
 		    strcmp(got, want) == 0)
@@ -74,7 +75,8 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
 	pid_t loader = -1;
 	bool ok;
 
-	ok = set_mode(p->primary, m) && mode_in_force(p, m) && (loader = load_start(p->standby, rate, 60, true, true)) > 0;
+	ok = set_mode(p->primary, m) && mode_in_force(p, m) &&
+	     (loader = load_start(p->standby, rate, 60, true, true)) > 0;
 	if (ok) {
 		clock_sleep_ms(crash_after);
 		node_kill_server(p->primary);
@@ -86,7 +88,8 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
 		json_object_set_new(t, "primary", json_string(p->primary->name));
 		json_object_set_new(t, "crash_after_ms", json_real(crash_after));
 		json_object_set_new(t, "commits", json_incref(json_object_get(load, "commits")));
-		ok = node_rejoin(p->primary, p->standby->addr, lab_state_path("rejoin.log", path, sizeof(path))) &&
+		ok = node_rejoin(p->primary, p->standby->addr,
+				 lab_state_path("rejoin.log", path, sizeof(path))) &&
 		     standby_caught_up(p->standby, p->primary->name, 120000) >= 0;
 		if (!ok)
 			log_error("the crashed primary did not rejoin (see %s)", path);
@@ -138,10 +141,12 @@ static json_int_t total(json_t *trials, const char *key)
 static json_t *mode_summary(const struct mode *m, json_t *trials)
 {
 	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:O}", "mode", m->name, "trials",
-			 (json_int_t) json_array_size(trials), "acknowledged", total(trials, "acknowledged_writes"), "lost",
-			 total(trials, "lost_writes"), "in_doubt", total(trials, "in_doubt"), "in_doubt_committed",
-			 total(trials, "in_doubt_committed"), "p50_ms", median(trials, "p50_ms"), "p99_ms",
-			 median(trials, "p99_ms"), "commits_per_s", median(trials, "acks_per_s"), "runs", trials);
+			 (json_int_t) json_array_size(trials), "acknowledged",
+			 total(trials, "acknowledged_writes"), "lost", total(trials, "lost_writes"),
+			 "in_doubt", total(trials, "in_doubt"), "in_doubt_committed",
+			 total(trials, "in_doubt_committed"), "p50_ms", median(trials, "p50_ms"),
+			 "p99_ms", median(trials, "p99_ms"), "commits_per_s",
+			 median(trials, "acks_per_s"), "runs", trials);
 }
 
 static void print_table(json_t *summary)
@@ -150,18 +155,22 @@ static void print_table(json_t *summary)
 	size_t i;
 
 	printf("\nsummary (commit figures: median over the trials):\n"
-	       "  %-13s %6s %12s %6s %14s %9s %9s %10s\n", "mode", "trials", "acknowledged", "lost", "in doubt (done)",
-	       "p50 ms", "p99 ms", "commits/s");
+	       "  %-13s %6s %12s %6s %14s %9s %9s %10s\n",
+	       "mode", "trials", "acknowledged", "lost", "in doubt (done)", "p50 ms", "p99 ms",
+	       "commits/s");
 	json_array_foreach(summary, i, m) {
 		char doubt[32];
 
-		snprintf(doubt, sizeof(doubt), "%lld (%lld)", (long long) json_integer_value(json_object_get(m, "in_doubt")),
+		snprintf(doubt, sizeof(doubt), "%lld (%lld)",
+			 (long long) json_integer_value(json_object_get(m, "in_doubt")),
 			 (long long) json_integer_value(json_object_get(m, "in_doubt_committed")));
-		printf("  %-13s %6lld %12lld %6lld %14s %9.2f %9.2f %10.0f\n", json_string_value(json_object_get(m, "mode")),
+		printf("  %-13s %6lld %12lld %6lld %14s %9.2f %9.2f %10.0f\n",
+		       json_string_value(json_object_get(m, "mode")),
 		       (long long) json_integer_value(json_object_get(m, "trials")),
 		       (long long) json_integer_value(json_object_get(m, "acknowledged")),
 		       (long long) json_integer_value(json_object_get(m, "lost")), doubt,
-		       json_real_value(json_object_get(m, "p50_ms")), json_real_value(json_object_get(m, "p99_ms")),
+		       json_real_value(json_object_get(m, "p50_ms")),
+		       json_real_value(json_object_get(m, "p99_ms")),
 		       json_real_value(json_object_get(m, "commits_per_s")));
 	}
 	printf("\n  \"lost\": acknowledged to the client, missing after the failover.  A write in\n"
@@ -188,10 +197,20 @@ int experiment_rpo(const struct experiment_options *o)
 
 			ok = t != NULL;
 			if (ok) {
-				timeline_event(&x, "%s trial %d: %lld acknowledged, %lld lost, %lld in doubt", modes[m].name, n + 1,
-					       (long long) json_integer_value(json_object_get(t, "acknowledged_writes")),
-					       (long long) json_integer_value(json_object_get(t, "lost_writes")),
-					       (long long) json_integer_value(json_object_get(t, "in_doubt")));
+				timeline_event(
+					&x,
+					"%s trial %d: %lld acknowledged, %lld lost, %lld in doubt",
+					modes[m].name, n + 1,
+					(long long) json_integer_value(json_object_get(t, "acknowle"
+											  "dged_"
+											  "write"
+											  "s")),
+					(long long) json_integer_value(json_object_get(t, "lost_"
+											  "write"
+											  "s")),
+					(long long) json_integer_value(json_object_get(t, "in_"
+											  "doub"
+											  "t")));
 				json_array_append_new(trials, t);
 			}
 		}
@@ -201,9 +220,12 @@ int experiment_rpo(const struct experiment_options *o)
 	set_mode(p.primary, &modes[0]);
 	print_table(summary);
 	printf("  (the server in the primary VM is now the %s)\n",
-	       p.primary == lab_find_vm("primary") ? "primary, as at the start" : "standby: replab down && replab up starts afresh");
-	doc = json_pack("{s:s,s:i,s:i,s:O,s:O,s:O}", "experiment", "rpo", "trials", o->trials, "rate", o->rate, "summary",
-			summary, "events", x.events, "samples", x.samples);
+	       p.primary == lab_find_vm("primary") ? "primary, as at the start"
+						   : "standby: replab down && replab up starts "
+						     "afresh");
+	doc = json_pack("{s:s,s:i,s:i,s:O,s:O,s:O}", "experiment", "rpo", "trials", o->trials,
+			"rate", o->rate, "summary", summary, "events", x.events, "samples",
+			x.samples);
 	if (experiment_save(doc, "rpo", o->json_path) && ok)
 		rc = EXIT_OK;
 	json_decref(doc);

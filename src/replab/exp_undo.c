@@ -105,8 +105,8 @@ static void undo_setting(void *arg)
 
 	if (!node_sqlf(c->a, NULL, 0, "ALTER SYSTEM RESET %s", c->name) ||
 	    !node_sqlf(c->a, NULL, 0, "SELECT pg_reload_conf()"))
-		log_warning("could not reset %s on %s: look at it by hand (replab psql %s)", c->name, c->a->name,
-			    c->a->name);
+		log_warning("could not reset %s on %s: look at it by hand (replab psql %s)",
+			    c->name, c->a->name, c->a->name);
 }
 
 bool experiment_set(const struct vm *vm, const char *name, const char *value)
@@ -123,7 +123,8 @@ bool experiment_set(const struct vm *vm, const char *name, const char *value)
 			fatal("internal error: more than %d settings changed", SETTINGS_MAX);
 		settings[nsettings] = change_new(vm, NULL, name);
 		xsnprintf(what, sizeof(what), "reset %s on %s", name, vm->name);
-		settings[nsettings]->handle = lab_cleanup_push(what, undo_setting, settings[nsettings]);
+		settings[nsettings]->handle = lab_cleanup_push(what, undo_setting,
+							       settings[nsettings]);
 		nsettings++;
 	}
 	if (strchr(value, '\''))
@@ -142,18 +143,22 @@ static void undo_slot(void *arg)
 	/* A slot still in use cannot go: give its standby a few seconds to let go of it. */
 	for (int i = 0; i < 20; i++) {
 		if (node_sqlf(c->a, dropped, sizeof(dropped),
-			      "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
+			      "SELECT count(pg_drop_replication_slot(slot_name)) FROM "
+			      "pg_replication_slots"
 			      " WHERE slot_name = '%s' AND NOT active",
 			      c->name) &&
-		    (strcmp(dropped, "1") == 0 ||
-		     (node_sqlf(c->a, dropped, sizeof(dropped), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '%s'",
-				c->name) &&
-		      strcmp(dropped, "0") == 0)))
+		    (strcmp(dropped, "1") == 0 || (node_sqlf(c->a, dropped, sizeof(dropped),
+							     "SELECT count(*) FROM "
+							     "pg_replication_slots WHERE slot_name "
+							     "= '%s'",
+							     c->name) &&
+						   strcmp(dropped, "0") == 0)))
 			return;
 		clock_sleep_ms(500);
 	}
-	log_warning("could not drop the replication slot %s on %s: it pins WAL until dropped (replab psql %s)", c->name,
-		    c->a->name, c->a->name);
+	log_warning("could not drop the replication slot %s on %s: it pins WAL until dropped "
+		    "(replab psql %s)",
+		    c->name, c->a->name, c->a->name);
 }
 
 bool experiment_slot(const struct vm *vm, const char *slot)

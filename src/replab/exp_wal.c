@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOT "replab_replica"
+#define SLOT	     "replab_replica"
 #define REMOVED_TEXT "has already been removed"
 
 struct run {
@@ -45,9 +45,9 @@ static bool cut_and_write(struct run *r)
 		return false;
 	timeline_event(&r->x, "cut");
 	if (!node_sqlf(r->primary, NULL, 0,
-		 "SELECT count(pg_switch_wal()) FROM generate_series(1, %d) AS g,"
-		 " LATERAL pg_logical_emit_message(false, 'replab', 'segment ' || g)",
-		 r->segments) ||
+		       "SELECT count(pg_switch_wal()) FROM generate_series(1, %d) AS g,"
+		       " LATERAL pg_logical_emit_message(false, 'replab', 'segment ' || g)",
+		       r->segments) ||
 	    !node_sqlf(r->primary, NULL, 0, "CHECKPOINT"))
 		return false;
 	timeline_event(&r->x, "%d WAL segments written, checkpoint done", r->segments);
@@ -76,32 +76,39 @@ static bool with_slot(struct run *r)
 
 	printf("\n== 1. with a physical replication slot\n");
 	before = pg_wal_bytes(r);
-	if (!experiment_slot(r->primary, SLOT) || !experiment_set(r->replica, "primary_slot_name", SLOT))
+	if (!experiment_slot(r->primary, SLOT) ||
+	    !experiment_set(r->replica, "primary_slot_name", SLOT))
 		return false;
 	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
 		return false;
 	node_sqlf(r->primary, status, sizeof(status),
-	    "SELECT wal_status || '|' || coalesce(safe_wal_size::text, 'unlimited') FROM pg_replication_slots"
-	    " WHERE slot_name = '" SLOT "'");
+		  "SELECT wal_status || '|' || coalesce(safe_wal_size::text, 'unlimited') FROM "
+		  "pg_replication_slots"
+		  " WHERE slot_name = '" SLOT "'");
 	during = pg_wal_bytes(r);
-	timeline_event(&r->x, "slot: wal_status|safe_wal_size = %s; pg_wal holds %lld MB", status, during >> 20);
+	timeline_event(&r->x, "slot: wal_status|safe_wal_size = %s; pg_wal holds %lld MB", status,
+		       during >> 20);
 	heal(r);
 	caught_up = standby_caught_up(r->primary, "replica", 120000);
-	timeline_event(&r->x, caught_up >= 0 ? "the replica caught up" : "the replica did not catch up");
+	timeline_event(&r->x,
+		       caught_up >= 0 ? "the replica caught up" : "the replica did not catch up");
 	node_sqlf(r->primary, NULL, 0, "CHECKPOINT");
 	after = pg_wal_bytes(r);
-	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:b}", "phase", "slot", "slot_status", status,
-						  "pg_wal_bytes_before", (json_int_t) before, "pg_wal_bytes_during",
-						  (json_int_t) during, "pg_wal_bytes_after", (json_int_t) after,
-						  "caught_up_after_heal_ms", caught_up, "survived", caught_up >= 0));
+	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:b}", "phase", "slot",
+						   "slot_status", status, "pg_wal_bytes_before",
+						   (json_int_t) before, "pg_wal_bytes_during",
+						   (json_int_t) during, "pg_wal_bytes_after",
+						   (json_int_t) after, "caught_up_after_heal_ms",
+						   caught_up, "survived", caught_up >= 0));
 	/* The slot goes once the replica has stopped using it. */
 	node_sqlf(r->replica, NULL, 0, "ALTER SYSTEM RESET primary_slot_name");
 	node_sqlf(r->replica, NULL, 0, "SELECT pg_reload_conf()");
 	for (int i = 0; i < 60 && !interrupted(); i++) {
 		if (node_sqlf(r->primary, status, sizeof(status),
-			"SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots"
-			" WHERE slot_name = '" SLOT "' AND NOT active") &&
+			      "SELECT count(pg_drop_replication_slot(slot_name)) FROM "
+			      "pg_replication_slots"
+			      " WHERE slot_name = '" SLOT "' AND NOT active") &&
 		    strcmp(status, "1") == 0)
 			break;
 		clock_sleep_ms(500);
@@ -118,7 +125,8 @@ static void removed_line(struct run *r, char *buf, size_t len)
 	FILE *f;
 
 	buf[0] = '\0';
-	if (!node_server_log(r->replica, lab_state_path("replica-server.log", path, sizeof(path))) ||
+	if (!node_server_log(r->replica,
+			     lab_state_path("replica-server.log", path, sizeof(path))) ||
 	    !(f = fopen(path, "r")))
 		return;
 	while (getline(&line, &cap, f) > 0)
@@ -132,7 +140,8 @@ static void removed_line(struct run *r, char *buf, size_t len)
 
 static bool without_slot(struct run *r)
 {
-	char received[64] = "", lsn[LSN_TEXT_MAX] = "", needed[96] = "", message[512] = "", path[PATH_MAX];
+	char received[64] = "", lsn[LSN_TEXT_MAX] = "", needed[96] = "", message[512] = "",
+	     path[PATH_MAX];
 	lsn_t pos;
 	double rebuilt;
 	bool gone, broke;
@@ -148,10 +157,13 @@ static bool without_slot(struct run *r)
 	if (lsn_parse(received, &pos)) {
 		lsn_format(pos, lsn);
 		node_sqlf(r->primary, needed, sizeof(needed),
-		    "SELECT pg_walfile_name('%s') || '|' || NOT EXISTS (SELECT FROM pg_ls_waldir() WHERE name = pg_walfile_name('%s'))",
-		    lsn, lsn);
+			  "SELECT pg_walfile_name('%s') || '|' || NOT EXISTS (SELECT FROM "
+			  "pg_ls_waldir() WHERE name = pg_walfile_name('%s'))",
+			  lsn, lsn);
 	} else {
-		log_error("the replica gave no WAL position (pg_last_wal_receive_lsn() = \"%.40s\")", received);
+		log_error("the replica gave no WAL position (pg_last_wal_receive_lsn() = "
+			  "\"%.40s\")",
+			  received);
 		snprintf(lsn, sizeof(lsn), "unknown");
 		snprintf(needed, sizeof(needed), "unknown");
 	}
@@ -163,7 +175,8 @@ static bool without_slot(struct run *r)
 	heal(r);
 	broke = standby_caught_up(r->primary, "replica", 15000) < 0;
 	removed_line(r, message, sizeof(message));
-	timeline_event(&r->x, broke ? "15 s after the heal the replica still does not stream" : "the replica streams again");
+	timeline_event(&r->x, broke ? "15 s after the heal the replica still does not stream"
+				    : "the replica streams again");
 	if (message[0]) {
 		printf("  the replica's log: ");
 		str_print_safe(stdout, message);
@@ -174,14 +187,18 @@ static bool without_slot(struct run *r)
 	if (!node_rebuild(r->replica, lab_state_path("rebuild.log", path, sizeof(path))))
 		log_error("rebuilding the replica failed (see %s)", path);
 	rebuilt = standby_caught_up(r->primary, "replica", 180000);
-	timeline_event(&r->x, rebuilt >= 0 ? "rebuilt replica streaming" : "the rebuilt replica does not stream");
-	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:b}", "phase", "no slot", "needed_segment",
-						  needed, "replica_lsn", lsn, "segment_removed", gone, "replica_broke",
-						  broke, "log_line", message, "rebuilt", rebuilt >= 0));
+	timeline_event(&r->x, rebuilt >= 0 ? "rebuilt replica streaming"
+					   : "the rebuilt replica does not stream");
+	json_array_append_new(r->phases,
+			      json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:b}", "phase", "no slot",
+					"needed_segment", needed, "replica_lsn", lsn,
+					"segment_removed", gone, "replica_broke", broke, "log_line",
+					message, "rebuilt", rebuilt >= 0));
 	return gone && broke && rebuilt >= 0;
 }
 
-/* What a server answered, if it is a WAL name or a slot state: letters, digits, '|' and '.'; else "?". */
+/* What a server answered, if it is a WAL name or a slot state: letters, digits, '|' and '.'; else
+ * "?". */
 static const char *printable(const char *s)
 {
 	return s && s[strspn(s, "0123456789ABCDEFabcdefghijklmnopqrstuvwxyz_|.")] == '\0' ? s : "?";
@@ -194,17 +211,27 @@ static void print_summary(json_t *phases)
 	printf("\nsummary:\n");
 	if (slot)
 		printf("  with a slot:    the replica %s; slot %s (wal_status|safe_wal_size);\n"
-		       "                  pg_wal %lld MB before, %lld MB during the cut, %lld MB after\n",
-		       json_is_true(json_object_get(slot, "survived")) ? "survived and caught up" : "did NOT catch up",
+		       "                  pg_wal %lld MB before, %lld MB during the cut, %lld MB "
+		       "after\n",
+		       json_is_true(json_object_get(slot, "survived")) ? "survived and caught up"
+								       : "did NOT catch up",
 		       printable(json_string_value(json_object_get(slot, "slot_status"))),
-		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_before")) >> 20,
-		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_during")) >> 20,
-		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_after")) >> 20);
+		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_"
+									    "before")) >>
+			       20,
+		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_"
+									    "during")) >>
+			       20,
+		       (long long) json_integer_value(json_object_get(slot, "pg_wal_bytes_"
+									    "after")) >>
+			       20);
 	if (none)
 		printf("  without a slot: segment %s %s; the replica %s; rebuilt: %s\n",
 		       printable(json_string_value(json_object_get(none, "needed_segment"))),
 		       json_is_true(json_object_get(none, "segment_removed")) ? "removed" : "kept",
-		       json_is_true(json_object_get(none, "replica_broke")) ? "could not stream again" : "recovered",
+		       json_is_true(json_object_get(none, "replica_broke")) ? "could not stream "
+									      "again"
+									    : "recovered",
 		       json_is_true(json_object_get(none, "rebuilt")) ? "yes" : "no");
 	printf("\n  A slot makes the primary keep every segment its standby has not confirmed,\n"
 	       "  however long it is away: set max_slot_wal_keep_size so that a standby gone\n"
@@ -214,13 +241,17 @@ static void print_summary(json_t *phases)
 
 int experiment_wal_retention(const struct experiment_options *o)
 {
-	struct run r = { .primary = lab_find_vm("primary"), .replica = lab_find_vm("replica"), .segments = o->segments,
+	struct run r = { .primary = lab_find_vm("primary"),
+			 .replica = lab_find_vm("replica"),
+			 .segments = o->segments,
 			 .phases = json_array() };
 	bool ok;
 	json_t *doc;
 	int rc = EXIT_FAIL;
 
-	printf("wal-retention: the replica cut off while the primary writes %d WAL segments (16 MB each)\n", o->segments);
+	printf("wal-retention: the replica cut off while the primary writes %d WAL segments (16 MB "
+	       "each)\n",
+	       o->segments);
 	timeline_begin(&r.x);
 	ok = experiment_set(r.primary, "wal_keep_size", "16MB");
 	if (ok)
@@ -229,8 +260,9 @@ int experiment_wal_retention(const struct experiment_options *o)
 	ok = ok && without_slot(&r);
 	experiment_heal(r.primary, r.replica);
 	print_summary(r.phases);
-	doc = json_pack("{s:s,s:i,s:O,s:O,s:O}", "experiment", "wal-retention", "segments", o->segments, "phases", r.phases,
-			"events", r.x.events, "samples", r.x.samples);
+	doc = json_pack("{s:s,s:i,s:O,s:O,s:O}", "experiment", "wal-retention", "segments",
+			o->segments, "phases", r.phases, "events", r.x.events, "samples",
+			r.x.samples);
 	if (experiment_save(doc, "wal-retention", o->json_path) && ok)
 		rc = EXIT_OK;
 	json_decref(doc);

@@ -26,7 +26,9 @@
 
 void timeline_begin(struct timeline *x)
 {
-	*x = (struct timeline){ .start = clock_now_ms(), .events = json_array(), .samples = json_array() };
+	*x = (struct timeline){ .start = clock_now_ms(),
+				.events = json_array(),
+				.samples = json_array() };
 }
 
 double timeline_ms(const struct timeline *x)
@@ -46,7 +48,8 @@ void timeline_event(struct timeline *x, const char *fmt, ...)
 	str_print_safe(stdout, what);
 	putchar('\n');
 	fflush(stdout);
-	json_array_append_new(x->events, json_pack("{s:f,s:s}", "t_ms", timeline_ms(x), "event", what));
+	json_array_append_new(x->events,
+			      json_pack("{s:f,s:s}", "t_ms", timeline_ms(x), "event", what));
 }
 
 json_t *timeline_last(const struct timeline *x)
@@ -126,7 +129,8 @@ void watch_stop(struct watch *w)
 	*w = (struct watch){ 0 };
 }
 
-/* The load's stdout, a scratch file of this run's own, and whether it was reaped (one load at a time). */
+/* The load's stdout, a scratch file of this run's own, and whether it was reaped (one load at a
+ * time). */
 static int load_out = -1;
 static bool load_reaped;
 
@@ -147,7 +151,8 @@ pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, boo
 		close(load_out);
 	load_out = lab_scratch_fd();
 	load_reaped = false;
-	err = open(lab_state_path("load.log", log_path, sizeof(log_path)), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	err = open(lab_state_path("load.log", log_path, sizeof(log_path)),
+		   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (err < 0)
 		fatal("could not write %s: %s", log_path, strerror(errno));
 	pid = node_start(on, cmd, NULL, load_out, err);
@@ -194,7 +199,8 @@ static char *ranges_sql(json_t *ranges)
 	size_t i;
 
 	json_array_foreach(ranges, i, r) {
-		fprintf(f, "%s(%lld,%lld)", i ? "," : "", (long long) json_integer_value(json_array_get(r, 0)),
+		fprintf(f, "%s(%lld,%lld)", i ? "," : "",
+			(long long) json_integer_value(json_array_get(r, 0)),
 			(long long) json_integer_value(json_array_get(r, 1)));
 	}
 	if (json_array_size(ranges) == 0)
@@ -227,27 +233,31 @@ bool acked_writes_check(const struct vm *server, json_t *load, json_t *summary)
 	char *in_doubt = ids_sql(json_object_get(load, "in_doubt_ids"));
 	char *sql = NULL;
 	char value[4096], *lost = NULL;
-	long long acked = json_integer_value(json_object_get(load, "acknowledged")), present, committed;
+	long long acked = json_integer_value(json_object_get(load, "acknowledged")), present,
+		  committed;
 	bool ok;
 
 	/* One row: present|committed in doubt|the first 50 acknowledged ids missing */
 	if (asprintf(&sql,
 		     "SELECT count(t.id), (SELECT count(*) FROM load_test WHERE id = ANY('%s')),"
-		     " coalesce(array_to_string((array_agg(g ORDER BY g) FILTER (WHERE t.id IS NULL))[1:50], ','), '')"
-		     " FROM (VALUES %s) AS r(a, b) CROSS JOIN LATERAL generate_series(r.a, r.b) AS g"
+		     " coalesce(array_to_string((array_agg(g ORDER BY g) FILTER (WHERE t.id IS "
+		     "NULL))[1:50], ','), '')"
+		     " FROM (VALUES %s) AS r(a, b) CROSS JOIN LATERAL generate_series(r.a, r.b) AS "
+		     "g"
 		     " LEFT JOIN load_test AS t ON t.id = g",
 		     in_doubt, ranges) < 0)
 		fatal("out of memory");
 	ok = node_sql_value(server, sql, value, sizeof(value)) &&
-	     sscanf(value, "%lld|%lld|", &present, &committed) == 2 && (lost = strchr(value, '|')) &&
-	     (lost = strchr(lost + 1, '|'));
+	     sscanf(value, "%lld|%lld|", &present, &committed) == 2 &&
+	     (lost = strchr(value, '|')) && (lost = strchr(lost + 1, '|'));
 	if (ok) {
 		json_object_set_new(summary, "acknowledged_writes", json_integer(acked));
 		json_object_set_new(summary, "on_server", json_integer(present));
 		json_object_set_new(summary, "lost_writes", json_integer(acked - present));
 		json_object_set_new(summary, "lost_ids", json_string(lost + 1));
 		json_object_set_new(summary, "in_doubt",
-				    json_integer((json_int_t) json_array_size(json_object_get(load, "in_doubt_ids"))));
+				    json_integer((json_int_t) json_array_size(
+					    json_object_get(load, "in_doubt_ids"))));
 		json_object_set_new(summary, "in_doubt_committed", json_integer(committed));
 	}
 	free(sql);
@@ -263,7 +273,8 @@ double standby_caught_up(const struct vm *primary, const char *standby_name, dou
 
 	while (clock_now_ms() - start < timeout_ms && !interrupted()) {
 		if (node_sqlf(primary, v, sizeof(v),
-			      "SELECT coalesce(max(state || '|' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 'none')"
+			      "SELECT coalesce(max(state || '|' || "
+			      "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 'none')"
 			      " FROM pg_stat_replication WHERE application_name = '%s'",
 			      standby_name) &&
 		    strcmp(v, "streaming|0") == 0)

@@ -28,7 +28,8 @@ static void stop_primary(bool crash, struct timeline *x)
 	bool ok;
 
 	fprintf(stderr, "\n    >>> replab: %s\n",
-		crash ? "crashing the primary (SIGKILL)" : "powering the primary VM off (systemctl poweroff: a clean shutdown)");
+		crash ? "crashing the primary (SIGKILL)"
+		      : "powering the primary VM off (systemctl poweroff: a clean shutdown)");
 	ok = crash ? node_crash(primary) : vm_stop_clean(primary, 60);
 	if (x)
 		timeline_event(x, crash ? "primary crashed" : "primary powered off");

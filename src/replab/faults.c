@@ -75,8 +75,12 @@ static json_t *tc_json(const char *what, const char *tap, bool stats)
 {
 	char *text;
 	json_t *doc;
-	int rc = stats ? tc_capture(false, &text, (char *[]){ "-j", "-s", (char *) what, "show", "dev", (char *) tap, NULL })
-		       : tc_capture(false, &text, (char *[]){ "-j", (char *) what, "show", "dev", (char *) tap, NULL });
+	int rc = stats ? tc_capture(false, &text,
+				    (char *[]){ "-j", "-s", (char *) what, "show", "dev",
+						(char *) tap, NULL })
+		       : tc_capture(false, &text,
+				    (char *[]){ "-j", (char *) what, "show", "dev", (char *) tap,
+						NULL });
 
 	doc = rc == 0 ? json_loads(text, 0, NULL) : NULL;
 	free(text);
@@ -133,18 +137,23 @@ static bool scaffold(const struct vm *vm, char *tap, size_t len)
 	case SCAFFOLD_OURS:
 		return true;
 	case SCAFFOLD_OTHER:
-		log_error("%s has a root qdisc the lab did not make: left as it is, and nothing changed", tap);
+		log_error("%s has a root qdisc the lab did not make: left as it is, and nothing "
+			  "changed",
+			  tap);
 		log_hint("see it with: replab status; remove it by hand if it is not wanted");
 		return false;
 	case SCAFFOLD_UNKNOWN:
-		log_error("could not read the qdiscs of %s (see %s): nothing changed", tap, log_path());
+		log_error("could not read the qdiscs of %s (see %s): nothing changed", tap,
+			  log_path());
 		return false;
 	case SCAFFOLD_NONE:
 		break;
 	}
 	if (TC("qdisc", "add", "dev", tap, "root", "handle", "1:", "htb", "default", "1") &&
-	    TC("class", "add", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate", UNLIMITED, "quantum", "1514") &&
-	    TC("class", "add", "dev", tap, "parent", "1:", "classid", "1:2", "htb", "rate", UNLIMITED, "quantum", "1514") &&
+	    TC("class", "add", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate",
+	       UNLIMITED, "quantum", "1514") &&
+	    TC("class", "add", "dev", tap, "parent", "1:", "classid", "1:2", "htb", "rate",
+	       UNLIMITED, "quantum", "1514") &&
 	    TC("qdisc", "add", "dev", tap, "parent", "1:2", "handle", "2:", "pfifo", "limit", "0"))
 		return true;
 	log_error("could not set up tc on %s (see %s)", tap, log_path());
@@ -161,8 +170,8 @@ bool faults_cut(const struct vm *from, const struct vm *to)
 	xsnprintf(src, sizeof(src), "%s/32", from->addr);
 	/* replace: cutting twice is the same cut. */
 	(void) TC("filter", "del", "dev", tap, "parent", "1:", "prio", pref);
-	if (TC("filter", "add", "dev", tap, "parent", "1:", "protocol", "ip", "prio", pref, "u32", "match", "ip", "src",
-	       src, "flowid", "1:2"))
+	if (TC("filter", "add", "dev", tap, "parent", "1:", "protocol", "ip", "prio", pref, "u32",
+	       "match", "ip", "src", src, "flowid", "1:2"))
 		return true;
 	log_error("could not drop %s's packets to %s (see %s)", from->name, to->name, log_path());
 	return false;
@@ -206,7 +215,8 @@ static bool shaped_queue(const char *tap, const char *rate)
 	char limit_s[24];
 
 	xsnprintf(limit_s, sizeof(limit_s), "%ld", limit < 6056 ? 6056 : limit);
-	return TC("qdisc", "replace", "dev", tap, "parent", "1:1", "handle", "3:", "bfifo", "limit", limit_s);
+	return TC("qdisc", "replace", "dev", tap, "parent", "1:1", "handle", "3:", "bfifo", "limit",
+		  limit_s);
 }
 
 bool faults_rate(const struct vm *vm, const char *rate)
@@ -215,16 +225,19 @@ bool faults_rate(const struct vm *vm, const char *rate)
 	bool ok;
 
 	if (rate && faults_rate_bits(rate) < 0) {
-		log_error("invalid rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 1mbit or 500kbit", rate);
+		log_error("invalid rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 1mbit or "
+			  "500kbit",
+			  rate);
 		return false;
 	}
 	if (!scaffold(vm, tap, sizeof(tap)))
 		return false;
-	ok = TC("class", "change", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate", rate ? rate : UNLIMITED,
-		"quantum", "1514");
+	ok = TC("class", "change", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate",
+		rate ? rate : UNLIMITED, "quantum", "1514");
 	if (ok && !rate) {
 		/* the bfifo is absent if the tap was never shaped: no matter */
-		tc_run(log_path(), "qdisc", "del", "dev", tap, "parent", "1:1", "handle", "3:", (const char *) NULL);
+		tc_run(log_path(), "qdisc", "del", "dev", tap, "parent", "1:1", "handle",
+		       "3:", (const char *) NULL);
 		return true;
 	}
 	if (ok && shaped_queue(tap, rate))
@@ -263,8 +276,10 @@ bool faults_netem(const struct vm *vm, const char *delay, const char *jitter, co
 	words[n] = NULL;
 	rc = tc_capture(true, &err, words);
 	if (rc != 0 && strstr(err, "qdisc kind is unknown")) {
-		log_error("this kernel has no sch_netem: delay, jitter and loss need it, so nothing was changed");
-		log_hint("on a kernel with netem, \"modprobe sch_netem\" makes them work; --rate works without it");
+		log_error("this kernel has no sch_netem: delay, jitter and loss need it, so "
+			  "nothing was changed");
+		log_hint("on a kernel with netem, \"modprobe sch_netem\" makes them work; --rate "
+			 "works without it");
 	} else if (rc != 0) {
 		err[strcspn(err, "\n")] = '\0';
 		log_error("tc refused the netem settings: %s", str_trim(err));
@@ -291,12 +306,15 @@ static const struct vm *vm_by_id(long id)
 	return NULL;
 }
 
-/* The rate of the passing class 1:1 as tc prints it ("1Mbit"); its JSON output lacks htb classes. */
+/* The rate of the passing class 1:1 as tc prints it ("1Mbit"); its JSON output lacks htb classes.
+ */
 static char *class_rate(const char *tap)
 {
 	char *text, *p, *rate = NULL;
 
-	if (tc_capture(false, &text, (char *[]){ "class", "show", "dev", (char *) tap, "classid", "1:1", NULL }) == 0 &&
+	if (tc_capture(false, &text,
+		       (char *[]){ "class", "show", "dev", (char *) tap, "classid", "1:1",
+				   NULL }) == 0 &&
 	    (p = strstr(text, " rate ")) != NULL) {
 		p += 6;
 		p[strcspn(p, " \n")] = '\0';
@@ -326,18 +344,21 @@ static void list_tap(const struct vm *to, json_t *doc)
 		if (parent && strcmp(parent, "1:2") == 0)
 			dropped = (long) json_integer_value(json_object_get(row, "drops"));
 		if (kind && strcmp(kind, "netem") == 0)
-			json_object_set(json_object_get(doc, "netem"), to->name, json_object_get(row, "options"));
+			json_object_set(json_object_get(doc, "netem"), to->name,
+					json_object_get(row, "options"));
 	}
 	filters = tc_json("filter", tap, false);
 	json_array_foreach(filters, i, row) {
 		json_t *opts = json_object_get(row, "options");
 		const char *flow = json_string_value(json_object_get(opts, "flowid"));
-		const struct vm *from = vm_by_id((long) json_integer_value(json_object_get(row, "pref")));
+		const struct vm *from = vm_by_id(
+			(long) json_integer_value(json_object_get(row, "pref")));
 
 		if (flow && strcmp(flow, "1:2") == 0 && from)
 			json_array_append_new(json_object_get(doc, "cuts"),
-					      json_pack("{s:s,s:s,s:i}", "from", from->name, "to", to->name,
-							"dropped_packets_to_vm", (int) dropped));
+					      json_pack("{s:s,s:s,s:i}", "from", from->name, "to",
+							to->name, "dropped_packets_to_vm",
+							(int) dropped));
 	}
 	rate = class_rate(tap);
 	if (rate && strcmp(rate, "10Gbit") != 0)
@@ -360,18 +381,20 @@ double faults_rate_bits(const char *rate)
 {
 	/* tc's own rate units (tc(8)), a unit required: a bare number is ambiguous. */
 	static const struct str_unit units[] = {
-		{ "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 },
-		{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 }, { NULL, 0 },
+		{ "bit", 1 },	 { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 }, { "bps", 8 },
+		{ "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 }, { NULL, 0 },
 	};
 	double bits;
 
-	return str_to_scaled(rate, units, FAULTS_RATE_MIN_BITS, FAULTS_RATE_MAX_BITS, &bits) ? bits : -1;
+	return str_to_scaled(rate, units, FAULTS_RATE_MIN_BITS, FAULTS_RATE_MAX_BITS, &bits) ? bits
+											     : -1;
 }
 
 double faults_time_ms(const char *time)
 {
 	static const struct str_unit units[] = {
-		{ "us", 1e-3 }, { "usec", 1e-3 }, { "ms", 1 }, { "msec", 1 }, { "s", 1e3 }, { "sec", 1e3 }, { NULL, 0 },
+		{ "us", 1e-3 }, { "usec", 1e-3 }, { "ms", 1 }, { "msec", 1 },
+		{ "s", 1e3 },	{ "sec", 1e3 },	  { NULL, 0 },
 	};
 	double ms;
 

@@ -36,7 +36,7 @@ bool faults_rate(const struct vm *vm, const char *rate);
 /* What the shaping verbs accept: rates 1kbit to 10gbit, times up to 60 s. */
 #define FAULTS_RATE_MIN_BITS 1e3
 #define FAULTS_RATE_MAX_BITS 1e10
-#define FAULTS_TIME_MAX_MS 60000.0
+#define FAULTS_TIME_MAX_MS   60000.0
 
 /*
  * A tc rate ("1mbit", "2.5mbps": a decimal number and one of tc's units

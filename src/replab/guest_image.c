@@ -31,7 +31,8 @@ bool guest_image_launch(guestfs_h *g)
 	fprintf(stderr, "replab: starting the libguestfs appliance ...\n");
 	if (guestfs_launch(g) == -1)
 		return guest_image_failed(g, "start the libguestfs appliance", NULL);
-	fprintf(stderr, "replab: libguestfs appliance up in %.1f s\n", (clock_now_ms() - start) / 1000);
+	fprintf(stderr, "replab: libguestfs appliance up in %.1f s\n",
+		(clock_now_ms() - start) / 1000);
 	return true;
 }
 
@@ -42,6 +43,7 @@ bool guest_image_failed(guestfs_h *g, const char *action, const char *path)
 	log_error("could not %s%s%s: %s", action, path ? " " : "", path ? path : "",
 		  err ? err : "unknown libguestfs error");
 	if (guestfs_last_errno(g) == 0 && err && !path)
-		log_hint("run with LIBGUESTFS_DEBUG=1 LIBGUESTFS_TRACE=1 to see the appliance's output");
+		log_hint("run with LIBGUESTFS_DEBUG=1 LIBGUESTFS_TRACE=1 to see the appliance's "
+			 "output");
 	return false;
 }

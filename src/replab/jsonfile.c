@@ -30,8 +30,8 @@ bool json_write_atomic(const char *path, json_t *doc, size_t flags)
 	/* mkstemp makes it 0600; a result is as readable as any file the user makes */
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) == 0 && json_dumpfd(doc, fd, flags) == 0 && write(fd, "\n", 1) == 1 &&
-	    fsync(fd) == 0) {
+	if (fchmod(fd, 0666 & ~mask) == 0 && json_dumpfd(doc, fd, flags) == 0 &&
+	    write(fd, "\n", 1) == 1 && fsync(fd) == 0) {
 		if (close(fd) == 0 && rename(tmp, path) == 0)
 			return true;
 		fd = -1;
@@ -97,7 +97,8 @@ json_t *json_read_file(const char *path, size_t max_bytes, json_error_t *err)
 
 		free(buf);
 		snprintf(limit, sizeof(limit), "%zu", max_bytes);
-		return read_error(err, "larger than %s bytes, more than any result of the lab's", limit);
+		return read_error(err, "larger than %s bytes, more than any result of the lab's",
+				  limit);
 	}
 	doc = json_loadb(buf ? buf : "", len, 0, err);
 	free(buf);

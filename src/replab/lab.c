@@ -37,8 +37,10 @@ void lab_load_shape(void)
 	json_t *doc = json_load_file(lab_state_path("options.json", path, sizeof(path)), 0, NULL);
 	json_t *replicas = json_object_get(doc, "replicas");
 
-	if (json_is_integer(replicas) && json_integer_value(replicas) >= 1 && json_integer_value(replicas) < lab_vms_known)
-		lab_set_shape((int) json_integer_value(replicas), json_is_true(json_object_get(doc, "cascade")));
+	if (json_is_integer(replicas) && json_integer_value(replicas) >= 1 &&
+	    json_integer_value(replicas) < lab_vms_known)
+		lab_set_shape((int) json_integer_value(replicas),
+			      json_is_true(json_object_get(doc, "cascade")));
 	json_decref(doc);
 }
 
@@ -54,7 +56,8 @@ const struct vm *lab_find_vm(const char *name)
 			return &lab_vms[i];
 	log_error("unknown VM \"%s\"", name);
 	log_hint(lab_nvms > 2 ? "the lab's VMs are \"primary\", \"replica\" and \"replica2\""
-			      : "the lab's VMs are \"primary\" and \"replica\" (replab up --replicas 2 adds \"replica2\")");
+			      : "the lab's VMs are \"primary\" and \"replica\" (replab up "
+				"--replicas 2 adds \"replica2\")");
 	return NULL;
 }
 
@@ -82,7 +85,8 @@ const char *lab_root(void)
 		if (access(probe, F_OK) == 0)
 			return root;
 	}
-	fatal("cannot find the replab source tree (a directory with cloud-init/) above my executable");
+	fatal("cannot find the replab source tree (a directory with cloud-init/) above my "
+	      "executable");
 }
 
 static const char *under_root(const char *env, const char *rel, char *buf, size_t len)

@@ -24,19 +24,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MARKER ".replab-lab"
+#define MARKER	    ".replab-lab"
 #define MARKER_TEXT "replab lab state directory\n"
 
 /* The entries a lab makes in its state directory; directories among them are the lab's whole. */
 static const char *const lab_entries[] = {
-	MARKER, "*.json", "*.json.*", "*.png", "*.png.*", "*.log", "*.qcow2", "*-seed.iso", "*.pid", "*.proc", "*.new",
-	"*.qmp", "*.console", "*.out", "*.txt", "known_hosts", "secrets", "nodes", "seed-*",
+	MARKER,	      "*.json",	     "*.json.*", "*.png", "*.png.*", "*.log",	  "*.qcow2",
+	"*-seed.iso", "*.pid",	     "*.proc",	 "*.new", "*.qmp",   "*.console", "*.out",
+	"*.txt",      "known_hosts", "secrets",	 "nodes", "seed-*",
 };
 
 static bool is_lab_entry(const char *name)
 {
 	for (size_t i = 0; i < sizeof(lab_entries) / sizeof(lab_entries[0]); i++)
-		if (fnmatch(lab_entries[i], name, FNM_PERIOD) == 0 || strcmp(lab_entries[i], name) == 0)
+		if (fnmatch(lab_entries[i], name, FNM_PERIOD) == 0 ||
+		    strcmp(lab_entries[i], name) == 0)
 			return true;
 	return false;
 }
@@ -61,7 +63,8 @@ static void foreign(const char *why)
 {
 	log_error("%s is not a replab lab's state directory: %s", lab_state_dir(), why);
 	log_detail("nothing in it was touched");
-	log_hint("point REPLAB_STATE at a directory that does not exist yet (replab up makes it), or unset it");
+	log_hint("point REPLAB_STATE at a directory that does not exist yet (replab up makes it), "
+		 "or unset it");
 }
 
 enum lab_state lab_state_check(void)
@@ -106,9 +109,11 @@ bool lab_state_create(void)
 		log_error("could not create %s: %s", dir, strerror(errno));
 		return false;
 	}
-	fd = open(lab_state_path(MARKER, marker, sizeof(marker)), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
-	if (fd < 0 || write(fd, MARKER_TEXT, strlen(MARKER_TEXT)) != (ssize_t) strlen(MARKER_TEXT) || close(fd) != 0) {
+	fd = open(lab_state_path(MARKER, marker, sizeof(marker)),
+		  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 ||
+	    write(fd, MARKER_TEXT, strlen(MARKER_TEXT)) != (ssize_t) strlen(MARKER_TEXT) ||
+	    close(fd) != 0) {
 		log_error("could not write %s: %s", marker, strerror(errno));
 		return false;
 	}
@@ -173,7 +178,8 @@ bool lab_state_remove(bool verbose)
 		return false;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || strcmp(e->d_name, MARKER) == 0)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    strcmp(e->d_name, MARKER) == 0)
 			continue;
 		if (!is_lab_entry(e->d_name)) {
 			if (kept++ == 0)
@@ -188,7 +194,8 @@ bool lab_state_remove(bool verbose)
 	closedir(d);
 	if (kept) {
 		if (verbose)
-			printf("kept %s: it holds %d entr%s the lab did not make\n", dir, kept, kept == 1 ? "y" : "ies");
+			printf("kept %s: it holds %d entr%s the lab did not make\n", dir, kept,
+			       kept == 1 ? "y" : "ies");
 		return ok;
 	}
 	if (ok && (unlink(lab_state_path(MARKER, path, sizeof(path))) != 0 || rmdir(dir) != 0)) {
@@ -251,15 +258,18 @@ bool lab_lock(bool wait)
 		}
 		if (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
 			if (errno == EWOULDBLOCK) {
-				log_error("another replab is changing this lab (it holds %s)", path);
+				log_error("another replab is changing this lab (it holds %s)",
+					  path);
 				log_hint("wait for it to finish, or see replab status");
 			} else
 				log_error("could not lock %s: %s", path, strerror(errno));
 			close(fd);
 			return false;
 		}
-		/* The lock file may have been removed and made anew meanwhile: ours must be the one named. */
-		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
+		/* The lock file may have been removed and made anew meanwhile: ours must be the one
+		 * named. */
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev) {
 			lock_fd = fd;
 			return true;
 		}
@@ -302,7 +312,8 @@ void lab_cleanup_run(void)
 		return;
 	interrupt_hold(true);
 	if (interrupt_signal())
-		printf("interrupted (%s): undoing what this run did\n", strsignal(interrupt_signal()));
+		printf("interrupted (%s): undoing what this run did\n",
+		       strsignal(interrupt_signal()));
 	else
 		printf("restoring what this run changed\n");
 	while (npending > 0) {

@@ -46,7 +46,8 @@ static bool become_holder(void *arg)
 		return false;
 	if (rootless) {
 		snprintf(map, sizeof(map), "0 %d 1", (int) uid);
-		if (!write_proc_file("/proc/self/uid_map", map) || !write_proc_file("/proc/self/setgroups", "deny"))
+		if (!write_proc_file("/proc/self/uid_map", map) ||
+		    !write_proc_file("/proc/self/setgroups", "deny"))
 			return false;
 		snprintf(map, sizeof(map), "0 %d 1", (int) gid);
 		if (!write_proc_file("/proc/self/gid_map", map))
@@ -58,6 +59,7 @@ static bool become_holder(void *arg)
 
 struct entry {
 	pid_t holder;
+	const char *cwd;
 	int stdout_fd;
 	int stderr_fd;
 };
@@ -73,6 +75,8 @@ static bool enter_lab(void *arg)
 	} kinds[] = { { "user", CLONE_NEWUSER }, { "net", CLONE_NEWNET } };
 	char path[64];
 
+	if (e->cwd && chdir(e->cwd) == -1)
+		return false;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		int fd;
 
@@ -106,9 +110,9 @@ pid_t netns_start(char *const argv[], const char *out_path, int stdout_fd, int s
 	return find_holder(&e) ? child_start(argv, out_path, enter_lab, &e) : -1;
 }
 
-pid_t netns_start_detached(char *const argv[], const char *out_path)
+pid_t netns_start_detached(char *const argv[], const char *out_path, const char *cwd)
 {
-	struct entry e = { .stdout_fd = -1, .stderr_fd = -1 };
+	struct entry e = { .cwd = cwd, .stdout_fd = -1, .stderr_fd = -1 };
 
 	return find_holder(&e) ? child_start_detached(argv, out_path, enter_lab, &e) : -1;
 }
@@ -159,14 +163,17 @@ bool netns_create(void)
 	pid = child_start_detached((char *[]){ "sleep", NULL }, NULL, become_holder, holder_argv);
 	if (pid < 0) {
 		if (geteuid() != 0)
-			log_hint("unprivileged user namespaces seem disabled here (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone): run replab as root");
+			log_hint("unprivileged user namespaces seem disabled here (sysctl "
+				 "user.max_user_namespaces, kernel.unprivileged_userns_clone): run "
+				 "replab as root");
 		return false;
 	}
 	if (!proc_record("netns", pid, holder_argv)) {
 		kill(pid, SIGKILL); /* ours: started just now, and not recorded */
 		return false;
 	}
-	if (!ip(log_path, "link set lo up") || !ip(log_path, "link add " LAB_BRIDGE " type bridge") ||
+	if (!ip(log_path, "link set lo up") ||
+	    !ip(log_path, "link add " LAB_BRIDGE " type bridge") ||
 	    !ip(log_path, "link set " LAB_BRIDGE " up"))
 		return false;
 	for (int i = 0; i < lab_nvms; i++) {

@@ -24,8 +24,11 @@ bool netns_create(void);
  */
 pid_t netns_start(char *const argv[], const char *out_path, int stdout_fd, int stderr_fd);
 
-/* Start argv as a daemon inside the lab's namespaces (child_start_detached). */
-pid_t netns_start_detached(char *const argv[], const char *out_path);
+/*
+ * Start argv as a daemon inside the lab's namespaces (child_start_detached),
+ * in the working directory cwd.
+ */
+pid_t netns_start_detached(char *const argv[], const char *out_path, const char *cwd);
 
 /* netns_start and wait: the exit status. */
 int netns_run(char *const argv[], const char *out_path);

@@ -39,7 +39,8 @@ bool node_is_running(const struct vm *vm)
 	return launcher(vm, path, sizeof(path)) || vm_pid(vm) > 0;
 }
 
-pid_t node_start(const struct vm *vm, char *const cmd[], const char *out_path, int stdout_fd, int stderr_fd)
+pid_t node_start(const struct vm *vm, char *const cmd[], const char *out_path, int stdout_fd,
+		 int stderr_fd)
 {
 	char path[PATH_MAX];
 	struct argv_list a = { 0 };
@@ -64,7 +65,8 @@ int node_run(const struct vm *vm, char *const cmd[], const char *out_path)
 }
 
 /* Run cmd in the member with its stdout read through a pipe of this run's own: the exit status. */
-static int node_capture(const struct vm *vm, char *const cmd[], const char *out_path, int stderr_fd, char **out)
+static int node_capture(const struct vm *vm, char *const cmd[], const char *out_path, int stderr_fd,
+			char **out)
 {
 	int fds[2];
 	pid_t pid;
@@ -106,7 +108,8 @@ json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd)
 		doc = json_loads(text, 0, &jerr);
 		free(text);
 	} else {
-		/* The narrative reaches the terminal as it comes, filtered; the result waits in a scratch file. */
+		/* The narrative reaches the terminal as it comes, filtered; the result waits in a
+		 * scratch file. */
 		out = lab_scratch_fd();
 		if (pipe2(fds, O_CLOEXEC) != 0)
 			fatal("could not make a pipe: %s", strerror(errno));
@@ -126,7 +129,9 @@ json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd)
 
 bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len)
 {
-	char *cmd[] = { "sh", "-c", "cd /tmp && exec runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d lab -c \"$0\"",
+	char *cmd[] = { "sh", "-c",
+			"cd /tmp && exec runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d "
+			"lab -c \"$0\"",
 			(char *) sql, NULL };
 	char log_path[PATH_MAX];
 	char *text;
@@ -146,7 +151,8 @@ bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len)
 }
 
 /* "NAME verb [arg]" for a tier's member, else cmd over SSH. */
-static bool run_verb(const struct vm *vm, const char *verb, const char *arg, char *const cmd[], const char *out_path)
+static bool run_verb(const struct vm *vm, const char *verb, const char *arg, char *const cmd[],
+		     const char *out_path)
 {
 	char path[PATH_MAX];
 	char *argv[] = { path, (char *) verb, (char *) arg, NULL };
@@ -158,7 +164,9 @@ static bool run_verb(const struct vm *vm, const char *verb, const char *arg, cha
 
 bool node_server_log(const struct vm *vm, const char *out_path)
 {
-	char *cmd[] = { "journalctl", "-q", "-o", "cat", "--no-pager", "-u", "replab-postgres", NULL };
+	char *cmd[] = {
+		"journalctl", "-q", "-o", "cat", "--no-pager", "-u", "replab-postgres", NULL
+	};
 
 	unlink(out_path);
 	return run_verb(vm, "log", NULL, cmd, out_path);
@@ -180,8 +188,10 @@ bool node_rejoin(const struct vm *vm, const char *source_addr, const char *out_p
 	char *cmd[] = { "sh", "-c", script, NULL };
 
 	xsnprintf(script, sizeof(script),
-		  "systemctl stop replab-postgres && runuser -u postgres -- /usr/local/lib/replab/rejoin.sh"
-		  " --data /var/lib/replab/pgdata --source %s --secrets /etc/replab/secrets --name %s &&"
+		  "systemctl stop replab-postgres && runuser -u postgres -- "
+		  "/usr/local/lib/replab/rejoin.sh"
+		  " --data /var/lib/replab/pgdata --source %s --secrets /etc/replab/secrets --name "
+		  "%s &&"
 		  " systemctl start replab-postgres",
 		  source_addr, vm->name);
 	return run_verb(vm, "rejoin", source_addr, cmd, out_path);

@@ -27,7 +27,8 @@ bool node_is_running(const struct vm *vm);
  * Start cmd inside the member; out_path, stdout_fd and stderr_fd as in
  * netns_start.
  */
-pid_t node_start(const struct vm *vm, char *const cmd[], const char *out_path, int stdout_fd, int stderr_fd);
+pid_t node_start(const struct vm *vm, char *const cmd[], const char *out_path, int stdout_fd,
+		 int stderr_fd);
 
 /* node_start and wait: the command's exit status. */
 int node_run(const struct vm *vm, char *const cmd[], const char *out_path);
@@ -46,7 +47,8 @@ json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd);
 bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len);
 
 /* node_sql_value with the query built from fmt; out may be NULL. */
-bool node_sqlf(const struct vm *vm, char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool node_sqlf(const struct vm *vm, char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* A crash: SIGKILL to the VM's QEMU, or to the namespace's server. */
 bool node_crash(const struct vm *vm);

@@ -115,7 +115,9 @@ bool proc_record(const char *name, pid_t pid, char *const argv[])
 	for (size_t off = head, i = 0; ok && argv[i]; off += strlen(argv[i]) + 1, i++)
 		ok = memcmp(id + off, argv[i], strlen(argv[i]) + 1) == 0;
 	if (!ok) {
-		log_error("process %d is not the %s the lab started (it ended, or runs something else)", (int) pid, argv[0]);
+		log_error("process %d is not the %s the lab started (it ended, or runs something "
+			  "else)",
+			  (int) pid, argv[0]);
 		free(id);
 		return false;
 	}
@@ -146,7 +148,8 @@ pid_t proc_find(const char *name)
 
 	if (!recorded)
 		fatal("out of memory");
-	n = read_small(record_path(name, path, sizeof(path)), recorded, CMDLINE_MAX + PATH_MAX + 63);
+	n = read_small(record_path(name, path, sizeof(path)), recorded,
+		       CMDLINE_MAX + PATH_MAX + 63);
 	if (n <= 0 || sscanf(recorded, "%ld ", &pid) != 1 || pid <= 1 || pid > INT_MAX) {
 		free(recorded);
 		return 0;

@@ -10,8 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 json_t *qmp_read_reply(FILE *in, const char *command)
@@ -26,7 +24,8 @@ json_t *qmp_read_reply(FILE *in, const char *command)
 		json_t *ret, *err;
 
 		if (!msg || !json_is_object(msg)) {
-			log_error("QMP: malformed message for %s: %s", command, msg ? "not a JSON object" : jerr.text);
+			log_error("QMP: malformed message for %s: %s", command,
+				  msg ? "not a JSON object" : jerr.text);
 			json_decref(msg);
 			free(line);
 			return NULL;
@@ -57,32 +56,26 @@ json_t *qmp_read_reply(FILE *in, const char *command)
 	return NULL;
 }
 
-bool qmp_open(struct qmp *q, const char *path)
+bool qmp_open(struct qmp *q, int fd, const char *name)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	char *greeting = NULL;
 	size_t cap = 0;
 	json_t *caps;
-	int fd, fd2;
+	int fd2;
 
 	*q = (struct qmp){ 0 };
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		log_error("QMP socket path too long: %s", path);
+	if (fd < 0)
 		return false;
-	}
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *) &addr, sizeof(addr)) == -1) {
-		log_error("could not connect to QMP at %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
 	fd2 = dup(fd);
 	q->in = fdopen(fd, "r");
+	if (!q->in)
+		close(fd);
 	q->out = fd2 >= 0 ? fdopen(fd2, "w") : NULL;
-	if (!q->in || !q->out || getline(&greeting, &cap, q->in) <= 0 || !strstr(greeting, "\"QMP\"")) {
-		log_error("no QMP greeting on %s", path);
+	if (!q->out && fd2 >= 0)
+		close(fd2);
+	if (!q->in || !q->out || getline(&greeting, &cap, q->in) <= 0 ||
+	    !strstr(greeting, "\"QMP\"")) {
+		log_error("no QMP greeting from %s", name);
 		free(greeting);
 		qmp_close(q);
 		return false;
@@ -112,7 +105,8 @@ json_t *qmp_execute(struct qmp *q, const char *command, json_t *args)
 
 	if (args)
 		json_object_set_new(cmd, "arguments", args);
-	if (json_dumpf(cmd, q->out, JSON_COMPACT) != 0 || fputs("\r\n", q->out) < 0 || fflush(q->out) != 0) {
+	if (json_dumpf(cmd, q->out, JSON_COMPACT) != 0 || fputs("\r\n", q->out) < 0 ||
+	    fflush(q->out) != 0) {
 		log_error("QMP: could not send %s", command);
 		json_decref(cmd);
 		return NULL;

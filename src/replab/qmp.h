@@ -14,8 +14,11 @@ struct qmp {
 	FILE *out; /* commands to QEMU */
 };
 
-/* Connect to path and negotiate; false with the error logged. */
-bool qmp_open(struct qmp *q, const char *path);
+/*
+ * Take fd, a connection to a QMP socket (-1: a failed connect, already
+ * logged), and negotiate; false with the error logged and fd closed.
+ */
+bool qmp_open(struct qmp *q, int fd, const char *name);
 void qmp_close(struct qmp *q);
 
 /*

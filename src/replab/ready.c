@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_CHUNK 65536
+#define READ_CHUNK    65536
 #define READ_PER_POLL (64 * 1024 * 1024) /* the rest waits for the next poll */
-#define TAIL_LINES 25
-#define TAIL_BYTES 16384
+#define TAIL_LINES    25
+#define TAIL_BYTES    16384
 
 /* What each VM of a role prints on its console, in order; "*": every VM. */
 static const struct milestone {
@@ -37,7 +37,7 @@ static const struct milestone {
 	{ "replica", "replab-ready: postgres role=replica", "hot standby accepting reads" },
 	{ "replica", "replab-ready: streaming role=replica", "streaming WAL from its upstream" },
 };
-#define N_MILESTONES (sizeof(milestones) / sizeof(milestones[0]))
+#define N_MILESTONES  (sizeof(milestones) / sizeof(milestones[0]))
 #define FAILED_MARKER "replab-ready: failed"
 
 static bool applies(const struct milestone *m, const struct vm *vm)
@@ -74,7 +74,8 @@ void serial_scan_init(struct serial_scan *s, const char *const *markers, size_t 
 static void match(struct serial_scan *s, const char *buf, size_t len)
 {
 	for (size_t i = 0; i < s->nmarkers; i++)
-		if (!(s->seen & (UINT32_C(1) << i)) && memmem(buf, len, s->markers[i], strlen(s->markers[i])))
+		if (!(s->seen & (UINT32_C(1) << i)) &&
+		    memmem(buf, len, s->markers[i], strlen(s->markers[i])))
 			s->seen |= UINT32_C(1) << i;
 }
 
@@ -157,7 +158,9 @@ char *serial_tail(const char *path, int lines, size_t max_bytes)
 	text = malloc(max_bytes + 2);
 	if (!text)
 		fatal("out of memory");
-	for (ssize_t got; n < max_bytes + base && (got = pread(fd, text + n, max_bytes + base - n, from - (off_t) base + (off_t) n)) > 0;)
+	for (ssize_t got;
+	     n < max_bytes + base && (got = pread(fd, text + n, max_bytes + base - n,
+						  from - (off_t) base + (off_t) n)) > 0;)
 		n += (size_t) got;
 	close(fd);
 	if (n < base)
@@ -216,7 +219,8 @@ bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 		for (int v = 0; v < lab_nvms && v < 3; v++) {
 			char path[PATH_MAX];
 
-			xsnprintf(path, sizeof(path), "%s/%s.serial.log", lab_state_dir(), lab_vms[v].name);
+			xsnprintf(path, sizeof(path), "%s/%s.serial.log", lab_state_dir(),
+				  lab_vms[v].name);
 			serial_scan_file(&scans[v], path);
 			for (size_t i = 0; i < N_MILESTONES; i++) {
 				char name[96];
@@ -226,7 +230,8 @@ bool ready_wait(double start_ms, int timeout_s, json_t *timings)
 				if (scans[v].seen & (UINT32_C(1) << i)) {
 					reached[v][i] = true;
 					done += i == final_milestone(&lab_vms[v]);
-					xsnprintf(name, sizeof(name), "%s: %s", lab_vms[v].name, milestones[i].name);
+					xsnprintf(name, sizeof(name), "%s: %s", lab_vms[v].name,
+						  milestones[i].name);
 					printf("[%6.1f s] %s\n", t, name);
 					fflush(stdout);
 					json_object_set_new(timings, name, json_real(t));

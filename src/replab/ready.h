@@ -27,7 +27,7 @@
  */
 bool ready_wait(double start_ms, int timeout_s, json_t *timings);
 
-#define SERIAL_MARKER_MAX 64 /* bytes of the longest marker, at most */
+#define SERIAL_MARKER_MAX  64 /* bytes of the longest marker, at most */
 #define SERIAL_MARKERS_MAX 32
 
 /* Which of some markers (byte strings without NUL) a stream has shown so far. */
@@ -35,11 +35,11 @@ struct serial_scan {
 	const char *const *markers;
 	size_t nmarkers;
 	size_t longest;
-	uint32_t seen;			/* bit i: markers[i] has appeared */
-	char carry[SERIAL_MARKER_MAX];	/* the last bytes fed, longest - 1 of them */
+	uint32_t seen;		       /* bit i: markers[i] has appeared */
+	char carry[SERIAL_MARKER_MAX]; /* the last bytes fed, longest - 1 of them */
 	size_t ncarry;
-	off_t offset;			/* bytes of the file consumed */
-	dev_t dev;			/* the file read last, to notice a new one */
+	off_t offset; /* bytes of the file consumed */
+	dev_t dev;    /* the file read last, to notice a new one */
 	ino_t ino;
 };
 

@@ -149,7 +149,8 @@ bool recipe_load(const char *path, struct recipe *r)
 		if (n == 0)
 			break;
 		if (len + n > RECIPE_MAX_BYTES) {
-			log_error("role recipe \"%s\" is larger than %d bytes", path, RECIPE_MAX_BYTES);
+			log_error("role recipe \"%s\" is larger than %d bytes", path,
+				  RECIPE_MAX_BYTES);
 			free(text);
 			fclose(f);
 			return false;

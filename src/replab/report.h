@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define REPORT_MAX_FILES 4
+#define REPORT_MAX_FILES  4
 #define REPORT_MAX_POINTS 1000000 /* samples, rows or per-100 ms counts in one array */
 #define REPORT_MAX_LABELS 1000	  /* events or modes: each one is text on the plot */
-#define REPORT_LABEL_MAX 60	  /* characters of a label shown */
+#define REPORT_LABEL_MAX  60	  /* characters of a label shown */
 
 struct report_file {
 	const char *name; /* a fixed name of ours */
@@ -60,22 +60,23 @@ void report_free(struct report *r);
 FILE *report_data(struct report *r, const char *name);
 
 /* Log "SOURCE: <message>"; returns REPORT_INVALID. */
-enum report_result report_invalid(const struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum report_result report_invalid(const struct report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * obj[key] when it is an array of at most max elements; NULL when it is
  * absent or null.  A member of another type or a longer array is logged
  * (where names obj, e.g. "summary") and sets *bad.
  */
-json_t *report_array(const struct report *r, const json_t *obj, const char *key, const char *where, size_t max,
-		     bool *bad);
+json_t *report_array(const struct report *r, const json_t *obj, const char *key, const char *where,
+		     size_t max, bool *bad);
 
 /*
  * v as a finite number within [min, max]; otherwise logged, naming it as
  * where (e.g. "events[3].t_ms"), and false.
  */
-bool report_number(const struct report *r, const json_t *v, const char *where, double min, double max,
-		   double *out);
+bool report_number(const struct report *r, const json_t *v, const char *where, double min,
+		   double max, double *out);
 
 /*
  * text as a quoted data-file string gnuplot shows verbatim: printable ASCII

@@ -97,8 +97,8 @@ enum report_result report_invalid(const struct report *r, const char *fmt, ...)
 	return REPORT_INVALID;
 }
 
-json_t *report_array(const struct report *r, const json_t *obj, const char *key, const char *where, size_t max,
-		     bool *bad)
+json_t *report_array(const struct report *r, const json_t *obj, const char *key, const char *where,
+		     size_t max, bool *bad)
 {
 	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
 
@@ -110,8 +110,8 @@ json_t *report_array(const struct report *r, const json_t *obj, const char *key,
 		return NULL;
 	}
 	if (json_array_size(v) > max) {
-		report_invalid(r, "%s%s%s has %zu elements, more than the %zu a plot can take", where, *where ? "." : "",
-			       key, json_array_size(v), max);
+		report_invalid(r, "%s%s%s has %zu elements, more than the %zu a plot can take",
+			       where, *where ? "." : "", key, json_array_size(v), max);
 		*bad = true;
 		return NULL;
 	}
@@ -137,8 +137,8 @@ static const char *type_name(const json_t *v)
 	}
 }
 
-bool report_number(const struct report *r, const json_t *v, const char *where, double min, double max,
-		   double *out)
+bool report_number(const struct report *r, const json_t *v, const char *where, double min,
+		   double max, double *out)
 {
 	double d;
 

@@ -10,7 +10,7 @@
 
 #include "jsonfile.h"
 
-#define MS_MAX 1e9	/* eleven days of commit latency */
+#define MS_MAX	 1e9 /* eleven days of commit latency */
 #define LOST_MAX 1e15
 
 enum report_result report_rpo(struct report *r, json_t *doc)
@@ -24,7 +24,8 @@ enum report_result report_rpo(struct report *r, json_t *doc)
 	summary = report_array(r, doc, "summary", "", REPORT_MAX_LABELS, &bad);
 	if (bad)
 		return REPORT_INVALID;
-	if (trials_v && !json_is_null(trials_v) && !report_number(r, trials_v, "trials", 0, 1e9, &trials))
+	if (trials_v && !json_is_null(trials_v) &&
+	    !report_number(r, trials_v, "trials", 0, 1e9, &trials))
 		return REPORT_INVALID;
 	if (json_array_size(summary) == 0)
 		return REPORT_EMPTY;
@@ -54,12 +55,16 @@ enum report_result report_rpo(struct report *r, json_t *doc)
 		      r->gp);
 	} else
 		fputs("set title 'rpo: crash trials per mode'\n", r->gp);
-	fputs("set style data histograms\nset style histogram clustered gap 2\nset style fill solid 0.8 border -1\n"
-	      "set ylabel 'commit latency (ms, median over trials)'\nset y2label 'acknowledged writes lost'\n"
-	      "set ytics nomirror\nset y2tics\nset yrange [0:*]\nset y2range [0:*]\nset key top left\n",
+	fputs("set style data histograms\nset style histogram clustered gap 2\nset style fill "
+	      "solid 0.8 border -1\n"
+	      "set ylabel 'commit latency (ms, median over trials)'\nset y2label 'acknowledged "
+	      "writes lost'\n"
+	      "set ytics nomirror\nset y2tics\nset yrange [0:*]\nset y2range [0:*]\nset key top "
+	      "left\n",
 	      r->gp);
 	fputs("plot 'rpo.dat' using 2:xtic(1) title 'p50 latency', '' using 3 title 'p99 latency',"
-	      " '' using ($0+0.27):4 axes x1y2 with impulses lw 12 lc rgb 'red' title 'lost writes'\n",
+	      " '' using ($0+0.27):4 axes x1y2 with impulses lw 12 lc rgb 'red' title 'lost "
+	      "writes'\n",
 	      r->gp);
 	return REPORT_DRAWN;
 }

@@ -13,12 +13,13 @@
 
 #include <string.h>
 
-#define T_MS_MAX 1e12	 /* some thirty years: beyond it, not a time of this lab */
-#define VALUE_MAX 1e19	 /* bytes of lag, either way */
-#define ACKS_MAX 1e9	 /* writes acknowledged in 100 ms */
+#define T_MS_MAX  1e12 /* some thirty years: beyond it, not a time of this lab */
+#define VALUE_MAX 1e19 /* bytes of lag, either way */
+#define ACKS_MAX  1e9  /* writes acknowledged in 100 ms */
 
 /* Titles name the lab's own experiments only, from our list. */
-static const char *const known_experiments[] = { "partition-reconnect", "wal-retention", "failover-under-load" };
+static const char *const known_experiments[] = { "partition-reconnect", "wal-retention",
+						 "failover-under-load" };
 
 static const char *title_name(const char *name)
 {
@@ -148,10 +149,13 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 	/* Events: a dashed line and a label each, on a second y axis spanning the graph. */
 	fputs("set y2range [0:1]\nunset y2tics\n", r->gp);
 	fprintf(r->gp, "plot 'lag.dat' using 1:2 with lines lw 2 title '%s'",
-		lag ? "primary WAL position - replica replay position" : "acknowledged writes per second");
+		lag ? "primary WAL position - replica replay position"
+		    : "acknowledged writes per second");
 	if (json_array_size(events) > 0)
-		fputs(", \\\n  'events.dat' using 1:(0):(0):(1) axes x1y2 with vectors nohead lc rgb 'red' dt 2 notitle"
-		      ", \\\n  'events.dat' using 1:(0.03):2 axes x1y2 with labels noenhanced rotate left"
+		fputs(", \\\n  'events.dat' using 1:(0):(0):(1) axes x1y2 with vectors nohead lc "
+		      "rgb 'red' dt 2 notitle"
+		      ", \\\n  'events.dat' using 1:(0.03):2 axes x1y2 with labels noenhanced "
+		      "rotate left"
 		      " offset 0.7,0 font ',9' notitle",
 		      r->gp);
 	fputc('\n', r->gp);

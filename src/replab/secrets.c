@@ -21,7 +21,8 @@
 
 bool secrets_password(char *buf, size_t len)
 {
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456"
+				       "789._";
 	unsigned char raw[64];
 
 	if (len < 2 || len - 1 > sizeof(raw) || getrandom(raw, len - 1, 0) != (ssize_t) (len - 1)) {
@@ -50,7 +51,8 @@ static bool write_secret(const char *path, const char *text)
 
 static bool ssh_keygen(const char *path, const char *comment)
 {
-	char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", (char *) comment, "-f", (char *) path, NULL };
+	char *argv[] = { "ssh-keygen",	   "-q", "-t",		"ed25519", "-N", "", "-C",
+			 (char *) comment, "-f", (char *) path, NULL };
 	char log_path[PATH_MAX];
 
 	if (child_run(argv, lab_state_path("replab.log", log_path, sizeof(log_path))) == 0)

@@ -61,7 +61,8 @@ char *seed_render(const char *template, const struct seed_var *vars, size_t nvar
 		for (const char *v = var->value; *v; v++) {
 			fputc(*v, f);
 			/* Continue a multi-line value at the placeholder's indentation. */
-			if (*v == '\n' && v[1] != '\0' && strspn(line_start, " ") == (size_t) (p - line_start))
+			if (*v == '\n' && v[1] != '\0' &&
+			    strspn(line_start, " ") == (size_t) (p - line_start))
 				fprintf(f, "%.*s", (int) (p - line_start), line_start);
 		}
 		p += n + 1;
@@ -88,8 +89,8 @@ static char *read_file(const char *path)
 	return text;
 }
 
-static bool render_file(const char *role, const char *file, const struct seed_var *vars, size_t nvars,
-			const char *outdir)
+static bool render_file(const char *role, const char *file, const struct seed_var *vars,
+			size_t nvars, const char *outdir)
 {
 	char src[PATH_MAX], dst[PATH_MAX + 64];
 	char *template, *text, *unknown;
@@ -121,7 +122,8 @@ bool seed_make(const struct vm *vm)
 {
 	const char *role = vm->role;
 	char host_id[8];
-	char key_name[64], pub_name[72], instance[96], dir[PATH_MAX], iso[PATH_MAX], log_path[PATH_MAX];
+	char key_name[64], pub_name[72], instance[96], dir[PATH_MAX], iso[PATH_MAX],
+		log_path[PATH_MAX];
 	char *repl = secrets_read("replication-password"), *lab = secrets_read("lab-password");
 	char *host_key, *host_pub, *client_pub = secrets_read("id_ed25519.pub");
 	bool ok = repl && lab && client_pub;
@@ -141,19 +143,20 @@ bool seed_make(const struct vm *vm)
 	if (ok) {
 		const struct seed_var vars[] = {
 			{ "REPLICATION_PASSWORD", repl }, { "LAB_PASSWORD", lab },
-			{ "INSTANCE_ID", instance },	   { "SSH_HOST_KEY", host_key },
-			{ "SSH_HOST_KEY_PUB", host_pub },  { "SSH_AUTHORIZED_KEY", client_pub },
-			{ "HOSTNAME", vm->name },	   { "ADDRESS", vm->addr },
-			{ "HOST_ID", host_id },		   { "UPSTREAM", lab_upstream(vm) },
+			{ "INSTANCE_ID", instance },	  { "SSH_HOST_KEY", host_key },
+			{ "SSH_HOST_KEY_PUB", host_pub }, { "SSH_AUTHORIZED_KEY", client_pub },
+			{ "HOSTNAME", vm->name },	  { "ADDRESS", vm->addr },
+			{ "HOST_ID", host_id },		  { "UPSTREAM", lab_upstream(vm) },
 		};
 
 		for (size_t i = 0; ok && i < sizeof(seed_files) / sizeof(seed_files[0]); i++)
-			ok = render_file(role, seed_files[i], vars, sizeof(vars) / sizeof(vars[0]), dir);
+			ok = render_file(role, seed_files[i], vars, sizeof(vars) / sizeof(vars[0]),
+					 dir);
 	}
 	if (ok) {
 		char ud[PATH_MAX + 16], md[PATH_MAX + 16], nc[PATH_MAX + 16];
-		char *argv[] = { "genisoimage", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock",
-				 ud, md, nc, NULL };
+		char *argv[] = { "genisoimage", "-quiet", "-output", iso, "-volid", "cidata",
+				 "-joliet",	"-rock",  ud,	     md,  nc,	    NULL };
 
 		xsnprintf(iso, sizeof(iso), "%s/%s-seed.iso", lab_state_dir(), vm->name);
 		xsnprintf(ud, sizeof(ud), "%s/user-data", dir);

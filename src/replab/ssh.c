@@ -60,8 +60,8 @@ char *ssh_quote(const char *word)
 	return out;
 }
 
-pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *out_path, int stdout_fd,
-		int stderr_fd)
+pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *out_path,
+		int stdout_fd, int stderr_fd)
 {
 	struct argv_list a = { 0 };
 	pid_t pid;

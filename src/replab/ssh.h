@@ -22,8 +22,8 @@ bool ssh_write_known_hosts(void);
  * shell, so they arrive as given).  tty asks for a terminal (interactive
  * use).  out_path, stdout_fd and stderr_fd as in netns_start.
  */
-pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *out_path, int stdout_fd,
-		int stderr_fd);
+pid_t ssh_start(const struct vm *vm, char *const cmd[], bool tty, const char *out_path,
+		int stdout_fd, int stderr_fd);
 
 /* ssh_start and wait: the remote command's exit status (255: ssh failed). */
 int ssh_run(const struct vm *vm, char *const cmd[], bool tty, const char *out_path);

@@ -32,7 +32,8 @@ static const char *safe_text(char *buf, size_t len, const char *s, const char *m
 }
 
 /* obj[key] as by safe_text, when it is a string. */
-static const char *text(char *buf, size_t len, const json_t *obj, const char *key, const char *missing)
+static const char *text(char *buf, size_t len, const json_t *obj, const char *key,
+			const char *missing)
 {
 	return safe_text(buf, len, jfield_string(obj, key), missing);
 }
@@ -50,7 +51,8 @@ static void print_standbys(FILE *out, const json_t *s, const char *none)
 			fprintf(out, "           ... and %zu more\n", json_array_size(list) - i);
 			break;
 		}
-		fprintf(out, "           standby %s from %s: %s, lag ", text(app, sizeof(app), row, "application_name", "?"),
+		fprintf(out, "           standby %s from %s: %s, lag ",
+			text(app, sizeof(app), row, "application_name", "?"),
 			text(addr, sizeof(addr), row, "client_addr", "a local socket"),
 			text(state, sizeof(state), row, "state", "?"));
 		if (lag)
@@ -81,12 +83,14 @@ void status_print_server(FILE *out, const char *name, const json_t *s)
 			text(a, sizeof(a), s, "current_lsn", "?"));
 		print_standbys(out, s, "no standby connected");
 	} else if (role && strcmp(role, "standby") == 0) {
-		fprintf(out, "  %-8s %s is a standby: received %s, replayed %s, receiver %s\n", name, where,
-			text(a, sizeof(a), s, "receive_lsn", "?"), text(b, sizeof(b), s, "replay_lsn", "?"),
+		fprintf(out, "  %-8s %s is a standby: received %s, replayed %s, receiver %s\n",
+			name, where, text(a, sizeof(a), s, "receive_lsn", "?"),
+			text(b, sizeof(b), s, "replay_lsn", "?"),
 			text(c, sizeof(c), s, "receiver_status", "not running"));
 		print_standbys(out, s, NULL);
 	} else
-		fprintf(out, "  %-8s %s has role %s\n", name, where, text(a, sizeof(a), s, "role", "unknown"));
+		fprintf(out, "  %-8s %s has role %s\n", name, where,
+			text(a, sizeof(a), s, "role", "unknown"));
 }
 
 void status_print_faults(FILE *out, const json_t *doc)
@@ -104,24 +108,29 @@ void status_print_faults(FILE *out, const json_t *doc)
 	json_array_foreach(cuts, i, row) {
 		char from[TEXT_BUF], to[TEXT_BUF];
 		json_t *dropped = jfield(row, "dropped_packets_to_vm", JSON_INTEGER);
-		const char *f = text(from, sizeof(from), row, "from", "?"), *t = text(to, sizeof(to), row, "to", "?");
+		const char *f = text(from, sizeof(from), row, "from", "?"),
+			   *t = text(to, sizeof(to), row, "to", "?");
 
-		fprintf(out, "  %s -> %s dropped (%lld packets dropped on their way to %s so far)\n", f, t,
-			(long long) json_integer_value(dropped), t);
+		fprintf(out,
+			"  %s -> %s dropped (%lld packets dropped on their way to %s so far)\n", f,
+			t, (long long) json_integer_value(dropped), t);
 	}
 	json_object_foreach(rates, name, v) {
 		char vm[TEXT_BUF], rate[TEXT_BUF];
 
-		fprintf(out, "  traffic to %s limited to %s/s\n", safe_text(vm, sizeof(vm), name, "?"),
+		fprintf(out, "  traffic to %s limited to %s/s\n",
+			safe_text(vm, sizeof(vm), name, "?"),
 			safe_text(rate, sizeof(rate), json_string_value(v), "?"));
 	}
 	json_object_foreach(netem, name, v) {
-		char vm[TEXT_BUF], what[TEXT_BUF], *dump = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+		char vm[TEXT_BUF], what[TEXT_BUF],
+			*dump = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
 
 		fprintf(out, "  netem on traffic to %s: %s\n", safe_text(vm, sizeof(vm), name, "?"),
 			safe_text(what, sizeof(what), dump, "?"));
 		free(dump);
 	}
-	if (json_array_size(cuts) == 0 && json_object_size(rates) == 0 && json_object_size(netem) == 0)
+	if (json_array_size(cuts) == 0 && json_object_size(rates) == 0 &&
+	    json_object_size(netem) == 0)
 		fprintf(out, "  none\n");
 }

@@ -10,7 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#define STATUS_TEXT_MAX 120	/* bytes of one guest string shown */
+#define STATUS_TEXT_MAX	    120 /* bytes of one guest string shown */
 #define STATUS_STANDBYS_MAX 16	/* standbys listed per server */
 
 /* One server of "pgrepl status --json" (s: its member, which may be anything). */

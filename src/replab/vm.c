@@ -14,6 +14,7 @@
 #include "strutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -84,7 +85,8 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	 * it has opened its files (so it may setuid once, and never again).
 	 */
 	argv_add(a, "-sandbox");
-	argv_add(a, "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=%s", c->run_as ? "allow" : "deny");
+	argv_add(a, "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=%s",
+		 c->run_as ? "allow" : "deny");
 	if (c->run_as) {
 		argv_add(a, "-runas");
 		argv_add(a, "%s", c->run_as);
@@ -112,30 +114,55 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	argv_add(a, "-device");
 	argv_add(a, "virtio-rng-pci");
 	argv_add(a, "-chardev");
-	argv_add(a, "socket,id=console,path=%s/%s.console,server=on,wait=off,logfile=%s/%s.serial.log,logappend=on",
-		 s, n, s, n);
+	/* Sockets relative to the state directory, QEMU's working directory (vm_connect). */
+	argv_add(a,
+		 "socket,id=console,path=%s.console,server=on,wait=off,logfile=%s/"
+		 "%s.serial.log,logappend=on",
+		 n, s, n);
 	argv_add(a, "-serial");
 	argv_add(a, "chardev:console");
 	argv_add(a, "-qmp");
-	argv_add(a, "unix:%s/%s.qmp,server=on,wait=off", s, n);
+	argv_add(a, "unix:%s.qmp,server=on,wait=off", n);
 	free(s);
 }
 
-bool vm_socket_paths_fit(void)
+/*
+ * QEMU makes its sockets relative to the state directory, its working
+ * directory; we reach them through /proc/self/fd, so that no state
+ * directory is too deep for a UNIX socket's 108 bytes.
+ */
+int vm_connect(const struct vm *vm, const char *suffix)
 {
-	static const char *const sockets[] = { ".qmp", ".console" };
-	struct sockaddr_un addr;
-	char path[PATH_MAX];
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int dir = open(lab_state_dir(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = dir < 0 ? -1 : socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int saved;
 
-	for (int i = 0; i < lab_nvms; i++)
-		for (size_t k = 0; k < sizeof(sockets) / sizeof(sockets[0]); k++)
-			if (strlen(vm_path(&lab_vms[i], sockets[k], path, sizeof(path))) >= sizeof(addr.sun_path)) {
-				log_error("the state directory's path is too long for a UNIX socket: %s has %zu bytes, at most %zu fit",
-					  path, strlen(path), sizeof(addr.sun_path) - 1);
-				log_hint("set REPLAB_STATE to a shorter path, e.g. /tmp/replab-lab");
-				return false;
-			}
-	return true;
+	if (fd >= 0) {
+		xsnprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s%s", dir,
+			  vm->name, suffix);
+		if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) == -1) {
+			saved = errno;
+			close(fd);
+			fd = -1;
+			errno = saved;
+		}
+	}
+	saved = errno;
+	if (dir >= 0)
+		close(dir);
+	if (fd < 0)
+		log_error("could not connect to %s/%s%s: %s", lab_state_dir(), vm->name, suffix,
+			  strerror(saved));
+	return fd;
+}
+
+bool vm_qmp_open(const struct vm *vm, struct qmp *q)
+{
+	char name[64];
+
+	xsnprintf(name, sizeof(name), "the %s VM's QEMU", vm->name);
+	return qmp_open(q, vm_connect(vm, ".qmp"), name);
 }
 
 /* Until QEMU answers on QMP (it has opened its files and runs), or is gone. */
@@ -151,11 +178,12 @@ static bool qemu_answers(const struct vm *vm, pid_t pid)
 		unsigned long long start;
 		bool alive;
 
-		if (!proc_start_time(pid, &start, &alive) || !alive || interrupted() || clock_now_ms() > deadline)
+		if (!proc_start_time(pid, &start, &alive) || !alive || interrupted() ||
+		    clock_now_ms() > deadline)
 			return false;
 		clock_sleep_ms(20);
 	}
-	if (!qmp_open(&q, path))
+	if (!vm_qmp_open(vm, &q))
 		return false;
 	qmp_close(&q);
 	return true;
@@ -173,7 +201,8 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 	vm_path(vm, ".qcow2", disk, sizeof(disk));
 	vm_path(vm, ".qemu.log", log_path, sizeof(log_path));
 	rc = !fresh_disk ? 0
-			 : child_run((char *[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", disk, NULL },
+			 : child_run((char *[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-b",
+						 base, "-F", "qcow2", disk, NULL },
 				     log_path);
 	if (rc != 0) {
 		log_error("could not create %s's disk (see %s)", vm->name, log_path);
@@ -186,7 +215,7 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 	unlink(vm_path(vm, ".qmp", disk, sizeof(disk)));
 	unlink(vm_path(vm, ".console", disk, sizeof(disk)));
 	vm_qemu_argv(vm, c, &qemu);
-	pid = netns_start_detached(qemu.v, log_path);
+	pid = netns_start_detached(qemu.v, log_path, c->state_dir);
 	ok = pid > 0 && proc_record(vm->name, pid, qemu.v);
 	argv_free(&qemu);
 	if (ok && qemu_answers(vm, pid))

@@ -20,6 +20,8 @@
 
 #include <stdbool.h>
 
+struct qmp;
+
 #define VM_QEMU_USER "replab-qemu"
 
 struct vm_config {
@@ -34,8 +36,11 @@ struct vm_config {
 /* The user QEMU runs as when the harness runs as root. */
 const char *vm_qemu_user(void);
 
-/* Do the VMs' socket paths fit a UNIX socket address?  False (logged) if not. */
-bool vm_socket_paths_fit(void);
+/* A connection to vm's socket SUFFIX (".qmp", ".console"); -1 (logged) on failure. */
+int vm_connect(const struct vm *vm, const char *suffix);
+
+/* vm_connect to the QMP socket and qmp_open it. */
+bool vm_qmp_open(const struct vm *vm, struct qmp *q);
 
 /* The QEMU command line for vm (appended to a). */
 void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_list *a);

@@ -32,13 +32,13 @@ static inline void fuzz_quiet(void)
 }
 
 /* The initialisation of a target that needs nothing but quiet. */
-#define FUZZ_QUIET_INITIALIZE                                  \
-	int LLVMFuzzerInitialize(int *argc, char ***argv)     \
-	{                                                      \
-		(void) argc;                                   \
-		(void) argv;                                   \
-		fuzz_quiet();                                  \
-		return 0;                                      \
+#define FUZZ_QUIET_INITIALIZE                             \
+	int LLVMFuzzerInitialize(int *argc, char ***argv) \
+	{                                                 \
+		(void) argc;                              \
+		(void) argv;                              \
+		fuzz_quiet();                             \
+		return 0;                                 \
 	}
 
 /* The input as a NUL-terminated copy (cut at its first NUL byte). */
@@ -54,14 +54,14 @@ static inline char *fuzz_string(const uint8_t *data, size_t size)
 }
 
 /* A failed property: abort, which libFuzzer reports as a crash with the input. */
-#define FUZZ_ASSERT(cond)                                                                  \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(fuzz_report_stream(), "fuzz: property failed: %s (%s:%d)\n", #cond, \
-				__FILE__, __LINE__);                                       \
-			fflush(fuzz_report_stream());                                      \
-			abort();                                                           \
-		}                                                                          \
+#define FUZZ_ASSERT(cond)                                                                    \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			fprintf(fuzz_report_stream(), "fuzz: property failed: %s (%s:%d)\n", \
+				#cond, __FILE__, __LINE__);                                  \
+			fflush(fuzz_report_stream());                                        \
+			abort();                                                             \
+		}                                                                            \
 	} while (0)
 
 /* Where a failed property is told: the real standard error, whatever fuzz_quiet did. */

@@ -12,7 +12,7 @@
 #include "targets.h"
 
 #define LINE_MAX_BYTES 4095 /* load_config refuses longer lines */
-#define MAX_ARGS 32
+#define MAX_ARGS       32
 
 FUZZ_QUIET_INITIALIZE
 
@@ -32,9 +32,12 @@ static void config_lines(const char *text, size_t len)
 		if (!line)
 			abort();
 		if (config_parse_line(line, &key, &value) == 1) {
-			FUZZ_ASSERT(*key != '\0' && !strchr(key, '=') && !strchr(key, ' ') && !strchr(key, '\t'));
+			FUZZ_ASSERT(*key != '\0' && !strchr(key, '=') && !strchr(key, ' ') &&
+				    !strchr(key, '\t'));
 			if (db_conninfo_valid(value, msg, sizeof(msg))) {
-				char **slot = !t.primary ? &t.primary : !t.replica ? &t.replica : NULL;
+				char **slot = !t.primary   ? &t.primary
+					      : !t.replica ? &t.replica
+							   : NULL;
 
 				if (slot)
 					*slot = strdup(value);

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			FUZZ_ASSERT(s->arg1 && s->arg1[0] != '\0');
 			FUZZ_ASSERT(s->verb == RECIPE_ENABLE || s->arg1[0] == '/');
-			FUZZ_ASSERT((s->arg2 != NULL) == (s->verb == RECIPE_MOVE || s->verb == RECIPE_WRITE));
+			FUZZ_ASSERT((s->arg2 != NULL) ==
+				    (s->verb == RECIPE_MOVE || s->verb == RECIPE_WRITE));
 			FUZZ_ASSERT(s->line >= 1);
 		}
 	}

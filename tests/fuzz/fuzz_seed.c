@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct seed_var vars[] = {
 		{ "HOSTNAME", "primary" },
-		{ "SSH_HOST_KEY", "-----BEGIN KEY-----\nline two\nline three\n-----END KEY-----\n" },
+		{ "SSH_HOST_KEY", "-----BEGIN KEY-----\nline two\nline three\n-----END "
+				  "KEY-----\n" },
 		{ "EMPTY", "" },
 		{ "MULTI", "a\n\nb\n" },
 	};

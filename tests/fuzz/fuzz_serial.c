@@ -14,7 +14,12 @@
 #include <unistd.h>
 
 static const char *const markers[] = {
-	"Linux version", "running 'init", "replab-ready: postgres role=primary", "replab-ready: failed", "aa", "a",
+	"Linux version",
+	"running 'init",
+	"replab-ready: postgres role=primary",
+	"replab-ready: failed",
+	"aa",
+	"a",
 };
 #define N_MARKERS (sizeof(markers) / sizeof(markers[0]))
 
@@ -82,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			whole |= UINT32_C(1) << i;
 	serial_scan_init(&s, markers, N_MARKERS);
 	for (off = 0; off < size; off += chunk)
-		serial_scan_feed(&s, (const char *) data + off, size - off < chunk ? size - off : chunk);
+		serial_scan_feed(&s, (const char *) data + off,
+				 size - off < chunk ? size - off : chunk);
 	FUZZ_ASSERT(s.seen == whole);
 
 	/* The same through a file, read in two polls. */

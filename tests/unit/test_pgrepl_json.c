@@ -23,7 +23,8 @@ static PGresult *one_row(int n, const char *const *fields)
 		attrs[i].name = "f";
 	assert_true(PQsetResultAttrs(res, n, attrs));
 	for (int i = 0; i < n; i++)
-		assert_true(PQsetvalue(res, 0, i, (char *) fields[i], fields[i] ? (int) strlen(fields[i]) : -1));
+		assert_true(PQsetvalue(res, 0, i, (char *) fields[i],
+				       fields[i] ? (int) strlen(fields[i]) : -1));
 	return res;
 }
 
@@ -48,8 +49,8 @@ static void fields_become_typed_values(void **state)
 	v = pgjson_bool(res, 0, 4);
 	assert_true(json_is_false(v));
 	for (int i = 0; i < 4; i++) {
-		json_t *(*conv[])(const PGresult *, int, int) = { pgjson_text, pgjson_integer, pgjson_real,
-								  pgjson_bool };
+		json_t *(*conv[])(const PGresult *, int, int) = { pgjson_text, pgjson_integer,
+								  pgjson_real, pgjson_bool };
 		v = conv[i](res, 0, 5);
 		assert_true(json_is_null(v));
 	}
@@ -60,9 +61,10 @@ static void fields_become_typed_values(void **state)
 
 static void counts_streaming_standbys_only(void **state)
 {
-	json_t *obj = json_pack("{s:[{s:s,s:b},{s:s,s:b},{s:s,s:b},{s:n,s:b}]}", "standbys", "state",
-				"streaming", "base_backup", 0, "state", "streaming", "base_backup", 1,
-				"state", "catchup", "base_backup", 0, "state", "base_backup", 0);
+	json_t *obj = json_pack("{s:[{s:s,s:b},{s:s,s:b},{s:s,s:b},{s:n,s:b}]}", "standbys",
+				"state", "streaming", "base_backup", 0, "state", "streaming",
+				"base_backup", 1, "state", "catchup", "base_backup", 0, "state",
+				"base_backup", 0);
 
 	(void) state;
 	assert_int_equal(status_streaming_standbys(obj), 1);

@@ -41,7 +41,8 @@ static void rejects_malformed(void **state)
 
 static void formats_round_trip(void **state)
 {
-	static const char *const texts[] = { "0/0", "0/3000148", "16/B374D848", "FFFFFFFF/FFFFFFFF" };
+	static const char *const texts[] = { "0/0", "0/3000148", "16/B374D848",
+					     "FFFFFFFF/FFFFFFFF" };
 	char buf[LSN_TEXT_MAX];
 
 	(void) state;

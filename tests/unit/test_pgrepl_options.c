@@ -111,7 +111,8 @@ static void options_before_and_after_the_command(void **state)
 	struct options o;
 
 	(void) state;
-	assert_int_equal(parse(&o, "--primary", "host=a", "status", "-j", "--replica=host=b", NULL), EXIT_OK);
+	assert_int_equal(parse(&o, "--primary", "host=a", "status", "-j", "--replica=host=b", NULL),
+			 EXIT_OK);
 	assert_string_equal(o.command, "status");
 	assert_string_equal(o.primary, "host=a");
 	assert_string_equal(o.replica, "host=b");
@@ -123,8 +124,8 @@ static void failover_options(void **state)
 	struct options o;
 
 	(void) state;
-	assert_int_equal(parse(&o, "failover", "--probe-interval=50", "--wait", "7", "--promote-timeout", "9",
-			       "--connect-timeout", "1500", NULL),
+	assert_int_equal(parse(&o, "failover", "--probe-interval=50", "--wait", "7",
+			       "--promote-timeout", "9", "--connect-timeout", "1500", NULL),
 			 EXIT_OK);
 	assert_int_equal(o.probe_interval_ms, 50);
 	assert_int_equal(o.wait_s, 7);
@@ -180,8 +181,11 @@ static void usage_errors(void **state)
 /* Numbers are whole, finite, in range and alone: no inf, nan, exponent, sign tricks or blanks. */
 static void numbers_are_checked(void **state)
 {
-	static const char *const bad[] = { "inf", "-inf", "nan", "infinity", "-1", "0", "1e3", "100.5", "0x10",
-					   " 100", "100 ", "+100", "100/s", "99999999999999999999", "10001", "" };
+	static const char *const bad[] = {
+		"inf",	 "-inf", "nan",	 "infinity", "-1",   "0",     "1e3",
+		"100.5", "0x10", " 100", "100 ",     "+100", "100/s", "99999999999999999999",
+		"10001", ""
+	};
 	struct options o;
 
 	(void) state;
@@ -200,19 +204,23 @@ static void set_password(void **state)
 	struct options o;
 
 	(void) state;
-	assert_int_equal(parse(&o, "set-password", "lab", "--password-file", "/etc/replab/secrets/lab-password", NULL),
+	assert_int_equal(parse(&o, "set-password", "lab", "--password-file",
+			       "/etc/replab/secrets/lab-password", NULL),
 			 EXIT_OK);
 	assert_string_equal(o.command, "set-password");
 	assert_string_equal(o.role, "lab");
 	assert_string_equal(o.password_file, "/etc/replab/secrets/lab-password");
-	assert_int_equal(parse(&o, "--password-file=f", "-p", "host=/tmp", "set-password", "Mixed Case", NULL), EXIT_OK);
+	assert_int_equal(parse(&o, "--password-file=f", "-p", "host=/tmp", "set-password",
+			       "Mixed Case", NULL),
+			 EXIT_OK);
 	assert_string_equal(o.role, "Mixed Case");
 	/* a role, a file, nothing more; and the file option belongs to set-password only */
 	assert_int_equal(parse(&o, "set-password", "--password-file", "f", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, "set-password", "", "--password-file", "f", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, "set-password", "lab", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, "set-password", "lab", "--password-file=", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "set-password", "lab", "extra", "--password-file", "f", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "set-password", "lab", "extra", "--password-file", "f", NULL),
+			 EXIT_USAGE);
 	assert_int_equal(parse(&o, "status", "--password-file", "f", NULL), EXIT_USAGE);
 }
 
@@ -220,22 +228,27 @@ static void set_password(void **state)
 static void stray_options_name_their_commands(void **state)
 {
 	(void) state;
-	assert_string_equal(usage_error_of("demo", "--wait", "5", NULL),
-			    "--wait applies to \"failover\" only, not to \"demo\"");
-	assert_string_equal(usage_error_of("watch", "--follow", NULL),
-			    "--follow applies to \"load\" only, not to \"watch\"");
-	assert_string_equal(usage_error_of("demo", "--duration", "5", NULL),
-			    "--duration applies to \"load watch\" only, not to \"demo\"");
+	assert_string_equal(usage_error_of("demo", "--wait", "5", NULL), "--wait applies to "
+									 "\"failover\" only, not "
+									 "to \"demo\"");
+	assert_string_equal(usage_error_of("watch", "--follow", NULL), "--follow applies to "
+								       "\"load\" only, not to "
+								       "\"watch\"");
+	assert_string_equal(usage_error_of("demo", "--duration", "5", NULL), "--duration applies "
+									     "to \"load watch\" "
+									     "only, not to "
+									     "\"demo\"");
 	assert_string_equal(usage_error_of("--password-file", "f", "status", NULL),
 			    "--password-file applies to \"set-password\" only, not to \"status\"");
-	assert_string_equal(usage_error_of("--prob", "50", "demo", NULL),
-			    "--probe-interval applies to \"failover\" only, not to \"demo\"");
+	assert_string_equal(usage_error_of("--prob", "50", "demo", NULL), "--probe-interval "
+									  "applies to \"failover\" "
+									  "only, not to \"demo\"");
 	/* the first one given is named */
-	assert_string_equal(usage_error_of("set-password", "lab", "--password-file", "f", "--wait", "1", "--rate", "3",
-					   NULL),
+	assert_string_equal(usage_error_of("set-password", "lab", "--password-file", "f", "--wait",
+					   "1", "--rate", "3", NULL),
 			    "--wait applies to \"failover\" only, not to \"set-password\"");
-	assert_string_equal(usage_error_of("--rate", "3", "--wait", "1", "set-password", "lab", "--password-file", "f",
-					   NULL),
+	assert_string_equal(usage_error_of("--rate", "3", "--wait", "1", "set-password", "lab",
+					   "--password-file", "f", NULL),
 			    "--rate applies to \"load\" only, not to \"set-password\"");
 }
 
@@ -245,13 +258,15 @@ static void many_options(void **state)
 	struct options o;
 
 	(void) state;
-	assert_int_equal(parse(&o, "watch", "--interval", "10", "--interval", "11", "--interval", "12", "--interval",
-			       "13", "--interval", "14", "--interval", "15", "--duration", "1", "--duration", "2",
-			       "--duration", "3", "--duration", "4", "--duration", "5", "--rate", "5", NULL),
+	assert_int_equal(parse(&o, "watch", "--interval", "10", "--interval", "11", "--interval",
+			       "12", "--interval", "13", "--interval", "14", "--interval", "15",
+			       "--duration", "1", "--duration", "2", "--duration", "3",
+			       "--duration", "4", "--duration", "5", "--rate", "5", NULL),
 			 EXIT_USAGE);
-	assert_int_equal(parse(&o, "load", "--rate", "1", "--rate", "2", "--rate", "3", "--rate", "4", "--rate", "5",
-			       "--follow", "--follow", "--follow", "--until-failure", "--until-failure",
-			       "--until-failure", "--duration", "6", "--follow", NULL),
+	assert_int_equal(parse(&o, "load", "--rate", "1", "--rate", "2", "--rate", "3", "--rate",
+			       "4", "--rate", "5", "--follow", "--follow", "--follow",
+			       "--until-failure", "--until-failure", "--until-failure",
+			       "--duration", "6", "--follow", NULL),
 			 EXIT_OK);
 	assert_int_equal(o.rate, 5);
 	assert_int_equal(o.duration_s, 6);
@@ -264,18 +279,29 @@ static void usage_error_messages(void **state)
 	(void) state;
 	assert_string_equal(usage_error_of(NULL), "no command given");
 	assert_string_equal(usage_error_of("frobnicate", NULL), "unknown command \"frobnicate\"");
-	assert_string_equal(usage_error_of("demo", "--frob", NULL), "unknown option or missing value: \"--frob\"");
-	assert_string_equal(usage_error_of("status", "--primary", NULL),
-			    "unknown option or missing value: \"--primary\"");
-	assert_string_equal(usage_error_of("load", "--rate", "0", NULL),
-			    "invalid --rate \"0\": expected a whole number from 1 to 10000");
+	assert_string_equal(usage_error_of("demo", "--frob", NULL), "unknown option or missing "
+								    "value: \"--frob\"");
+	assert_string_equal(usage_error_of("status", "--primary", NULL), "unknown option or "
+									 "missing value: "
+									 "\"--primary\"");
+	assert_string_equal(usage_error_of("load", "--rate", "0", NULL), "invalid --rate \"0\": "
+									 "expected a whole number "
+									 "from 1 to 10000");
 	assert_string_equal(usage_error_of("status", "--connect-timeout", "nan", NULL),
-			    "invalid --connect-timeout \"nan\": expected a whole number from 100 to 600000");
-	assert_string_equal(usage_error_of("set-password", "--password-file", "f", NULL),
-			    "set-password needs the name of a role");
-	assert_string_equal(usage_error_of("set-password", "lab", NULL),
-			    "set-password needs --password-file=FILE (the password never goes on the command line)");
-	assert_string_equal(usage_error_of("demo", "extra", NULL), "unexpected argument \"extra\" after the command");
+			    "invalid --connect-timeout \"nan\": expected a whole number from 100 "
+			    "to 600000");
+	assert_string_equal(usage_error_of("set-password", "--password-file", "f", NULL), "set-"
+											  "password"
+											  " needs "
+											  "the "
+											  "name of "
+											  "a role");
+	assert_string_equal(usage_error_of("set-password", "lab", NULL), "set-password needs "
+									 "--password-file=FILE "
+									 "(the password never goes "
+									 "on the command line)");
+	assert_string_equal(usage_error_of("demo", "extra", NULL), "unexpected argument \"extra\" "
+								   "after the command");
 }
 
 /* --help with a command's name, before or after it, is that command's help. */
@@ -313,8 +339,9 @@ static void check_entry(const struct opt *opt)
 /* An option that two tables hold must mean the same in both. */
 static void check_same(const struct opt *a, const struct opt *b)
 {
-	if (a->kind != b->kind || a->short_name != b->short_name || a->member != b->member || a->min != b->min ||
-	    a->max != b->max || a->def != b->def || !a->required != !b->required)
+	if (a->kind != b->kind || a->short_name != b->short_name || a->member != b->member ||
+	    a->min != b->min || a->max != b->max || a->def != b->def ||
+	    !a->required != !b->required)
 		fail_msg("--%s means different things in two tables", a->long_name);
 }
 
@@ -336,10 +363,12 @@ static void tables_are_consistent(void **state)
 		for (const struct opt *opt = cmd->options; opt->kind != OPT_KIND_END; opt++) {
 			check_entry(opt);
 			if (opt_find(global_options, opt->long_name))
-				fail_msg("%s's --%s is also a global option", cmd->name, opt->long_name);
+				fail_msg("%s's --%s is also a global option", cmd->name,
+					 opt->long_name);
 			assert_ptr_equal(opt_find(cmd->options, opt->long_name), opt);
 			for (size_t j = 0; command_table[j]; j++) {
-				const struct opt *other = opt_find(command_table[j]->options, opt->long_name);
+				const struct opt *other = opt_find(command_table[j]->options,
+								   opt->long_name);
 
 				if (other)
 					check_same(opt, other);
@@ -367,7 +396,8 @@ static void check_widths(const char *help)
 		size_t len = strcspn(line, "\n");
 
 		if (len > 79)
-			fail_msg("a line of --help is %zu characters long: %.*s", len, (int) len, line);
+			fail_msg("a line of --help is %zu characters long: %.*s", len, (int) len,
+				 line);
 		line += len + (line[len] == '\n');
 	}
 }
@@ -394,15 +424,19 @@ static void help_comes_from_the_tables(void **state)
 		for (const struct opt *g = global_options; g->kind != OPT_KIND_END; g++)
 			assert_true(has_row(one, g));
 		for (size_t j = 0; command_table[j]; j++)
-			for (const struct opt *opt = command_table[j]->options; opt->kind != OPT_KIND_END; opt++) {
+			for (const struct opt *opt = command_table[j]->options;
+			     opt->kind != OPT_KIND_END; opt++) {
 				assert_true(has_row(all, opt));
-				if (has_row(one, opt) != (opt_find(cmd->options, opt->long_name) != NULL))
+				if (has_row(one, opt) !=
+				    (opt_find(cmd->options, opt->long_name) != NULL))
 					fail_msg("\"pgrepl %s --help\" %s --%s", cmd->name,
-						 has_row(one, opt) ? "shows" : "lacks", opt->long_name);
+						 has_row(one, opt) ? "shows" : "lacks",
+						 opt->long_name);
 			}
 		free(one);
 	}
-	assert_non_null(strstr(all, "  pgrepl [OPTION]... set-password ROLE --password-file=FILE\n"));
+	assert_non_null(strstr(all, "  pgrepl [OPTION]... set-password ROLE "
+				    "--password-file=FILE\n"));
 	free(all);
 }
 

@@ -53,9 +53,9 @@ static int teardown(void **state)
 
 static void config_lines(void **state)
 {
-	char blank[] = "   \n", comment[] = "  # primary = x\n", pair[] = " primary =  host=a port=5 \n",
-	     noeq[] = "primary host=a\n", nokey[] = " = host=a\n", spaced[] = "pri mary = x\n",
-	     empty_value[] = "replica =\n";
+	char blank[] = "   \n", comment[] = "  # primary = x\n",
+	     pair[] = " primary =  host=a port=5 \n", noeq[] = "primary host=a\n",
+	     nokey[] = " = host=a\n", spaced[] = "pri mary = x\n", empty_value[] = "replica =\n";
 	char *key, *value;
 
 	(void) state;
@@ -143,7 +143,8 @@ static void conninfo_validation(void **state)
 static void any_writable_joins_the_hosts(void **state)
 {
 	struct targets t = { .primary = "host=10.77.0.10 user=lab dbname=lab passfile='/x/it\\'s'",
-			     .replica = "host=10.77.0.11 port=5433 user=lab dbname=lab target_session_attrs=any" };
+			     .replica = "host=10.77.0.11 port=5433 user=lab dbname=lab "
+					"target_session_attrs=any" };
 	char *c = targets_any_writable(&t);
 	char msg[256];
 

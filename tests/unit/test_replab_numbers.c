@@ -17,8 +17,9 @@
 
 /* Inputs every parser must refuse, whatever its range and units. */
 static const char *const garbage[] = {
-	"", "inf", "-inf", "+inf", "infinity", "nan", "NAN", "-nan", "0x10", "0x1p20", "1e3", "1E3", "--1", "+1",
-	" 1", "1 ", "1\n", ".", "-", "-.", "1..2", "1.2.3", "١", "1,5", "12abc",
+	"",	  "inf", "-inf", "+inf",  "infinity", "nan", "NAN",   "-nan", "0x10",
+	"0x1p20", "1e3", "1E3",	 "--1",	  "+1",	      " 1",  "1 ",    "1\n",  ".",
+	"-",	  "-.",	 "1..2", "1.2.3", "١",	      "1,5", "12abc",
 };
 
 /* "999...9" of n digits. */
@@ -66,7 +67,8 @@ static void doubles(void **state)
 	assert_float_equal(v, 5, 1e-12);
 	assert_false(str_to_double("5.001", 0, 5, &v));
 	assert_false(str_to_double("-0.1", 0, 5, &v));
-	assert_false(str_to_double("1000000000000000000000000000000000000000000000000000000000000", 0, 1e59, &v));
+	assert_false(str_to_double("1000000000000000000000000000000000000000000000000000000000000",
+				   0, 1e59, &v));
 	/* hundreds of digits: refused outright, never an infinity */
 	assert_false(str_to_double(many_digits(400), 0, 1e308, &v));
 	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
@@ -87,7 +89,8 @@ static void scaled(void **state)
 	assert_true(str_to_scaled("2m", units, 0, 1e7, &v)); /* units match in any case */
 	assert_float_equal(v, 2e6, 1e-9);
 	assert_false(str_to_scaled("20M", units, 0, 1e7, &v));
-	assert_false(str_to_scaled("2", units, 0, 1e7, &v)); /* no bare number unless "" is a unit */
+	assert_false(
+		str_to_scaled("2", units, 0, 1e7, &v)); /* no bare number unless "" is a unit */
 	assert_false(str_to_scaled("2 k", units, 0, 1e7, &v));
 	assert_false(str_to_scaled("2kk", units, 0, 1e7, &v));
 	assert_false(str_to_scaled("k", units, 0, 1e7, &v));
@@ -120,11 +123,11 @@ static void tc_rates(void **state)
 	assert_true(faults_rate_bits("nanmbit") < 0);
 	assert_true(faults_rate_bits("-1mbit") < 0);
 	assert_true(faults_rate_bits("0mbit") < 0);
-	assert_true(faults_rate_bits("999bit") < 0);     /* below 1kbit */
-	assert_true(faults_rate_bits("10.1gbit") < 0);   /* above 10gbit */
-	assert_true(faults_rate_bits("2gbps") < 0);      /* 16 Gbit/s */
+	assert_true(faults_rate_bits("999bit") < 0);   /* below 1kbit */
+	assert_true(faults_rate_bits("10.1gbit") < 0); /* above 10gbit */
+	assert_true(faults_rate_bits("2gbps") < 0);    /* 16 Gbit/s */
 	assert_true(faults_rate_bits("1e30gbit") < 0);
-	assert_true(faults_rate_bits("1000") < 0);       /* no unit */
+	assert_true(faults_rate_bits("1000") < 0); /* no unit */
 	assert_true(faults_rate_bits("1mbit/s") < 0);
 	assert_true(faults_rate_bits("1tbit") < 0);
 	assert_true(faults_rate_bits("0x10mbit") < 0);
@@ -160,8 +163,9 @@ static void netem_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(longs),     cmocka_unit_test(doubles),	     cmocka_unit_test(scaled),
-		cmocka_unit_test(tc_rates),  cmocka_unit_test(netem_values),
+		cmocka_unit_test(longs),	cmocka_unit_test(doubles),
+		cmocka_unit_test(scaled),	cmocka_unit_test(tc_rates),
+		cmocka_unit_test(netem_values),
 	};
 
 	log_init("replab");

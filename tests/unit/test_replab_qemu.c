@@ -43,7 +43,8 @@ static void reply_after_events(void **state)
 
 static void error_replies_and_eof(void **state)
 {
-	FILE *in = peer_said("{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such VM\"}}\r\n");
+	FILE *in = peer_said("{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such "
+			     "VM\"}}\r\n");
 
 	(void) state;
 	assert_null(qmp_read_reply(in, "stop"));
@@ -69,7 +70,9 @@ static const char *after(struct argv_list *a, const char *option, int nth)
 
 static void qemu_command_line(void **state)
 {
-	struct vm_config c = { .images_dir = "/img", .state_dir = "/st", .kvm = false, .memory_mb = 512, .cpus = 1 };
+	struct vm_config c = {
+		.images_dir = "/img", .state_dir = "/st", .kvm = false, .memory_mb = 512, .cpus = 1
+	};
 	struct argv_list a = { 0 };
 
 	(void) state;
@@ -79,21 +82,27 @@ static void qemu_command_line(void **state)
 	assert_string_equal(after(&a, "-accel", 0), "tcg,tb-size=128");
 	assert_string_equal(after(&a, "-m", 0), "512");
 	assert_string_equal(after(&a, "-kernel", 0), "/img/vmlinuz");
-	assert_string_equal(after(&a, "-drive", 0), "file=/st/replica.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap");
-	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-replica,script=no,downscript=no");
-	assert_string_equal(after(&a, "-device", 0), "virtio-net-pci,netdev=data,mac=52:54:00:77:00:11");
-	assert_string_equal(after(&a, "-netdev", 1), "user,id=mgmt,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:2211-:22");
-	assert_string_equal(after(&a, "-qmp", 0), "unix:/st/replica.qmp,server=on,wait=off");
+	assert_string_equal(after(&a, "-drive", 0), "file=/st/"
+						    "replica.qcow2,if=virtio,format=qcow2,cache="
+						    "unsafe,discard=unmap");
+	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-replica,script=no,"
+						     "downscript=no");
+	assert_string_equal(after(&a, "-device", 0), "virtio-net-pci,netdev=data,mac=52:54:00:77:"
+						     "00:11");
+	assert_string_equal(after(&a, "-netdev", 1), "user,id=mgmt,restrict=on,ipv6=off,hostfwd="
+						     "tcp:127.0.0.1:2211-:22");
+	assert_string_equal(after(&a, "-qmp", 0), "unix:replica.qmp,server=on,wait=off");
 	assert_null(after(&a, "-daemonize", 0));
 	assert_null(after(&a, "-runas", 0));
-	assert_string_equal(after(&a, "-sandbox", 0),
-			    "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=deny");
+	assert_string_equal(after(&a, "-sandbox", 0), "on,obsolete=deny,spawn=deny,resourcecontrol="
+						      "deny,elevateprivileges=deny");
 	argv_free(&a);
 	c.kvm = true;
 	c.run_as = "replab-qemu";
 	vm_qemu_argv(&lab_vms[0], &c, &a);
 	assert_string_equal(after(&a, "-accel", 0), "kvm");
-	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-primary,script=no,downscript=no");
+	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-primary,script=no,"
+						     "downscript=no");
 	assert_string_equal(after(&a, "-runas", 0), "replab-qemu");
 	assert_non_null(strstr(after(&a, "-sandbox", 0), "elevateprivileges=allow"));
 	argv_free(&a);
@@ -102,15 +111,22 @@ static void qemu_command_line(void **state)
 /* A comma in a path would end an option's value: QEMU reads ",," as one comma. */
 static void qemu_paths_escaped(void **state)
 {
-	struct vm_config c = { .images_dir = "/my img", .state_dir = "/a b,c/lab", .memory_mb = 512, .cpus = 1 };
+	struct vm_config c = {
+		.images_dir = "/my img", .state_dir = "/a b,c/lab", .memory_mb = 512, .cpus = 1
+	};
 	struct argv_list a = { 0 };
 
 	(void) state;
 	vm_qemu_argv(&lab_vms[0], &c, &a);
-	assert_string_equal(after(&a, "-drive", 0), "file=/a b,,c/lab/primary.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap");
-	assert_string_equal(after(&a, "-qmp", 0), "unix:/a b,,c/lab/primary.qmp,server=on,wait=off");
-	assert_string_equal(after(&a, "-chardev", 0), "socket,id=console,path=/a b,,c/lab/primary.console,server=on,"
-						      "wait=off,logfile=/a b,,c/lab/primary.serial.log,logappend=on");
+	assert_string_equal(after(&a, "-drive", 0), "file=/a "
+						    "b,,c/lab/"
+						    "primary.qcow2,if=virtio,format=qcow2,cache="
+						    "unsafe,discard=unmap");
+	assert_string_equal(after(&a, "-qmp", 0), "unix:primary.qmp,server=on,wait=off");
+	assert_string_equal(after(&a, "-chardev", 0), "socket,id=console,path=primary.console,"
+						      "server=on,"
+						      "wait=off,logfile=/a "
+						      "b,,c/lab/primary.serial.log,logappend=on");
 	assert_string_equal(after(&a, "-kernel", 0), "/my img/vmlinuz");
 	argv_free(&a);
 }

@@ -28,9 +28,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-static const char *const markers[] = { "Linux version", "replab-ready: postgres role=primary", "replab-ready: failed" };
+static const char *const markers[] = { "Linux version", "replab-ready: postgres role=primary",
+				       "replab-ready: failed" };
 #define N_MARKERS 3
-#define BIT(i) (UINT32_C(1) << (i))
+#define BIT(i)	  (UINT32_C(1) << (i))
 
 struct log_file {
 	char dir[32];
@@ -65,7 +66,8 @@ static void log_free(struct log_file *l)
 
 static void markers_after_nul_bytes(void **state)
 {
-	static const char text[] = "\0\0garbage \xff\xfe\x1b[2J\r\n[    0.0] Linux version 6.1\0\r\nreplab-ready: postgres role=primary\n";
+	static const char text[] = "\0\0garbage \xff\xfe\x1b[2J\r\n[    0.0] Linux version "
+				   "6.1\0\r\nreplab-ready: postgres role=primary\n";
 	struct serial_scan s;
 
 	(void) state;
@@ -143,7 +145,11 @@ static void reads_from_where_it_stopped(void **state)
 
 		snprintf(other, sizeof(other), "%s/other", l->dir);
 		fd = open(other, O_WRONLY | O_CREAT, 0600);
-		assert_int_equal(write(fd, "0123456789012345678901234567890 replab-ready: postgres role=primary\n", 68), 68);
+		assert_int_equal(write(fd,
+				       "0123456789012345678901234567890 replab-ready: postgres "
+				       "role=primary\n",
+				       68),
+				 68);
 		close(fd);
 		assert_int_equal(rename(other, l->path), 0);
 	}
@@ -251,13 +257,20 @@ static void terminal_text_is_made_safe(void **state)
 	check_sanitized("del\x7f", 4, false, "del^?");
 	check_sanitized("l1\r\nl2\n", 7, false, "l1^M^Jl2^J");
 	check_sanitized("l1\r\r\nl2\rx\n\ttab", 14, true, "l1\nl2^Mx\n\ttab");
-	check_sanitized("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, false, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-	check_sanitized("\xc2\x9b" "31m", 5, false, "\\xC2\\x9B31m"); /* C1 CSI */
-	check_sanitized("\x9b" "31m", 4, false, "\\x9B31m");
+	check_sanitized("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, false,
+			"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	check_sanitized("\xc2\x9b"
+			"31m",
+			5, false, "\\xC2\\x9B31m"); /* C1 CSI */
+	check_sanitized("\x9b"
+			"31m",
+			4, false, "\\x9B31m");
 	check_sanitized("\xff\xc3", 2, false, "\\xFF\\xC3");
-	check_sanitized("\xc0\xaf", 2, false, "\\xC0\\xAF");	   /* overlong '/' */
+	check_sanitized("\xc0\xaf", 2, false, "\\xC0\\xAF");	      /* overlong '/' */
 	check_sanitized("\xed\xa0\x80", 3, false, "\\xED\\xA0\\x80"); /* a surrogate */
-	check_sanitized("abc\xe2\x80\xae" "cba", 9, false, "abc<U+202E>cba");
+	check_sanitized("abc\xe2\x80\xae"
+			"cba",
+			9, false, "abc<U+202E>cba");
 }
 
 /* ---- ready_wait over a state directory with fake VMs ---- */
@@ -320,13 +333,15 @@ static void fake_lab_up(struct fake_lab *lab)
 		for (int tries = 0; !execed(lab->qemu[i]) && tries < 200; tries++)
 			clock_sleep_ms(10);
 		/* recorded as the lab records its QEMUs (proc.h) */
-		assert_true(proc_record(i == 0 ? "primary" : "replica", lab->qemu[i], (char *[]){ (char *) dir, "60", NULL }));
+		assert_true(proc_record(i == 0 ? "primary" : "replica", lab->qemu[i],
+					(char *[]){ (char *) dir, "60", NULL }));
 	}
 }
 
 static void fake_lab_down(struct fake_lab *lab)
 {
-	static const char *const files[] = { "primary.proc", "replica.proc", "primary.serial.log", "replica.serial.log" };
+	static const char *const files[] = { "primary.proc", "replica.proc", "primary.serial.log",
+					     "replica.serial.log" };
 
 	for (int i = 0; i < 2; i++) {
 		kill(lab->qemu[i], SIGKILL);
@@ -386,10 +401,13 @@ static bool quiet_ready_wait(int timeout_s, json_t *timings, char **err_text)
 
 static void milestones_behind_nul_bytes_are_reached(void **state)
 {
-	static const char primary[] = "\0\0[0.0] Linux version 6.1\r\n\0cloud-init: running 'init-local'\r\n"
+	static const char primary[] = "\0\0[0.0] Linux version 6.1\r\n\0cloud-init: running "
+				      "'init-local'\r\n"
 				      "\xff\xfe replab-ready: postgres role=primary\r\n";
-	static const char replica[] = "Linux version\n\0running 'init\nreplica-bootstrap: copying the primary\n"
-				      "replab-ready: postgres role=replica\n\0\0replab-ready: streaming role=replica\n";
+	static const char replica[] = "Linux version\n\0running 'init\nreplica-bootstrap: copying "
+				      "the primary\n"
+				      "replab-ready: postgres role=replica\n\0\0replab-ready: "
+				      "streaming role=replica\n";
 	struct fake_lab lab;
 	json_t *timings = json_object();
 	char *err;
@@ -410,7 +428,8 @@ static void milestones_behind_nul_bytes_are_reached(void **state)
 
 static void failure_shows_the_log_safely(void **state)
 {
-	static const char replica[] = "Linux version\n\x1b]0;owned\x07\x1b[2Jsystemd: unit failed\r\n"
+	static const char replica[] = "Linux version\n\x1b]0;owned\x07\x1b[2Jsystemd: unit "
+				      "failed\r\n"
 				      "replab-ready: failed unit=replab-replica-bootstrap\r\n";
 	struct fake_lab lab;
 	json_t *timings = json_object();

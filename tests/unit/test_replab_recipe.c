@@ -62,10 +62,9 @@ static void skips_blank_and_comment_lines(void **state)
 static void refuses_malformed_lines(void **state)
 {
 	static const char *const bad[] = {
-		"frobnicate /x",	 "enable",	      "enable a.service b.service",
-		"move /a",		 "move /a /b /c",     "remove",
-		"remove relative/path", "write /etc/role",    "write relative text",
-		"move a /b",
+		"frobnicate /x",       "enable",    "enable a.service b.service", "move /a",
+		"move /a /b /c",       "remove",    "remove relative/path",	  "write /etc/role",
+		"write relative text", "move a /b",
 	};
 	struct recipe_step s;
 

@@ -88,13 +88,14 @@ static const char *data_text(const struct report *r, const char *name)
 /* A timeline whose experiment and events carry the hostile names. */
 static json_t *hostile_timeline(void)
 {
-	json_t *doc = json_pack("{s:s,s:[{s:f,s:i},{s:f,s:n},{s:f,s:i}],s:[]}", "experiment", hostile[0], "samples",
-				"t_ms", 0.0, "lag_bytes", 0, "t_ms", 100.0, "lag_bytes", "t_ms", 200.0, "lag_bytes", 512,
-				"events");
+	json_t *doc = json_pack("{s:s,s:[{s:f,s:i},{s:f,s:n},{s:f,s:i}],s:[]}", "experiment",
+				hostile[0], "samples", "t_ms", 0.0, "lag_bytes", 0, "t_ms", 100.0,
+				"lag_bytes", "t_ms", 200.0, "lag_bytes", 512, "events");
 
 	for (size_t i = 0; i < N_HOSTILE; i++)
 		json_array_append_new(json_object_get(doc, "events"),
-				      json_pack("{s:f,s:s}", "t_ms", 50.0 + (double) i, "event", hostile[i]));
+				      json_pack("{s:f,s:s}", "t_ms", 50.0 + (double) i, "event",
+						hostile[i]));
 	return doc;
 }
 
@@ -113,7 +114,8 @@ static void script_holds_no_document_text(void **state)
 	assert_null(strstr(r.gp_text, "set output")); /* the PNG goes to standard output */
 	/* an unknown experiment's name is not in the title */
 	assert_non_null(strstr(r.gp_text, "set title 'replication lag seen by the primary'"));
-	assert_non_null(strstr(r.gp_text, "'events.dat' using 1:(0.03):2 axes x1y2 with labels noenhanced"));
+	assert_non_null(strstr(r.gp_text, "'events.dat' using 1:(0.03):2 axes x1y2 with labels "
+					  "noenhanced"));
 	report_free(&r);
 	json_decref(doc);
 }
@@ -158,10 +160,13 @@ static void long_labels_are_cut(void **state)
 	memset(name, 'x', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
 	snprintf(doc_text, sizeof(doc_text),
-		 "{\"experiment\":\"rpo\",\"summary\":[{\"mode\":\"%s\",\"p50_ms\":1,\"p99_ms\":2,\"lost\":0}]}", name);
+		 "{\"experiment\":\"rpo\",\"summary\":[{\"mode\":\"%s\",\"p50_ms\":1,\"p99_ms\":2,"
+		 "\"lost\":0}]}",
+		 name);
 	doc = parse(doc_text);
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
-	assert_int_equal(strcspn(data_text(&r, "rpo.dat"), "\t"), REPORT_LABEL_MAX + 5); /* quotes and "..." */
+	assert_int_equal(strcspn(data_text(&r, "rpo.dat"), "\t"),
+			 REPORT_LABEL_MAX + 5); /* quotes and "..." */
 	report_free(&r);
 	json_decref(doc);
 }
@@ -179,22 +184,29 @@ static void refuses_malformed_documents(void **state)
 		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": \"1\"}]}",
 		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1e300}]}",
 		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1, \"lag_bytes\": \"big\"}]}",
-		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}], \"events\": [{\"t_ms\": 1}]}",
-		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}], \"events\": [{\"event\": \"e\"}]}",
+		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}], \"events\": [{\"t_ms\": "
+		"1}]}",
+		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}], \"events\": [{\"event\": "
+		"\"e\"}]}",
 		"{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}], \"events\": \"e\"}",
 		"{\"experiment\": \"x\", \"load\": []}",
 		"{\"experiment\": \"x\", \"load\": {\"acks_per_100ms\": [1, -2]}}",
 		"{\"experiment\": \"x\", \"load\": {\"acks_per_100ms\": [true]}}",
 		"{\"experiment\": \"rpo\", \"summary\": {}}",
 		"{\"experiment\": \"rpo\", \"summary\": [1]}",
-		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": 1, \"p50_ms\": 1, \"p99_ms\": 1, \"lost\": 0}]}",
-		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", \"p50_ms\": 1, \"p99_ms\": 1}]}",
+		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": 1, \"p50_ms\": 1, \"p99_ms\": "
+		"1, \"lost\": 0}]}",
+		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", \"p50_ms\": 1, "
+		"\"p99_ms\": 1}]}",
 		"{\"experiment\": \"rpo\", \"trials\": \"3\", \"summary\": []}",
 		"{\"experiment\": \"split-brain\", \"summary\": []}",
 		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": []}}",
-		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"old_primary\": [1]}}}",
-		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"old_primary\": [\"x:old primary\"]}}}",
-		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"new_primary\": [\"99999999999999999999\"]}}}",
+		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"old_primary\": "
+		"[1]}}}",
+		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"old_primary\": "
+		"[\"x:old primary\"]}}}",
+		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"new_primary\": "
+		"[\"99999999999999999999\"]}}}",
 	};
 
 	(void) state;
@@ -212,19 +224,22 @@ static void refuses_malformed_documents(void **state)
 
 static void names_the_member_at_fault(void **state)
 {
-	json_t *doc = parse("{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}, {\"t_ms\": 2, \"lag_bytes\": [1]}]}");
+	json_t *doc = parse("{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}, {\"t_ms\": 2, "
+			    "\"lag_bytes\": [1]}]}");
 	struct report r;
 
 	(void) state;
 	assert_int_equal(build(doc, &r), REPORT_INVALID);
-	assert_string_equal(log_last_error(), "test.json: samples[1].lag_bytes is an array, not a number");
+	assert_string_equal(log_last_error(), "test.json: samples[1].lag_bytes is an array, not a "
+					      "number");
 	report_free(&r);
 	json_decref(doc);
 }
 
 static void refuses_huge_arrays(void **state)
 {
-	json_t *doc = parse("{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}], \"events\": []}");
+	json_t *doc = parse("{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1}], \"events\": "
+			    "[]}");
 	json_t *events = json_object_get(doc, "events");
 	struct report r;
 
@@ -241,7 +256,8 @@ static void nothing_to_draw(void **state)
 {
 	static const char *const empty[] = {
 		"{\"experiment\": \"wal-retention\"}",
-		"{\"experiment\": \"x\", \"samples\": [], \"events\": [{\"t_ms\": 1, \"event\": \"e\"}]}",
+		"{\"experiment\": \"x\", \"samples\": [], \"events\": [{\"t_ms\": 1, \"event\": "
+		"\"e\"}]}",
 		"{\"experiment\": \"rpo\", \"summary\": []}",
 		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {}}}",
 	};
@@ -263,7 +279,8 @@ static void draws_each_kind(void **state)
 	struct report r;
 
 	(void) state;
-	doc = parse("{\"experiment\": \"rpo\", \"trials\": 3, \"summary\": [{\"mode\": \"async\", \"p50_ms\": 1.5,"
+	doc = parse("{\"experiment\": \"rpo\", \"trials\": 3, \"summary\": [{\"mode\": \"async\", "
+		    "\"p50_ms\": 1.5,"
 		    " \"p99_ms\": 3, \"lost\": 2}]}");
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
 	assert_string_equal(data_text(&r, "rpo.dat"), "\"async\"\t1.500\t3.000\t2\n");
@@ -272,18 +289,22 @@ static void draws_each_kind(void **state)
 	report_free(&r);
 	json_decref(doc);
 
-	doc = parse("{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"old_primary\": [\"1:before the split\","
-		    " \"101:old primary\"], \"new_primary\": [\"121:new primary\"], \"after_rewind\": [\"1\"]}}}");
+	doc = parse("{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"old_primary\": "
+		    "[\"1:before the split\","
+		    " \"101:old primary\"], \"new_primary\": [\"121:new primary\"], "
+		    "\"after_rewind\": [\"1\"]}}}");
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
 	assert_string_equal(data_text(&r, "rows.dat"), "1\t3\t0\n101\t3\t1\n121\t2\t2\n1\t1\t0\n");
 	report_free(&r);
 	json_decref(doc);
 
-	doc = parse("{\"experiment\": \"failover-under-load\", \"events\": [{\"t_ms\": 500, \"event\": \"write load "
+	doc = parse("{\"experiment\": \"failover-under-load\", \"events\": [{\"t_ms\": 500, "
+		    "\"event\": \"write load "
 		    "started\"}], \"load\": {\"acks_per_100ms\": [1, 2]}}");
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
 	assert_string_equal(data_text(&r, "lag.dat"), "0.500\t10\n0.600\t20\n");
-	assert_non_null(strstr(r.gp_text, "set title 'failover-under-load: writes the client saw acknowledged'"));
+	assert_non_null(strstr(r.gp_text, "set title 'failover-under-load: writes the client saw "
+					  "acknowledged'"));
 	report_free(&r);
 	json_decref(doc);
 }
@@ -295,7 +316,8 @@ static bool have_gnuplot(void)
 	char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin"), *save = NULL;
 	bool found = false;
 
-	for (char *dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+	for (char *dir = strtok_r(path, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
 		char exe[PATH_MAX];
 
 		snprintf(exe, sizeof(exe), "%s/gnuplot", dir);
@@ -339,7 +361,8 @@ static int quiet_report(char **argv)
 
 static void crafted_file_draws_and_runs_nothing(void **state)
 {
-	char dir[] = "/tmp/test-report.XXXXXX", tmp[PATH_MAX], json[PATH_MAX], png[PATH_MAX], pwned[PATH_MAX];
+	char dir[] = "/tmp/test-report.XXXXXX", tmp[PATH_MAX], json[PATH_MAX], png[PATH_MAX],
+	     pwned[PATH_MAX];
 	char *argv[3] = { "report", json, NULL };
 	json_t *doc = hostile_timeline();
 	const char *old_tmpdir = getenv("TMPDIR");

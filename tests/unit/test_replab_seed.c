@@ -22,7 +22,8 @@ static void fills_in_values(void **state)
 	char *unknown, *out;
 
 	(void) state;
-	out = seed_render("content: \"@LAB_PASSWORD@\"\nx: @LAB_PASSWORD@@LAB_PASSWORD@\n", vars, 2, &unknown);
+	out = seed_render("content: \"@LAB_PASSWORD@\"\nx: @LAB_PASSWORD@@LAB_PASSWORD@\n", vars, 2,
+			  &unknown);
 	assert_non_null(out);
 	assert_string_equal(out, "content: \"s3cret\"\nx: s3crets3cret\n");
 	free(out);
@@ -35,7 +36,8 @@ static void indents_multi_line_values(void **state)
 	(void) state;
 	out = seed_render("    content: |\n      @KEY@\nnext: 1\n", vars, 2, &unknown);
 	assert_non_null(out);
-	assert_string_equal(out, "    content: |\n      -----BEGIN-----\n      line2\n      -----END-----\n\nnext: 1\n");
+	assert_string_equal(out, "    content: |\n      -----BEGIN-----\n      line2\n      "
+				 "-----END-----\n\nnext: 1\n");
 	free(out);
 }
 

@@ -37,17 +37,24 @@ static void prints_a_well_formed_answer(void **state)
 	char *out;
 
 	(void) state;
-	out = printed("{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"address\": \"10.77.0.10:5432\","
-		      " \"current_lsn\": \"0/3000148\", \"standbys\": [{\"application_name\": \"replica\","
-		      " \"client_addr\": \"10.77.0.11\", \"state\": \"streaming\", \"lag_bytes\": 0}]}}",
+	out = printed("{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"address\": "
+		      "\"10.77.0.10:5432\","
+		      " \"current_lsn\": \"0/3000148\", \"standbys\": [{\"application_name\": "
+		      "\"replica\","
+		      " \"client_addr\": \"10.77.0.11\", \"state\": \"streaming\", \"lag_bytes\": "
+		      "0}]}}",
 		      "primary");
 	assert_string_equal(out, "  primary  10.77.0.10:5432 is a primary; WAL at 0/3000148\n"
-				 "           standby replica from 10.77.0.11: streaming, lag 0 bytes\n");
+				 "           standby replica from 10.77.0.11: streaming, lag 0 "
+				 "bytes\n");
 	free(out);
-	out = printed("{\"replica\": {\"reachable\": true, \"role\": \"standby\", \"address\": \"10.77.0.11:5432\","
-		      " \"receive_lsn\": \"0/5\", \"replay_lsn\": \"0/4\", \"receiver_status\": null}}",
+	out = printed("{\"replica\": {\"reachable\": true, \"role\": \"standby\", \"address\": "
+		      "\"10.77.0.11:5432\","
+		      " \"receive_lsn\": \"0/5\", \"replay_lsn\": \"0/4\", \"receiver_status\": "
+		      "null}}",
 		      "replica");
-	assert_string_equal(out, "  replica  10.77.0.11:5432 is a standby: received 0/5, replayed 0/4, receiver not running\n");
+	assert_string_equal(out, "  replica  10.77.0.11:5432 is a standby: received 0/5, replayed "
+				 "0/4, receiver not running\n");
 	free(out);
 	out = printed("{\"replica\": {\"reachable\": false}}", "replica");
 	assert_string_equal(out, "  replica  unreachable\n");
@@ -59,15 +66,18 @@ static void guest_text_cannot_drive_the_terminal(void **state)
 	char *out;
 
 	(void) state;
-	out = printed("{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"address\": \"\\u001b]0;owned\\u0007\","
-		      " \"current_lsn\": \"0/1\\u001b[2J\", \"standbys\": [{\"application_name\": \"a\\nb\","
+	out = printed("{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"address\": "
+		      "\"\\u001b]0;owned\\u0007\","
+		      " \"current_lsn\": \"0/1\\u001b[2J\", \"standbys\": [{\"application_name\": "
+		      "\"a\\nb\","
 		      " \"client_addr\": null, \"state\": \"\\u009b31m\", \"lag_bytes\": \"x\"}]}}",
 		      "primary");
 	assert_null(strchr(out, '\x1b'));
 	assert_null(strchr(out, '\x07'));
 	assert_null(strstr(out, "\xc2\x9b"));
 	assert_string_equal(out, "  primary  ^[]0;owned^G is a primary; WAL at 0/1^[[2J\n"
-				 "           standby a^Jb from a local socket: \\xC2\\x9B31m, lag unknown\n");
+				 "           standby a^Jb from a local socket: \\xC2\\x9B31m, lag "
+				 "unknown\n");
 	free(out);
 }
 
@@ -78,8 +88,10 @@ static void survives_malformed_answers(void **state)
 		"{\"primary\": []}",
 		"{\"primary\": {\"reachable\": true}}",
 		"{\"primary\": {\"reachable\": true, \"role\": 7, \"address\": {}}}",
-		"{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"standbys\": {\"a\": 1}}}",
-		"{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"standbys\": [1, null, \"x\", []]}}",
+		"{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"standbys\": {\"a\": "
+		"1}}}",
+		"{\"primary\": {\"reachable\": true, \"role\": \"primary\", \"standbys\": [1, "
+		"null, \"x\", []]}}",
 		"{\"primary\": {\"reachable\": true, \"role\": \"standby\", \"receive_lsn\": 1}}",
 		"{}",
 	};
@@ -95,8 +107,8 @@ static void survives_malformed_answers(void **state)
 
 static void long_lists_and_texts_are_cut(void **state)
 {
-	json_t *doc = json_pack("{s:b,s:s,s:s,s:[]}", "reachable", 1, "role", "primary", "address", "x",
-				"standbys");
+	json_t *doc = json_pack("{s:b,s:s,s:s,s:[]}", "reachable", 1, "role", "primary", "address",
+				"x", "standbys");
 	char *out = NULL, big[1000];
 	size_t len = 0, lines = 0;
 	FILE *f;
@@ -105,7 +117,8 @@ static void long_lists_and_texts_are_cut(void **state)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	for (int i = 0; i < 1000; i++)
-		json_array_append_new(json_object_get(doc, "standbys"), json_pack("{s:s}", "application_name", big));
+		json_array_append_new(json_object_get(doc, "standbys"),
+				      json_pack("{s:s}", "application_name", big));
 	f = open_memstream(&out, &len);
 	status_print_server(f, "primary", doc);
 	fclose(f);
@@ -113,15 +126,18 @@ static void long_lists_and_texts_are_cut(void **state)
 		lines++;
 	assert_int_equal(lines, 1 + STATUS_STANDBYS_MAX + 1);
 	assert_non_null(strstr(out, "... and 984 more"));
-	assert_true(strlen(strchr(out, '\n') + 1) < (STATUS_STANDBYS_MAX + 1) * (STATUS_TEXT_MAX + 100));
+	assert_true(strlen(strchr(out, '\n') + 1) <
+		    (STATUS_STANDBYS_MAX + 1) * (STATUS_TEXT_MAX + 100));
 	free(out);
 	json_decref(doc);
 }
 
 static void prints_faults(void **state)
 {
-	json_t *doc = json_loads("{\"cuts\": [{\"from\": \"primary\", \"to\": \"replica\", \"dropped_packets_to_vm\": 3}],"
-				 " \"rates\": {\"replica\": \"1mbit\", \"x\": 5}, \"netem\": {\"primary\": {\"delay\": \"50ms\"}}}",
+	json_t *doc = json_loads("{\"cuts\": [{\"from\": \"primary\", \"to\": \"replica\", "
+				 "\"dropped_packets_to_vm\": 3}],"
+				 " \"rates\": {\"replica\": \"1mbit\", \"x\": 5}, \"netem\": "
+				 "{\"primary\": {\"delay\": \"50ms\"}}}",
 				 0, NULL);
 	char *out = NULL;
 	size_t len = 0;
@@ -132,7 +148,8 @@ static void prints_faults(void **state)
 	status_print_faults(f, NULL);
 	fclose(f);
 	assert_string_equal(out, "faults on the data network:\n"
-				 "  primary -> replica dropped (3 packets dropped on their way to replica so far)\n"
+				 "  primary -> replica dropped (3 packets dropped on their way to "
+				 "replica so far)\n"
 				 "  traffic to replica limited to 1mbit/s\n"
 				 "  traffic to x limited to ?/s\n"
 				 "  netem on traffic to primary: {\"delay\":\"50ms\"}\n"

@@ -7,7 +7,7 @@
 
 "$REPLAB" down >/dev/null
 "$REPLAB" up --replicas 2 --cascade >"$work/up.out" 2>&1
-ok $? "replab up --replicas 2 --cascade"
+ok $? "replab up --replicas 2 --cascade" || sed 's/^/# /' "$work/up.out"
 check "it waited for replica2 to stream" grep -q 'replica2: streaming WAL from its upstream' "$work/up.out"
 "$REPLAB" status >"$work/status.out" 2>&1
 sed -n '/^replication/,$p' "$work/status.out" | sed 's/^/# /'

@@ -5,7 +5,7 @@
 # or lock is left, and the host's links, routes and qdiscs are as before.
 # Then two "up"s at once (one wins, the other is refused, the winner's lab
 # intact), a "down" racing an "up", and a lab whose state path has a space
-# and a comma in it.
+# and a comma in it and is too deep for a UNIX socket's address.
 . "$(dirname "$0")/lib.sh"
 
 host_net() { ip -d link show; ip route show table all; tc qdisc show; }
@@ -53,10 +53,11 @@ done
 host_net >"$work/net.after"
 check "the host's links, routes and qdiscs are as before" diff "$work/net.before" "$work/net.after"
 
-# ---- two ups at once, in a state directory with a space and a comma --------
-odd="$work/re plab,lab"
+# ---- two ups at once, in a deep state directory with a space and a comma ----
+odd="$work/re plab,lab/$(printf 'a-directory-deep-down-%d/' 1 2 3)a-directory-deep-down-4"
 mkdir -p "$odd"
 lab="$odd/state"
+echo "# the state directory: ${#lab} bytes (a socket address holds 108)"
 REPLAB_STATE=$lab "$REPLAB" up >"$work/a.out" 2>&1 &
 a=$!
 REPLAB_STATE=$lab "$REPLAB" up >"$work/b.out" 2>&1 &
@@ -71,6 +72,8 @@ ok $? "the other brings the lab up in \"$lab\""
 REPLAB_STATE=$lab "$REPLAB" exec replica -- pgrepl status --json >"$work/status.json" 2>/dev/null
 jq_check "$work/status.json" '.replica.in_recovery == true and .replica.receiver_status == "streaming"'
 check "its QEMUs run sandboxed" bash -c "grep -q '^Seccomp:[[:space:]]*2' /proc/\$(head -n 1 '$lab/primary.proc' | cut -d' ' -f1)/status"
+REPLAB_STATE=$lab "$REPLAB" status >"$work/status.out" 2>&1
+check "replab status reaches each VM's QMP socket there" bash -c "grep -Eq '^replica +[0-9]+ +running ' '$work/status.out'"
 check "and not as root" bash -c "test \"\$(ps -o user= -p \$(head -n 1 '$lab/replica.proc' | cut -d' ' -f1))\" != root"
 REPLAB_STATE=$lab "$REPLAB" down >/dev/null
 ok $? "replab down"
