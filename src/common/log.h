@@ -12,7 +12,11 @@
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
-/* Exit statuses of both programs, as in PostgreSQL's client tools. */
+/*
+ * Exit statuses of both programs.  PostgreSQL's client tools exit 1 for a
+ * usage error too; ours exit 2 for one, so a script tells a mistyped
+ * command from a failed one.
+ */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 void log_init(const char *argv0);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "strutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <fcntl.h>
@@ -290,8 +291,8 @@ static int npending;
 
 int lab_cleanup_push(const char *what, cleanup_fn fn, void *arg)
 {
-	if (npending == CLEANUP_MAX)
-		fatal("internal error: more than %d steps to undo", CLEANUP_MAX);
+	assert(what && fn);
+	assert(npending < CLEANUP_MAX);
 	xsnprintf(pending[npending].what, sizeof(pending[npending].what), "%s", what);
 	pending[npending].fn = fn;
 	pending[npending].arg = arg;
@@ -300,8 +301,8 @@ int lab_cleanup_push(const char *what, cleanup_fn fn, void *arg)
 
 void lab_cleanup_pop(int handle)
 {
-	if (handle >= 0 && handle < npending)
-		pending[handle].fn = NULL;
+	assert(handle >= 0 && handle < npending && pending[handle].fn);
+	pending[handle].fn = NULL;
 	while (npending > 0 && !pending[npending - 1].fn)
 		npending--;
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "strutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -106,6 +107,8 @@ bool proc_record(const char *name, pid_t pid, char *const argv[])
 	char *id = identity(pid, &len);
 	bool ok;
 	int fd;
+
+	assert(pid > 0 && argv && argv[0]);
 
 	/* The command line must be exactly the one we started. */
 	for (int i = 0; argv[i]; i++)

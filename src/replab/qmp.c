@@ -7,6 +7,7 @@
 #include "log.h"
 #include "strutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,7 @@ json_t *qmp_execute(struct qmp *q, const char *command, json_t *args)
 {
 	json_t *cmd = json_pack("{s:s}", "execute", command);
 
+	assert(q->in && q->out);
 	if (args)
 		json_object_set_new(cmd, "arguments", args);
 	if (json_dumpf(cmd, q->out, JSON_COMPACT) != 0 || fputs("\r\n", q->out) < 0 ||

@@ -10,6 +10,7 @@
 #include "secrets.h"
 #include "strutil.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ bool ssh_write_known_hosts(void)
 	if (f && fclose(f) != 0)
 		ok = false;
 	if (!ok)
-		log_error("could not write %s", path);
+		log_error("could not write %s: %s", path, strerror(errno));
 	return ok;
 }
 

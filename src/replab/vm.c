@@ -13,6 +13,7 @@
 #include "ssh.h"
 #include "strutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +29,7 @@
 
 const char *vm_path(const struct vm *vm, const char *suffix, char *buf, size_t len)
 {
+	assert(vm && suffix);
 	xsnprintf(buf, len, "%s/%s%s", lab_state_dir(), vm->name, suffix);
 	return buf;
 }
