@@ -25,8 +25,12 @@ COMMON_SRC := $(wildcard src/common/*.c)
 PGREPL_SRC := $(filter-out src/pgrepl/main.c,$(wildcard src/pgrepl/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 PGREPL_OBJ := $(PGREPL_SRC:%.c=$(BUILD)/obj/%.o)
-REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
+# replab's parts are folders of src/replab/ (lab/, experiments/, images/),
+# its verbs (cmd_*.c) beside main.c; includes across folders name the
+# folder ("lab/vm.h").
+REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c src/replab/*/*.c))
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
+HEADERS := $(wildcard src/*/*.h src/*/*/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps lab lab-root box run down demo check format test fresh unit ns vm vagrant bench bench-lab clean help
@@ -59,7 +63,7 @@ endif
 demo: all
 	PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl tests/ns/run-demo.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) | deps
+$(BUILD)/obj/%.o: %.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(dir $<) -c -o $@ $<
 
@@ -71,7 +75,7 @@ $(BUILD)/bin/replab: $(BUILD)/obj/src/replab/main.o $(REPLAB_OBJ) $(COMMON_OBJ) 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(REPLAB_LIBS)
 
-$(BUILD)/obj/src/replab/%.o: CFLAGS += $(shell pkg-config --cflags $(REPLAB_PKGS))
+$(BUILD)/obj/src/replab/%.o: CFLAGS += -Isrc/replab $(shell pkg-config --cflags $(REPLAB_PKGS))
 
 # Unit tests link the program whose name their file carries (test_pgrepl_*,
 # test_replab_*), without its main().

@@ -18,10 +18,12 @@ FUZZ_LIBS = $(shell pkg-config --libs $(PKGS) $(REPLAB_PKGS) 2>/dev/null)
 
 # The programs' objects, instrumented for coverage; each target takes what
 # it needs from an archive.
-$(FUZZ)/obj/%.o: %.c $(wildcard src/*/*.h) | deps
+$(FUZZ)/obj/%.o: %.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
 	@echo "fuzz: CC $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I$(dir $<) -c -o $@ $<
+
+$(FUZZ)/obj/src/replab/%.o: FUZZ_CFLAGS += -Isrc/replab
 
 $(FUZZ)/libreplab.a: $(REPLAB_SRC:%.c=$(FUZZ)/obj/%.o) $(COMMON_SRC:%.c=$(FUZZ)/obj/%.o)
 	@rm -f $@ && ar rcs $@ $^

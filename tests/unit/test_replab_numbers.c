@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "faults.h"
+#include "lab/faults.h"
 #include "log.h"
 #include "strutil.h"
 
