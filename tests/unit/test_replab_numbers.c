@@ -1,7 +1,7 @@
 /*
  * test_replab_numbers.c — the number parsers every option goes through
  * (src/common/strutil.c) and the units of the shaping verbs (tc rates,
- * netem times and percentages, src/replab/faults.c): whole strings only,
+ * netem times and percentages, src/replab/lab/faults.c): whole strings only,
  * finite, in range, never inf, nan, hex, exponents or trailing text.
  */
 #include <setjmp.h>
