@@ -14,19 +14,31 @@ endif
 # prerequisite, so it holds with -j and never causes a rebuild).
 CC ?= cc
 PKGS := libpq jansson
-REPLAB_PKGS := libguestfs
+IMAGE_PKGS := libguestfs
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Isrc/common $(SANFLAGS) $(shell pkg-config --cflags $(PKGS))
 LDFLAGS += $(SANFLAGS)
 LDLIBS = $(shell pkg-config --libs $(PKGS))
-REPLAB_LIBS = $(shell pkg-config --libs $(REPLAB_PKGS))
+IMAGE_CFLAGS = $(shell pkg-config --cflags $(IMAGE_PKGS))
+IMAGE_LIBS = $(shell pkg-config --libs $(IMAGE_PKGS))
 
 COMMON_SRC := $(wildcard src/common/*.c)
 PGREPL_SRC := $(filter-out src/pgrepl/main.c,$(wildcard src/pgrepl/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 PGREPL_OBJ := $(PGREPL_SRC:%.c=$(BUILD)/obj/%.o)
-REPLAB_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
+# replab in three parts, a folder each: lab/ (the VMs, their network and
+# faults), experiments/ (and their reports), images/ (the image build, the
+# only part that calls libguestfs); its verbs, cmd_*.c, beside main.c.
+# Includes across folders name the folder: "lab/vm.h".
+REPLAB_LAB_SRC := $(wildcard src/replab/lab/*.c)
+REPLAB_EXPERIMENTS_SRC := $(wildcard src/replab/experiments/*.c)
+REPLAB_IMAGES_SRC := $(wildcard src/replab/images/*.c)
+REPLAB_VERBS_SRC := $(wildcard src/replab/cmd_*.c)
+REPLAB_SRC := $(REPLAB_VERBS_SRC) $(REPLAB_EXPERIMENTS_SRC) $(REPLAB_IMAGES_SRC) $(REPLAB_LAB_SRC)
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
+# What is compiled with libguestfs' flags: the image build and its verbs.
+REPLAB_IMAGE_SRC := $(REPLAB_IMAGES_SRC) src/replab/cmd_build.c src/replab/cmd_inspect.c
+HEADERS := $(wildcard src/*/*.h src/*/*/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps lab lab-root box run down demo check format test fresh unit ns vm vagrant bench bench-lab clean help
@@ -59,7 +71,7 @@ endif
 demo: all
 	PGREPL=$(CURDIR)/$(BUILD)/bin/pgrepl tests/ns/run-demo.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h) | deps
+$(BUILD)/obj/%.o: %.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(dir $<) -c -o $@ $<
 
@@ -69,20 +81,30 @@ $(BUILD)/bin/pgrepl: $(BUILD)/obj/src/pgrepl/main.o $(PGREPL_OBJ) $(COMMON_OBJ) 
 
 $(BUILD)/bin/replab: $(BUILD)/obj/src/replab/main.o $(REPLAB_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(REPLAB_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(IMAGE_LIBS)
 
-$(BUILD)/obj/src/replab/%.o: CFLAGS += $(shell pkg-config --cflags $(REPLAB_PKGS))
+$(BUILD)/obj/src/replab/%.o: CFLAGS += -Isrc/replab
+$(REPLAB_IMAGE_SRC:%.c=$(BUILD)/obj/%.o): CFLAGS += $(IMAGE_CFLAGS)
+
+# replab's objects but main.o, as an archive for the unit tests.
+$(BUILD)/obj/replab.a: $(REPLAB_OBJ)
+	@rm -f $@ && ar rcs $@ $^
 
 # Unit tests link the program whose name their file carries (test_pgrepl_*,
-# test_replab_*), without its main().
+# test_replab_*), without its main().  A replab test takes from replab.a
+# only the objects it calls, and gets libguestfs only when it is named in
+# UNIT_IMAGE_TESTS (a test of code that calls libguestfs; none yet).
+UNIT_IMAGE_TESTS :=
+$(UNIT_IMAGE_TESTS:%=$(BUILD)/tests/unit/%): private CFLAGS += $(IMAGE_CFLAGS)
+$(UNIT_IMAGE_TESTS:%=$(BUILD)/tests/unit/%): private LDLIBS += $(IMAGE_LIBS)
+
 $(BUILD)/tests/unit/test_pgrepl_%: tests/unit/test_pgrepl_%.c $(PGREPL_OBJ) $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/pgrepl $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(REPLAB_OBJ) $(COMMON_OBJ) | deps
+$(BUILD)/tests/unit/test_replab_%: tests/unit/test_replab_%.c $(BUILD)/obj/replab.a $(COMMON_OBJ) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc/replab -DSOURCE_ROOT=\"$(CURDIR)\" $(LDFLAGS) -o $@ $^ $(LDLIBS) \
-		$(REPLAB_LIBS) -lcmocka
+	$(CC) $(CFLAGS) -Isrc/replab -DSOURCE_ROOT=\"$(CURDIR)\" $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # ---- make lab: the VM images ------------------------------------------------
 # Each step is a file target, so an unchanged tree rebuilds nothing.  Steps

@@ -4,7 +4,7 @@
  * Vagrantfile asks it, so that its libvirt domains fall back to plain QEMU
  * exactly when "replab up" does.
  */
-#include "accel.h"
+#include "lab/accel.h"
 #include "commands.h"
 #include "log.h"
 

@@ -7,9 +7,9 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "guest_image.h"
+#include "images/guest_image.h"
 #include "log.h"
-#include "recipe.h"
+#include "images/recipe.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -6,12 +6,12 @@
  * holder process.
  */
 #include "commands.h"
-#include "lab.h"
-#include "lifecycle.h"
+#include "lab/lab.h"
+#include "lab/lifecycle.h"
 #include "log.h"
-#include "netns.h"
-#include "proc.h"
-#include "vm.h"
+#include "lab/netns.h"
+#include "lab/proc.h"
+#include "lab/vm.h"
 
 #include <stdio.h>
 #include <string.h>

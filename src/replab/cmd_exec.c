@@ -5,10 +5,10 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "lab.h"
+#include "lab/lab.h"
 #include "log.h"
-#include "ssh.h"
-#include "vm.h"
+#include "lab/ssh.h"
+#include "lab/vm.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -4,10 +4,10 @@
  * goes, a summary at the end, and keeps all of it as JSON.
  */
 #include "commands.h"
-#include "experiment.h"
-#include "faults.h"
+#include "experiments/experiment.h"
+#include "lab/faults.h"
 #include "log.h"
-#include "node.h"
+#include "lab/node.h"
 #include "strutil.h"
 
 #include <getopt.h>

@@ -6,10 +6,10 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "faults.h"
-#include "lab.h"
+#include "lab/faults.h"
+#include "lab/lab.h"
 #include "log.h"
-#include "vm.h"
+#include "lab/vm.h"
 
 #include <getopt.h>
 #include <stdio.h>

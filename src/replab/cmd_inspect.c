@@ -5,7 +5,7 @@
  * Prints "key: value" lines on stdout.
  */
 #include "commands.h"
-#include "guest_image.h"
+#include "images/guest_image.h"
 #include "log.h"
 #include "strutil.h"
 

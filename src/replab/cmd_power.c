@@ -6,10 +6,10 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "lab.h"
+#include "lab/lab.h"
 #include "log.h"
-#include "qmp.h"
-#include "vm.h"
+#include "lab/qmp.h"
+#include "lab/vm.h"
 
 #include <jansson.h>
 #include <limits.h>

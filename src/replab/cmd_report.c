@@ -12,9 +12,9 @@
 #define _GNU_SOURCE
 #include "child.h"
 #include "commands.h"
-#include "jsonfile.h"
+#include "lab/jsonfile.h"
 #include "log.h"
-#include "report.h"
+#include "experiments/report.h"
 #include "strutil.h"
 
 #include <errno.h>

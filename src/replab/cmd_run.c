@@ -8,13 +8,13 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "lab.h"
-#include "jsonfile.h"
+#include "lab/lab.h"
+#include "lab/jsonfile.h"
 #include "log.h"
-#include "failover.h"
-#include "node.h"
+#include "experiments/failover.h"
+#include "lab/node.h"
 #include "strutil.h"
-#include "vm.h"
+#include "lab/vm.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -8,11 +8,11 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "lab.h"
-#include "lifecycle.h"
+#include "lab/lab.h"
+#include "lab/lifecycle.h"
 #include "log.h"
-#include "secrets.h"
-#include "seed.h"
+#include "lab/secrets.h"
+#include "lab/seed.h"
 #include "strutil.h"
 
 #include <limits.h>

@@ -4,15 +4,15 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "faults.h"
-#include "lab.h"
+#include "lab/faults.h"
+#include "lab/lab.h"
 #include "log.h"
-#include "node.h"
-#include "qmp.h"
-#include "ssh.h"
-#include "status_view.h"
+#include "lab/node.h"
+#include "lab/qmp.h"
+#include "lab/ssh.h"
+#include "lab/status_view.h"
 #include "strutil.h"
-#include "vm.h"
+#include "lab/vm.h"
 
 #include <errno.h>
 #include <fcntl.h>

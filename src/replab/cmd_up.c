@@ -4,21 +4,21 @@
  * until the replicas stream, with each milestone printed as it is reached.
  */
 #define _GNU_SOURCE
-#include "accel.h"
+#include "lab/accel.h"
 #include "clock.h"
 #include "commands.h"
 #include "interrupt.h"
-#include "jsonfile.h"
-#include "lab.h"
-#include "lifecycle.h"
+#include "lab/jsonfile.h"
+#include "lab/lab.h"
+#include "lab/lifecycle.h"
 #include "log.h"
-#include "netns.h"
-#include "ready.h"
-#include "secrets.h"
-#include "seed.h"
-#include "ssh.h"
+#include "lab/netns.h"
+#include "lab/ready.h"
+#include "lab/secrets.h"
+#include "lab/seed.h"
+#include "lab/ssh.h"
 #include "strutil.h"
-#include "vm.h"
+#include "lab/vm.h"
 
 #include <errno.h>
 #include <getopt.h>

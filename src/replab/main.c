@@ -2,8 +2,8 @@
  * main.c — replab, the lab's host harness: a table of verbs.
  */
 #include "commands.h"
-#include "lab.h"
-#include "lifecycle.h"
+#include "lab/lab.h"
+#include "lab/lifecycle.h"
 #include "log.h"
 
 #include <stdio.h>

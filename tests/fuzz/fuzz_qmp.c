@@ -4,7 +4,7 @@
  */
 #include "fuzz.h"
 
-#include "qmp.h"
+#include "lab/qmp.h"
 
 FUZZ_QUIET_INITIALIZE
 

@@ -4,7 +4,7 @@
  */
 #include "fuzz.h"
 
-#include "recipe.h"
+#include "images/recipe.h"
 
 FUZZ_QUIET_INITIALIZE
 

@@ -6,7 +6,7 @@
  */
 #include "fuzz.h"
 
-#include "report.h"
+#include "experiments/report.h"
 
 #include <math.h>
 

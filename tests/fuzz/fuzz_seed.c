@@ -4,7 +4,7 @@
  */
 #include "fuzz.h"
 
-#include "seed.h"
+#include "lab/seed.h"
 
 FUZZ_QUIET_INITIALIZE
 

@@ -6,7 +6,7 @@
  */
 #include "fuzz.h"
 
-#include "ready.h"
+#include "lab/ready.h"
 #include "strutil.h"
 
 #include <fcntl.h>

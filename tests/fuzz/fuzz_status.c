@@ -5,7 +5,7 @@
  */
 #include "fuzz.h"
 
-#include "status_view.h"
+#include "lab/status_view.h"
 
 FUZZ_QUIET_INITIALIZE
 

@@ -110,7 +110,7 @@ net_up() {
 		ip -n "$NS_LAB" link set br0 up || return 1
 	member_net primary "$PRIMARY_IP" && member_net replica "$REPLICA_IP" || return 1
 	# A lab's state directory (its marker), and the namespace holder
-	# recorded as replab records its processes (src/replab/proc.h).
+	# recorded as replab records its processes (src/replab/lab/proc.h).
 	mkdir -m 700 "$STATE" && echo "replab lab state directory" >"$STATE/.replab-lab" || return 1
 	ip netns exec "$NS_LAB" bash -c 'exec -a "replab-netns:$0" sleep infinity' "$STATE" </dev/null >/dev/null 2>&1 &
 	holder=$!
@@ -150,7 +150,7 @@ CONF
 }
 
 # STATE/nodes/NAME: how replab runs commands in, crashes and rebuilds a
-# member of this lab (src/replab/node.h), through tests/ns/node.sh.
+# member of this lab (src/replab/lab/node.h), through tests/ns/node.sh.
 node() { # node NAME VERB ARGS...
 	vm=$1
 	shift

@@ -1,6 +1,6 @@
 #!/bin/sh
 # node.sh — one member of the namespace lab, as replab sees it (the
-# STATE/nodes/NAME contract of src/replab/node.h); tests/ns/lib.sh writes
+# STATE/nodes/NAME contract of src/replab/lab/node.h); tests/ns/lib.sh writes
 # a STATE/nodes/NAME that calls this with the member's fixed arguments.
 #
 #   node.sh WORK NETNS NAME PGREPL exec COMMAND...   COMMAND in the member,

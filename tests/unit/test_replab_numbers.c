@@ -1,7 +1,7 @@
 /*
  * test_replab_numbers.c — the number parsers every option goes through
  * (src/common/strutil.c) and the units of the shaping verbs (tc rates,
- * netem times and percentages, src/replab/faults.c): whole strings only,
+ * netem times and percentages, src/replab/lab/faults.c): whole strings only,
  * finite, in range, never inf, nan, hex, exponents or trailing text.
  */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "faults.h"
+#include "lab/faults.h"
 #include "log.h"
 #include "strutil.h"
 

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "log.h"
-#include "qmp.h"
-#include "vm.h"
+#include "lab/qmp.h"
+#include "lab/vm.h"
 
 /* A QMP peer that has already sent text; returns our reading end. */
 static FILE *peer_said(const char *text)

@@ -16,8 +16,8 @@
 
 #include "clock.h"
 #include "jansson.h"
-#include "proc.h"
-#include "ready.h"
+#include "lab/proc.h"
+#include "lab/ready.h"
 #include "strutil.h"
 
 #include <fcntl.h>

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "log.h"
-#include "recipe.h"
+#include "images/recipe.h"
 
 static void step_free(struct recipe_step *s)
 {

@@ -14,9 +14,9 @@
 #include <cmocka.h>
 
 #include "commands.h"
-#include "jsonfile.h"
+#include "lab/jsonfile.h"
 #include "log.h"
-#include "report.h"
+#include "experiments/report.h"
 
 #include <dirent.h>
 #include <errno.h>

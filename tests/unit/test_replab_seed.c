@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "seed.h"
-#include "ssh.h"
+#include "lab/seed.h"
+#include "lab/ssh.h"
 
 static const struct seed_var vars[] = {
 	{ "LAB_PASSWORD", "s3cret" },

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "status_view.h"
+#include "lab/status_view.h"
 
 #include <string.h>
 

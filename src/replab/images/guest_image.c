@@ -3,7 +3,7 @@
  */
 #include "guest_image.h"
 
-#include "accel.h"
+#include "lab/accel.h"
 #include "clock.h"
 #include "log.h"
 

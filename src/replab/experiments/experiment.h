@@ -7,7 +7,7 @@
 #ifndef REPLAB_EXPERIMENT_H
 #define REPLAB_EXPERIMENT_H
 
-#include "lab.h"
+#include "lab/lab.h"
 
 #include <jansson.h>
 #include <stdbool.h>

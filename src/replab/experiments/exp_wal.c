@@ -16,11 +16,11 @@
 #define _GNU_SOURCE
 #include "clock.h"
 #include "experiment.h"
-#include "faults.h"
+#include "lab/faults.h"
 #include "interrupt.h"
 #include "log.h"
 #include "lsn.h"
-#include "node.h"
+#include "lab/node.h"
 #include "strutil.h"
 
 #include <limits.h>

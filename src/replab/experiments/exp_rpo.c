@@ -21,7 +21,7 @@
 #include "experiment.h"
 #include "interrupt.h"
 #include "log.h"
-#include "node.h"
+#include "lab/node.h"
 
 #include <limits.h>
 #include <stdio.h>

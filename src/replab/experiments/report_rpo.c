@@ -8,7 +8,7 @@
  */
 #include "report.h"
 
-#include "jsonfile.h"
+#include "lab/jsonfile.h"
 
 #define MS_MAX	 1e9 /* eleven days of commit latency */
 #define LOST_MAX 1e15

@@ -13,9 +13,9 @@
  */
 #define _GNU_SOURCE
 #include "experiment.h"
-#include "faults.h"
+#include "lab/faults.h"
 #include "log.h"
-#include "node.h"
+#include "lab/node.h"
 #include "strutil.h"
 
 #include <limits.h>

@@ -6,11 +6,11 @@
 #include "failover.h"
 
 #include "child.h"
-#include "lifecycle.h"
+#include "lab/lifecycle.h"
 #include "log.h"
 #include "strutil.h"
-#include "node.h"
-#include "vm.h"
+#include "lab/node.h"
+#include "lab/vm.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
  * reached the replica (by id).
  */
 #include "experiment.h"
-#include "faults.h"
+#include "lab/faults.h"
 #include "interrupt.h"
 #include "log.h"
 #include "strutil.h"

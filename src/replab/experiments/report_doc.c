@@ -6,7 +6,7 @@
 #define _GNU_SOURCE
 #include "report.h"
 
-#include "jsonfile.h"
+#include "lab/jsonfile.h"
 #include "log.h"
 
 #include <stdarg.h>

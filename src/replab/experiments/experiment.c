@@ -7,10 +7,10 @@
 #include "child.h"
 #include "clock.h"
 #include "interrupt.h"
-#include "jsonfile.h"
-#include "lifecycle.h"
+#include "lab/jsonfile.h"
+#include "lab/lifecycle.h"
 #include "log.h"
-#include "node.h"
+#include "lab/node.h"
 #include "strutil.h"
 
 #include <errno.h>

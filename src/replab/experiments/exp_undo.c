@@ -9,11 +9,11 @@
 #include "experiment.h"
 
 #include "clock.h"
-#include "faults.h"
+#include "lab/faults.h"
 #include "interrupt.h"
-#include "lifecycle.h"
+#include "lab/lifecycle.h"
 #include "log.h"
-#include "node.h"
+#include "lab/node.h"
 #include "strutil.h"
 
 #include <stdio.h>

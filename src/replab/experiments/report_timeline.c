@@ -9,7 +9,7 @@
  */
 #include "report.h"
 
-#include "jsonfile.h"
+#include "lab/jsonfile.h"
 
 #include <string.h>
 

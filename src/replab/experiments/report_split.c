@@ -8,7 +8,7 @@
  */
 #include "report.h"
 
-#include "jsonfile.h"
+#include "lab/jsonfile.h"
 
 #include <errno.h>
 #include <stdlib.h>
