@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "clock.h"
+#include "compare.h"
 #include "experiment.h"
 #include "interrupt.h"
 #include "log.h"
@@ -103,13 +104,6 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
 	return t;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* The median over trials of commits.KEY. */
 static double median(json_t *trials, const char *key)
 {
@@ -120,7 +114,7 @@ static double median(json_t *trials, const char *key)
 	json_array_foreach(trials, i, t) {
 		v[i] = json_number_value(json_object_get(json_object_get(t, "commits"), key));
 	}
-	qsort(v, n, sizeof(double), by_value);
+	qsort(v, n, sizeof(double), compare_doubles);
 	m = n ? v[n / 2] : 0;
 	free(v);
 	return m;
