@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
 #include "commands.h"
+#include "compare.h"
 #include "log.h"
 #include "narrate.h"
 #include "server.h"
@@ -78,20 +79,13 @@ static void count_failure(struct tally *t, long id, bool sent, const char *messa
 						message));
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Commit latency percentiles and the rate of acknowledgements. */
 static json_t *speed(struct tally *t)
 {
 	double p50 = 0, p99 = 0;
 
 	if (t->acked) {
-		qsort(t->latency_ms, (size_t) t->acked, sizeof(double), by_value);
+		qsort(t->latency_ms, (size_t) t->acked, sizeof(double), compare_doubles);
 		p50 = t->latency_ms[(t->acked - 1) / 2];
 		p99 = t->latency_ms[(t->acked - 1) * 99 / 100];
 	}

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "lab/lab.h"
 #include "log.h"
+#include "lab/node.h"
 #include "lab/ssh.h"
 #include "lab/vm.h"
 
@@ -66,7 +67,7 @@ int cmd_exec(int argc, char **argv)
 
 int cmd_psql(int argc, char **argv)
 {
-	char *cmd[] = { "sh", "-c", "cd /tmp && exec runuser -u postgres -- psql -d lab", NULL };
+	char *cmd[] = { "sh", "-c", NODE_PSQL, NULL };
 	const struct vm *vm;
 	int rc;
 

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "clock.h"
+#include "compare.h"
 #include "experiment.h"
 #include "interrupt.h"
 #include "log.h"
@@ -46,6 +47,27 @@ static bool set_mode(const struct vm *vm, const struct mode *m)
 	       experiment_set(vm, "synchronous_commit", m->commit);
 }
 
+/*
+ * "state|sync_state" of the standby in the primary's pg_stat_replication, or
+ * "none"; buf stays as it was when the primary could not be asked.
+ */
+static void replication_state(const struct pair *p, char *buf, size_t len)
+{
+	json_t *rows = node_queryf(p->primary, "read pg_stat_replication", SQL_ANY_ROWS, 2,
+				   "SELECT state, sync_state FROM pg_stat_replication"
+				   " WHERE application_name = '%s'"
+				   " ORDER BY state DESC, sync_state DESC LIMIT 1",
+				   p->standby->name);
+	const char *state = sql_text(sql_row(rows, 0), "state");
+	const char *sync_state = sql_text(sql_row(rows, 0), "sync_state");
+
+	if (rows && state && sync_state)
+		snprintf(buf, len, "%s|%s", state, sync_state);
+	else if (rows)
+		snprintf(buf, len, "none");
+	json_decref(rows);
+}
+
 /* Until the standby streams with the sync_state the mode gives it. */
 static bool mode_in_force(const struct pair *p, const struct mode *m)
 {
@@ -53,12 +75,8 @@ static bool mode_in_force(const struct pair *p, const struct mode *m)
 
 	snprintf(want, sizeof(want), "streaming|%s", m->standby_names[0] ? "sync" : "async");
 	for (int i = 0; i < 100 && !interrupted(); i++) {
-		if (node_sqlf(p->primary, got, sizeof(got),
-			      "SELECT coalesce(max(state || '|' || sync_state), 'none') FROM "
-			      "pg_stat_replication"
-			      " WHERE application_name = '%s'",
-			      p->standby->name) &&
-		    strcmp(got, want) == 0)
+		replication_state(p, got, sizeof(got));
+		if (strcmp(got, want) == 0)
 			return true;
 		clock_sleep_ms(300);
 	}
@@ -82,7 +100,7 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
 		node_kill_server(p->primary);
 		load = load_finish(loader);
 	}
-	ok = ok && load && node_sqlf(p->standby, NULL, 0, "SELECT pg_promote(true, 60)") &&
+	ok = ok && load && node_execf(p->standby, "SELECT pg_promote(true, 60)") &&
 	     acked_writes_check(p->standby, load, t);
 	if (ok) {
 		json_object_set_new(t, "primary", json_string(p->primary->name));
@@ -103,13 +121,6 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
 	return t;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* The median over trials of commits.KEY. */
 static double median(json_t *trials, const char *key)
 {
@@ -120,7 +131,7 @@ static double median(json_t *trials, const char *key)
 	json_array_foreach(trials, i, t) {
 		v[i] = json_number_value(json_object_get(json_object_get(t, "commits"), key));
 	}
-	qsort(v, n, sizeof(double), by_value);
+	qsort(v, n, sizeof(double), compare_doubles);
 	m = n ? v[n / 2] : 0;
 	free(v);
 	return m;

@@ -34,62 +34,97 @@ static const char fencing[] = "  Why fencing matters: the old primary never lear
 			      "  fencing.  A failover manager that cannot fence must not "
 			      "promote.\n";
 
-/* The entries of list (comma-separated) that are not in other, as a JSON array. */
-static json_t *only_in(const char *list, const char *other)
+/* The entries of list that are not in other. */
+static json_t *only_in(const json_t *list, const json_t *other)
 {
-	json_t *out = json_array();
-	char *copy = xstrdup(list), *padded = NULL, *save = NULL;
+	json_t *out = json_array(), *row, *seen;
+	size_t i, j;
 
-	if (asprintf(&padded, ",%s,", other) < 0)
-		fatal("out of memory");
-	for (char *row = strtok_r(copy, ",", &save); row; row = strtok_r(NULL, ",", &save)) {
-		char needle[80];
+	json_array_foreach(list, i, row) {
+		bool found = false;
 
-		xsnprintf(needle, sizeof(needle), ",%s,", row);
-		if (!strstr(padded, needle))
-			json_array_append_new(out, json_string(row));
+		json_array_foreach(other, j, seen) {
+			found = found || json_equal(row, seen);
+		}
+		if (!found)
+			json_array_append(out, row);
 	}
-	free(copy);
-	free(padded);
 	return out;
 }
 
-/* "id:written_on" of every row on one side, comma-separated. */
-static bool rows_of(const struct vm *vm, char *buf, size_t len)
+/* "id:written_on" of every row on one side, by id; NULL (logged) when it could not be read. */
+static json_t *rows_of(const struct vm *vm)
 {
-	return node_sqlf(vm, buf, len,
-			 "SELECT coalesce(string_agg(id || ':' || written_on, ',' ORDER BY id), "
-			 "'') FROM split_brain");
-}
+	json_t *rows = node_queryf(vm, "read the split_brain table", SQL_ANY_ROWS, 2,
+				   "SELECT id, written_on FROM split_brain ORDER BY id");
+	json_t *list, *row;
+	const char *written_on;
+	long long id;
+	size_t i;
 
-/* The same as a JSON array. */
-static json_t *row_array(const char *list)
-{
-	return only_in(list, "");
+	if (!rows)
+		return NULL;
+	list = json_array();
+	json_array_foreach(rows, i, row) {
+		if (!sql_int(row, "id", &id) || !(written_on = sql_text(row, "written_on"))) {
+			log_error("could not read the split_brain table: row %zu is no id and text",
+				  i + 1);
+			json_decref(list);
+			list = NULL;
+			break;
+		}
+		json_array_append_new(list, json_sprintf("%lld:%s", id, written_on));
+	}
+	json_decref(rows);
+	return list;
 }
 
 static bool write_rows(const struct vm *vm, int first, int last, const char *side)
 {
-	return node_sqlf(vm, NULL, 0,
-			 "INSERT INTO split_brain (id, written_on) SELECT g, '%s' FROM "
-			 "generate_series(%d, %d) AS g",
-			 side, first, last);
+	return node_execf(vm,
+			  "INSERT INTO split_brain (id, written_on) SELECT g, '%s' FROM "
+			  "generate_series(%d, %d) AS g",
+			  side, first, last);
+}
+
+/* The timeline a server writes on, or 0 when it could not be asked. */
+static long long current_timeline(const struct vm *vm)
+{
+	json_t *rows = node_queryf(vm, "read the current timeline", 1, 1,
+				   "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()),"
+				   " 1, 8))::bit(32)::int AS timeline");
+	long long tli = 0;
+
+	if (!sql_int(sql_row(rows, 0), "timeline", &tli))
+		tli = 0;
+	json_decref(rows);
+	return tli;
+}
+
+/* The first line of timeline tli's history file (where it forked), tabs as spaces, into buf. */
+static void fork_point(const struct vm *vm, long long tli, char *buf, size_t len)
+{
+	json_t *rows = node_queryf(vm, "read the timeline's history", 1, 1,
+				   "SELECT btrim(split_part(replace(pg_read_file('pg_wal/' || "
+				   "lpad(upper(to_hex(%lld)), 8, '0') || '.history'), E'\\t', ' '),"
+				   " E'\\n', 1)) AS history",
+				   tli);
+	const char *history = sql_text(sql_row(rows, 0), "history");
+
+	if (history)
+		snprintf(buf, len, "%s", history);
+	json_decref(rows);
 }
 
 /* The timeline a server writes on, and for a promoted one where it forked. */
 static json_t *timeline_of(const struct vm *vm)
 {
-	char tli[16] = "", history[256] = "";
+	long long tli = current_timeline(vm);
+	char history[256] = "";
 
-	node_sqlf(vm, tli, sizeof(tli),
-		  "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, "
-		  "8))::bit(32)::int");
-	if (atoi(tli) > 1)
-		node_sqlf(vm, history, sizeof(history),
-			  "SELECT replace(pg_read_file('pg_wal/' || lpad(upper(to_hex(%d)), 8, "
-			  "'0') || '.history'), E'\\t', ' ')",
-			  atoi(tli));
-	return json_pack("{s:i,s:s}", "timeline", atoi(tli), "history", history);
+	if (tli > 1)
+		fork_point(vm, tli, history, sizeof(history));
+	return json_pack("{s:i,s:s}", "timeline", (int) tli, "history", history);
 }
 
 static void print_rows(const char *title, json_t *rows)
@@ -107,21 +142,51 @@ static void print_rows(const char *title, json_t *rows)
 	printf("%s\n", json_array_size(rows) > 12 ? " ..." : "");
 }
 
+/* What the rewind did to the old primary, into summary and on stdout: the exit status. */
+static int report_rewind(json_t *summary, json_t *old_rows, json_t *new_rows, json_t *after,
+			 bool standby)
+{
+	json_t *discarded = only_in(old_rows, after);
+	bool same = json_equal(after, new_rows);
+
+	json_object_set_new(summary, "discarded_by_rewind", discarded);
+	json_object_set_new(json_object_get(summary, "rows"), "after_rewind", json_copy(after));
+	json_object_set_new(summary, "rejoined_as_standby", json_boolean(standby));
+	json_object_set_new(summary, "same_rows_after", json_boolean(same));
+	print_rows("discarded by the rewind", discarded);
+	printf("  the old primary is now %s; its rows are %s the new primary's\n",
+	       standby ? "a standby" : "NOT a standby", same ? "exactly" : "NOT");
+	printf("  (the lab's roles are now swapped: replab down && replab up starts "
+	       "afresh)\n");
+	return standby && same ? EXIT_OK : EXIT_FAIL;
+}
+
+/* Is the server a standby, in *standby?  False when it could not be asked. */
+static bool ask_in_recovery(const struct vm *vm, bool *standby)
+{
+	json_t *rows = node_queryf(vm, "ask whether the server is a standby", 1, 1,
+				   "SELECT pg_is_in_recovery() AS in_recovery");
+	bool ok = sql_bool(sql_row(rows, 0), "in_recovery", standby);
+
+	json_decref(rows);
+	return ok;
+}
+
 int experiment_split_brain(const struct experiment_options *o)
 {
 	const struct vm *old = lab_find_vm("primary"), *promoted = lab_find_vm("replica");
-	char old_rows[8192] = "", new_rows[8192] = "", after[8192] = "", path[PATH_MAX],
-	     in_recovery[8] = "";
-	json_t *summary = NULL, *doc, *old_tl = NULL, *new_tl = NULL;
+	char path[PATH_MAX];
+	json_t *summary = NULL, *doc, *old_tl = NULL, *new_tl = NULL, *old_rows = NULL,
+	       *new_rows = NULL, *after = NULL;
 	struct timeline x;
-	bool ok, rejoined = false;
+	bool ok, rejoined = false, standby;
 	int rc = EXIT_FAIL;
 
 	printf("split-brain: the replica is promoted while the primary still takes writes\n");
 	timeline_begin(&x);
-	ok = node_sqlf(old, NULL, 0, "DROP TABLE IF EXISTS split_brain") &&
-	     node_sqlf(old, NULL, 0,
-		       "CREATE TABLE split_brain (id int PRIMARY KEY, written_on text NOT NULL)") &&
+	ok = node_execf(old, "DROP TABLE IF EXISTS split_brain") &&
+	     node_execf(old, "CREATE TABLE split_brain"
+			     " (id int PRIMARY KEY, written_on text NOT NULL)") &&
 	     write_rows(old, 1, 100, "before the split") &&
 	     standby_caught_up(old, "replica", 60000) >= 0;
 	if (ok)
@@ -129,7 +194,7 @@ int experiment_split_brain(const struct experiment_options *o)
 	ok = ok && experiment_cut(old, promoted);
 	if (ok)
 		timeline_event(&x, "cut: the primary and the replica cannot see each other");
-	ok = ok && node_sqlf(promoted, NULL, 0, "SELECT pg_promote(true, 60)");
+	ok = ok && node_execf(promoted, "SELECT pg_promote(true, 60)");
 	if (ok)
 		timeline_event(&x, "replica promoted: two primaries");
 	ok = ok && write_rows(old, 101, 130, "old primary") &&
@@ -138,16 +203,15 @@ int experiment_split_brain(const struct experiment_options *o)
 		timeline_event(&x, "old primary wrote 101-130, new primary 121-150");
 	experiment_heal(old, promoted);
 	timeline_event(&x, "heal");
-	ok = ok && rows_of(old, old_rows, sizeof(old_rows)) &&
-	     rows_of(promoted, new_rows, sizeof(new_rows));
+	ok = ok && (old_rows = rows_of(old)) && (new_rows = rows_of(promoted));
 	if (ok) {
 		old_tl = timeline_of(old);
 		new_tl = timeline_of(promoted);
-		summary = json_pack("{s:O,s:O,s:o,s:o,s:{s:o,s:o}}", "old_primary", old_tl,
+		summary = json_pack("{s:O,s:O,s:o,s:o,s:{s:O,s:O}}", "old_primary", old_tl,
 				    "new_primary", new_tl, "only_on_old_primary",
 				    only_in(old_rows, new_rows), "only_on_new_primary",
-				    only_in(new_rows, old_rows), "rows", "old_primary",
-				    row_array(old_rows), "new_primary", row_array(new_rows));
+				    only_in(new_rows, old_rows), "rows", "old_primary", old_rows,
+				    "new_primary", new_rows);
 		printf("\ndivergence:\n  old primary: timeline %d\n  new primary: timeline %d, "
 		       "forked from: ",
 		       (int) json_integer_value(json_object_get(old_tl, "timeline")),
@@ -172,26 +236,8 @@ int experiment_split_brain(const struct experiment_options *o)
 		if (!rejoined)
 			log_error("rejoining failed (see %s)", path);
 	}
-	if (rejoined && rows_of(old, after, sizeof(after)) &&
-	    node_sqlf(old, in_recovery, sizeof(in_recovery), "SELECT pg_is_in_recovery()")) {
-		json_t *discarded = only_in(old_rows, after);
-
-		json_object_set_new(summary, "discarded_by_rewind", discarded);
-		json_object_set_new(json_object_get(summary, "rows"), "after_rewind",
-				    row_array(after));
-		json_object_set_new(summary, "rejoined_as_standby",
-				    json_boolean(strcmp(in_recovery, "t") == 0));
-		json_object_set_new(summary, "same_rows_after",
-				    json_boolean(strcmp(after, new_rows) == 0));
-		print_rows("discarded by the rewind", discarded);
-		printf("  the old primary is now %s; its rows are %s the new primary's\n",
-		       strcmp(in_recovery, "t") == 0 ? "a standby" : "NOT a standby",
-		       strcmp(after, new_rows) == 0 ? "exactly" : "NOT");
-		printf("  (the lab's roles are now swapped: replab down && replab up starts "
-		       "afresh)\n");
-		rc = strcmp(in_recovery, "t") == 0 && strcmp(after, new_rows) == 0 ? EXIT_OK
-										   : EXIT_FAIL;
-	}
+	if (rejoined && (after = rows_of(old)) && ask_in_recovery(old, &standby))
+		rc = report_rewind(summary, old_rows, new_rows, after, standby);
 	if (summary) {
 		doc = json_pack("{s:s,s:O,s:O,s:O}", "experiment", "split-brain", "summary",
 				summary, "events", x.events, "samples", x.samples);
@@ -200,6 +246,9 @@ int experiment_split_brain(const struct experiment_options *o)
 		json_decref(doc);
 	}
 	json_decref(summary);
+	json_decref(old_rows);
+	json_decref(new_rows);
+	json_decref(after);
 	json_decref(old_tl);
 	json_decref(new_tl);
 	timeline_free(&x);

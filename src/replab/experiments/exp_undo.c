@@ -99,12 +99,17 @@ bool experiment_rate(const struct vm *vm, const char *rate)
 static struct change *settings[SETTINGS_MAX];
 static int nsettings;
 
+/* The server reads its configuration again. */
+static bool reload_conf(const struct vm *vm)
+{
+	return node_execf(vm, "SELECT pg_reload_conf()");
+}
+
 static void undo_setting(void *arg)
 {
 	struct change *c = arg;
 
-	if (!node_sqlf(c->a, NULL, 0, "ALTER SYSTEM RESET %s", c->name) ||
-	    !node_sqlf(c->a, NULL, 0, "SELECT pg_reload_conf()"))
+	if (!node_execf(c->a, "ALTER SYSTEM RESET %s", c->name) || !reload_conf(c->a))
 		log_warning("could not reset %s on %s: look at it by hand (replab psql %s)",
 			    c->name, c->a->name, c->a->name);
 }
@@ -129,30 +134,45 @@ bool experiment_set(const struct vm *vm, const char *name, const char *value)
 	}
 	if (strchr(value, '\''))
 		fatal("internal error: a quote in the value of %s", name);
-	return node_sqlf(vm, NULL, 0, "ALTER SYSTEM SET %s = '%s'", name, value) &&
-	       node_sqlf(vm, NULL, 0, "SELECT pg_reload_conf()");
+	return node_execf(vm, "ALTER SYSTEM SET %s = '%s'", name, value) && reload_conf(vm);
 }
 
 /* ---- replication slots -------------------------------------------------- */
 
+/*
+ * count(counted) over the slots called slot on vm (only the inactive ones
+ * when inactive): -1 when it could not be asked.
+ */
+static long long slot_count(const struct vm *vm, const char *counted, const char *slot,
+			    bool inactive)
+{
+	json_t *rows = node_queryf(vm, "count the replication slots", 1, 1,
+				   "SELECT count(%s) AS slots FROM pg_replication_slots"
+				   " WHERE slot_name = '%s'%s",
+				   counted, slot, inactive ? " AND NOT active" : "");
+	long long n;
+
+	if (!sql_int(sql_row(rows, 0), "slots", &n))
+		n = -1;
+	json_decref(rows);
+	return n;
+}
+
+/* Drop the slot unless a standby uses it: whether it is gone. */
+static bool slot_dropped(const struct change *c)
+{
+	long long dropped = slot_count(c->a, "pg_drop_replication_slot(slot_name)", c->name, true);
+
+	return dropped == 1 || (dropped >= 0 && slot_count(c->a, "*", c->name, false) == 0);
+}
+
 static void undo_slot(void *arg)
 {
 	struct change *c = arg;
-	char dropped[16] = "";
 
 	/* A slot still in use cannot go: give its standby a few seconds to let go of it. */
 	for (int i = 0; i < 20; i++) {
-		if (node_sqlf(c->a, dropped, sizeof(dropped),
-			      "SELECT count(pg_drop_replication_slot(slot_name)) FROM "
-			      "pg_replication_slots"
-			      " WHERE slot_name = '%s' AND NOT active",
-			      c->name) &&
-		    (strcmp(dropped, "1") == 0 || (node_sqlf(c->a, dropped, sizeof(dropped),
-							     "SELECT count(*) FROM "
-							     "pg_replication_slots WHERE slot_name "
-							     "= '%s'",
-							     c->name) &&
-						   strcmp(dropped, "0") == 0)))
+		if (slot_dropped(c))
 			return;
 		clock_sleep_ms(500);
 	}
@@ -167,5 +187,5 @@ bool experiment_slot(const struct vm *vm, const char *slot)
 
 	xsnprintf(what, sizeof(what), "drop the replication slot %s on %s", slot, vm->name);
 	lab_cleanup_push(what, undo_slot, change_new(vm, NULL, slot));
-	return node_sqlf(vm, NULL, 0, "SELECT pg_create_physical_replication_slot('%s')", slot);
+	return node_execf(vm, "SELECT pg_create_physical_replication_slot('%s')", slot);
 }

@@ -44,11 +44,11 @@ static bool cut_and_write(struct run *r)
 	if (!experiment_cut(r->primary, r->replica))
 		return false;
 	timeline_event(&r->x, "cut");
-	if (!node_sqlf(r->primary, NULL, 0,
-		       "SELECT count(pg_switch_wal()) FROM generate_series(1, %d) AS g,"
-		       " LATERAL pg_logical_emit_message(false, 'replab', 'segment ' || g)",
-		       r->segments) ||
-	    !node_sqlf(r->primary, NULL, 0, "CHECKPOINT"))
+	if (!node_execf(r->primary,
+			"SELECT count(pg_switch_wal()) FROM generate_series(1, %d) AS g,"
+			" LATERAL pg_logical_emit_message(false, 'replab', 'segment ' || g)",
+			r->segments) ||
+	    !node_execf(r->primary, "CHECKPOINT"))
 		return false;
 	timeline_event(&r->x, "%d WAL segments written, checkpoint done", r->segments);
 	return true;
@@ -60,12 +60,46 @@ static void heal(struct run *r)
 	timeline_event(&r->x, "heal");
 }
 
+/* What the primary's pg_wal holds, in bytes; 0 when it could not be asked. */
 static long long pg_wal_bytes(struct run *r)
 {
-	char v[32] = "";
+	json_t *rows = node_queryf(r->primary, "measure pg_wal", 1, 1,
+				   "SELECT sum(size) AS bytes FROM pg_ls_waldir()");
+	long long bytes;
 
-	node_sqlf(r->primary, v, sizeof(v), "SELECT sum(size) FROM pg_ls_waldir()");
-	return atoll(v);
+	if (!sql_int(sql_row(rows, 0), "bytes", &bytes))
+		bytes = 0;
+	json_decref(rows);
+	return bytes;
+}
+
+/* "wal_status|safe_wal_size" of the slot into buf, left alone when there is none. */
+static void slot_status(struct run *r, char *buf, size_t len)
+{
+	json_t *rows = node_queryf(r->primary, "read the slot's state", SQL_ANY_ROWS, 2,
+				   "SELECT wal_status, coalesce(safe_wal_size::text, 'unlimited')"
+				   " AS safe_wal_size FROM pg_replication_slots"
+				   " WHERE slot_name = '" SLOT "'");
+	const char *wal_status = sql_text(sql_row(rows, 0), "wal_status");
+	const char *safe_wal_size = sql_text(sql_row(rows, 0), "safe_wal_size");
+
+	if (wal_status && safe_wal_size)
+		snprintf(buf, len, "%s|%s", wal_status, safe_wal_size);
+	json_decref(rows);
+}
+
+/* Drop the slot unless the replica still uses it: whether it went. */
+static bool drop_slot(struct run *r)
+{
+	json_t *rows = node_queryf(r->primary, "drop the replication slot", 1, 1,
+				   "SELECT count(pg_drop_replication_slot(slot_name)) AS dropped"
+				   " FROM pg_replication_slots"
+				   " WHERE slot_name = '" SLOT "' AND NOT active");
+	long long dropped;
+	bool ok = sql_int(sql_row(rows, 0), "dropped", &dropped) && dropped == 1;
+
+	json_decref(rows);
+	return ok;
 }
 
 static bool with_slot(struct run *r)
@@ -82,10 +116,7 @@ static bool with_slot(struct run *r)
 	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
 		return false;
-	node_sqlf(r->primary, status, sizeof(status),
-		  "SELECT wal_status || '|' || coalesce(safe_wal_size::text, 'unlimited') FROM "
-		  "pg_replication_slots"
-		  " WHERE slot_name = '" SLOT "'");
+	slot_status(r, status, sizeof(status));
 	during = pg_wal_bytes(r);
 	timeline_event(&r->x, "slot: wal_status|safe_wal_size = %s; pg_wal holds %lld MB", status,
 		       during >> 20);
@@ -93,7 +124,7 @@ static bool with_slot(struct run *r)
 	caught_up = standby_caught_up(r->primary, "replica", 120000);
 	timeline_event(&r->x,
 		       caught_up >= 0 ? "the replica caught up" : "the replica did not catch up");
-	node_sqlf(r->primary, NULL, 0, "CHECKPOINT");
+	node_execf(r->primary, "CHECKPOINT");
 	after = pg_wal_bytes(r);
 	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:b}", "phase", "slot",
 						   "slot_status", status, "pg_wal_bytes_before",
@@ -102,17 +133,10 @@ static bool with_slot(struct run *r)
 						   (json_int_t) after, "caught_up_after_heal_ms",
 						   caught_up, "survived", caught_up >= 0));
 	/* The slot goes once the replica has stopped using it. */
-	node_sqlf(r->replica, NULL, 0, "ALTER SYSTEM RESET primary_slot_name");
-	node_sqlf(r->replica, NULL, 0, "SELECT pg_reload_conf()");
-	for (int i = 0; i < 60 && !interrupted(); i++) {
-		if (node_sqlf(r->primary, status, sizeof(status),
-			      "SELECT count(pg_drop_replication_slot(slot_name)) FROM "
-			      "pg_replication_slots"
-			      " WHERE slot_name = '" SLOT "' AND NOT active") &&
-		    strcmp(status, "1") == 0)
-			break;
+	node_execf(r->replica, "ALTER SYSTEM RESET primary_slot_name");
+	node_execf(r->replica, "SELECT pg_reload_conf()");
+	for (int i = 0; i < 60 && !interrupted() && !drop_slot(r); i++)
 		clock_sleep_ms(500);
-	}
 	timeline_event(&r->x, "slot dropped");
 	return caught_up >= 0;
 }
@@ -138,28 +162,59 @@ static void removed_line(struct run *r, char *buf, size_t len)
 	fclose(f);
 }
 
+/*
+ * Where the replica's WAL receiver got to, in *pos, and as the server wrote
+ * it in text ("" when it could not be asked); false when it is no LSN.
+ */
+static bool received_lsn(struct run *r, lsn_t *pos, char *text, size_t len)
+{
+	json_t *rows = node_queryf(r->replica, "read the replica's position", 1, 1,
+				   "SELECT pg_last_wal_receive_lsn() AS lsn");
+	const char *lsn = sql_text(sql_row(rows, 0), "lsn");
+	bool ok = sql_lsn(sql_row(rows, 0), "lsn", pos);
+
+	snprintf(text, len, "%s", lsn ? lsn : "");
+	json_decref(rows);
+	return ok;
+}
+
+/* The segment holding lsn into buf, and whether the primary has removed it. */
+static bool segment_removed(struct run *r, const char *lsn, char *buf, size_t len)
+{
+	json_t *rows = node_queryf(r->primary, "look for the replica's next segment", 1, 2,
+				   "SELECT pg_walfile_name('%s') AS segment,"
+				   " NOT EXISTS (SELECT FROM pg_ls_waldir()"
+				   " WHERE name = pg_walfile_name('%s')) AS removed",
+				   lsn, lsn);
+	const char *segment = sql_text(sql_row(rows, 0), "segment");
+	bool removed = false;
+
+	if (segment)
+		snprintf(buf, len, "%s", segment);
+	if (!sql_bool(sql_row(rows, 0), "removed", &removed))
+		removed = false;
+	json_decref(rows);
+	return removed;
+}
+
 static bool without_slot(struct run *r)
 {
 	char received[64] = "", lsn[LSN_TEXT_MAX] = "", needed[96] = "", message[512] = "",
 	     path[PATH_MAX];
 	lsn_t pos;
 	double rebuilt;
-	bool gone, broke;
+	bool gone = false, broke;
 
 	printf("\n== 2. without a slot: only wal_keep_size = 16MB\n");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
 		return false;
-	node_sqlf(r->replica, received, sizeof(received), "SELECT pg_last_wal_receive_lsn()");
 	/*
 	 * The replica's answer goes into the primary's SQL: only as an LSN it
 	 * parses as, printed again by lsn_format (hex digits and a slash).
 	 */
-	if (lsn_parse(received, &pos)) {
+	if (received_lsn(r, &pos, received, sizeof(received))) {
 		lsn_format(pos, lsn);
-		node_sqlf(r->primary, needed, sizeof(needed),
-			  "SELECT pg_walfile_name('%s') || '|' || NOT EXISTS (SELECT FROM "
-			  "pg_ls_waldir() WHERE name = pg_walfile_name('%s'))",
-			  lsn, lsn);
+		gone = segment_removed(r, lsn, needed, sizeof(needed));
 	} else {
 		log_error("the replica gave no WAL position (pg_last_wal_receive_lsn() = "
 			  "\"%.40s\")",
@@ -167,9 +222,6 @@ static bool without_slot(struct run *r)
 		snprintf(lsn, sizeof(lsn), "unknown");
 		snprintf(needed, sizeof(needed), "unknown");
 	}
-	gone = strstr(needed, "|t") != NULL;
-	if (strchr(needed, '|'))
-		*strchr(needed, '|') = '\0';
 	timeline_event(&r->x, "the replica needs %s (from %s): %s", needed, lsn,
 		       gone ? "the primary has removed it" : "still there");
 	heal(r);

@@ -13,6 +13,7 @@
 #include "lab/node.h"
 #include "strutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -129,17 +130,14 @@ void watch_stop(struct watch *w)
 	*w = (struct watch){ 0 };
 }
 
-/* The load's stdout, a scratch file of this run's own, and whether it was reaped (one load at a
- * time). */
-static int load_out = -1;
-static bool load_reaped;
+/* The load running (one at a time), its result in a scratch file of this run's own. */
+static struct node_job load = { .pid = -1, .out = -1 };
 
 pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, bool until_failure)
 {
 	char rate_s[16], duration[16], log_path[PATH_MAX];
 	char *cmd[10] = { "pgrepl", "load", "--json", "--rate", rate_s, "--duration", duration };
 	int err, n = 7;
-	pid_t pid;
 
 	if (follow)
 		cmd[n++] = "--follow";
@@ -147,137 +145,143 @@ pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, boo
 		cmd[n++] = "--until-failure";
 	xsnprintf(rate_s, sizeof(rate_s), "%d", rate);
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
-	if (load_out >= 0)
-		close(load_out);
-	load_out = lab_scratch_fd();
-	load_reaped = false;
+	if (load.out >= 0)
+		close(load.out);
 	err = open(lab_state_path("load.log", log_path, sizeof(log_path)),
 		   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (err < 0)
 		fatal("could not write %s: %s", log_path, strerror(errno));
-	pid = node_start(on, cmd, NULL, load_out, err);
+	node_job_start(&load, on, cmd, err);
 	close(err);
-	return pid;
+	return load.pid;
 }
 
 bool load_done(pid_t pid)
 {
-	if (!load_reaped && waitpid(pid, NULL, WNOHANG) == pid)
-		load_reaped = true;
-	return load_reaped;
+	assert(pid == load.pid);
+	return node_job_done(&load);
 }
 
 json_t *load_finish(pid_t pid)
 {
 	char log_path[PATH_MAX];
-	json_t *load;
+	json_t *result;
 
-	if (pid > 0 && !load_reaped)
-		child_wait(pid);
-	load_reaped = true;
-	load = load_out >= 0 ? lab_scratch_json(load_out) : NULL;
-	load_out = -1;
+	assert(pid == load.pid);
+	result = node_job_finish(&load, NULL);
 	lab_state_path("load.log", log_path, sizeof(log_path));
-	if (!load || !json_is_true(json_object_get(load, "ok"))) {
-		const char *why = json_string_value(json_object_get(load, "error"));
+	if (!result || !json_is_true(json_object_get(result, "ok"))) {
+		const char *why = json_string_value(json_object_get(result, "error"));
 
 		log_error("pgrepl load failed: %s", why ? why : "it printed no result");
 		log_detail("its narrative is in %s", log_path);
-		json_decref(load);
+		json_decref(result);
 		return NULL;
 	}
-	return load;
+	return result;
 }
 
-/* "(1,500),(502,900)": the ranges as an SQL VALUES list. */
-static char *ranges_sql(json_t *ranges)
+/* "(1,500)": a range [first, last] of ids as a row of an SQL VALUES list. */
+static void print_range(FILE *f, json_t *r)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(ranges, i, r) {
-		fprintf(f, "%s(%lld,%lld)", i ? "," : "",
-			(long long) json_integer_value(json_array_get(r, 0)),
-			(long long) json_integer_value(json_array_get(r, 1)));
-	}
-	if (json_array_size(ranges) == 0)
-		fputs("(0,-1)", f);
-	fclose(f);
-	return out;
+	fprintf(f, "(%lld,%lld)", (long long) json_integer_value(json_array_get(r, 0)),
+		(long long) json_integer_value(json_array_get(r, 1)));
 }
 
-/* "{7,8}": ids as an SQL array literal. */
-static char *ids_sql(json_t *ids)
+static void print_id(FILE *f, json_t *id)
+{
+	fprintf(f, "%lld", (long long) json_integer_value(id));
+}
+
+/* The items, each printed by print_item, comma-separated between open and close; none: empty. */
+static char *sql_list(json_t *items, const char *open, const char *close, const char *empty,
+		      void (*print_item)(FILE *, json_t *))
 {
 	char *out = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 	FILE *f = open_memstream(&out, &len);
-	json_t *id;
-	size_t i;
+	json_t *item;
 
-	fputc('{', f);
-	json_array_foreach(ids, i, id) {
-		fprintf(f, "%s%lld", i ? "," : "", (long long) json_integer_value(id));
+	if (!f)
+		fatal("out of memory");
+	fputs(open, f);
+	json_array_foreach(items, i, item) {
+		if (i)
+			fputc(',', f);
+		print_item(f, item);
 	}
-	fputc('}', f);
+	if (json_array_size(items) == 0)
+		fputs(empty, f);
+	fputs(close, f);
 	fclose(f);
 	return out;
 }
 
 bool acked_writes_check(const struct vm *server, json_t *load, json_t *summary)
 {
-	char *ranges = ranges_sql(json_object_get(load, "acknowledged_ranges"));
-	char *in_doubt = ids_sql(json_object_get(load, "in_doubt_ids"));
-	char *sql = NULL;
-	char value[4096], *lost = NULL;
+	/* "(1,500),(502,900)" for a VALUES list ("(0,-1)": none), "{7,8}" for an array. */
+	char *ranges = sql_list(json_object_get(load, "acknowledged_ranges"), "", "", "(0,-1)",
+				print_range);
+	char *in_doubt = sql_list(json_object_get(load, "in_doubt_ids"), "{", "}", "", print_id);
 	long long acked = json_integer_value(json_object_get(load, "acknowledged")), present,
 		  committed;
+	const char *lost;
+	const json_t *row;
+	json_t *rows;
 	bool ok;
 
-	/* One row: present|committed in doubt|the first 50 acknowledged ids missing */
-	if (asprintf(&sql,
-		     "SELECT count(t.id), (SELECT count(*) FROM load_test WHERE id = ANY('%s')),"
-		     " coalesce(array_to_string((array_agg(g ORDER BY g) FILTER (WHERE t.id IS "
-		     "NULL))[1:50], ','), '')"
-		     " FROM (VALUES %s) AS r(a, b) CROSS JOIN LATERAL generate_series(r.a, r.b) AS "
-		     "g"
-		     " LEFT JOIN load_test AS t ON t.id = g",
-		     in_doubt, ranges) < 0)
-		fatal("out of memory");
-	ok = node_sql_value(server, sql, value, sizeof(value)) &&
-	     sscanf(value, "%lld|%lld|", &present, &committed) == 2 &&
-	     (lost = strchr(value, '|')) && (lost = strchr(lost + 1, '|'));
+	/* One row: how many are there, how many in doubt committed, the first 50 missing. */
+	rows = node_queryf(server, "look for the acknowledged writes", 1, 3,
+			   "SELECT count(t.id) AS present,"
+			   " (SELECT count(*) FROM load_test WHERE id = ANY('%s')) AS committed,"
+			   " coalesce(array_to_string((array_agg(g ORDER BY g)"
+			   " FILTER (WHERE t.id IS NULL))[1:50], ','), '') AS lost"
+			   " FROM (VALUES %s) AS r(a, b)"
+			   " CROSS JOIN LATERAL generate_series(r.a, r.b) AS g"
+			   " LEFT JOIN load_test AS t ON t.id = g",
+			   in_doubt, ranges);
+	row = sql_row(rows, 0);
+	ok = rows && sql_int(row, "present", &present) && sql_int(row, "committed", &committed) &&
+	     (lost = sql_text(row, "lost"));
 	if (ok) {
 		json_object_set_new(summary, "acknowledged_writes", json_integer(acked));
 		json_object_set_new(summary, "on_server", json_integer(present));
 		json_object_set_new(summary, "lost_writes", json_integer(acked - present));
-		json_object_set_new(summary, "lost_ids", json_string(lost + 1));
+		json_object_set_new(summary, "lost_ids", json_string(lost));
 		json_object_set_new(summary, "in_doubt",
 				    json_integer((json_int_t) json_array_size(
 					    json_object_get(load, "in_doubt_ids"))));
 		json_object_set_new(summary, "in_doubt_committed", json_integer(committed));
 	}
-	free(sql);
+	json_decref(rows);
 	free(ranges);
 	free(in_doubt);
 	return ok;
 }
 
+/* Does the standby called name stream from primary with nothing left to replay? */
+static bool streams_without_lag(const struct vm *primary, const char *name)
+{
+	json_t *rows = node_queryf(primary, "read pg_stat_replication", SQL_ANY_ROWS, 2,
+				   "SELECT state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)"
+				   " AS lag FROM pg_stat_replication WHERE application_name = '%s'"
+				   " ORDER BY state DESC, lag DESC LIMIT 1",
+				   name);
+	const char *state = sql_text(sql_row(rows, 0), "state");
+	long long lag;
+	bool caught_up = state && strcmp(state, "streaming") == 0 &&
+			 sql_int(sql_row(rows, 0), "lag", &lag) && lag == 0;
+
+	json_decref(rows);
+	return caught_up;
+}
+
 double standby_caught_up(const struct vm *primary, const char *standby_name, double timeout_ms)
 {
 	double start = clock_now_ms();
-	char v[64];
 
 	while (clock_now_ms() - start < timeout_ms && !interrupted()) {
-		if (node_sqlf(primary, v, sizeof(v),
-			      "SELECT coalesce(max(state || '|' || "
-			      "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 'none')"
-			      " FROM pg_stat_replication WHERE application_name = '%s'",
-			      standby_name) &&
-		    strcmp(v, "streaming|0") == 0)
+		if (streams_without_lag(primary, standby_name))
 			return clock_now_ms() - start;
 		clock_sleep_ms(300);
 	}

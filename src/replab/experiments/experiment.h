@@ -48,9 +48,9 @@ bool watch_take(struct watch *w, struct timeline *x, int wait_ms);
 void watch_stop(struct watch *w);
 
 /*
- * "pgrepl load --json" in a member, its result kept in STATE/load.json and
- * its narrative in STATE/load.log; follow and until_failure add those
- * options.
+ * "pgrepl load --json" in a member (one at a time), its result kept in a
+ * scratch file of this run's own (a node_job) and its narrative in
+ * STATE/load.log; follow and until_failure add those options.
  */
 pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, bool until_failure);
 

@@ -5,8 +5,6 @@
 #define _GNU_SOURCE
 #include "failover.h"
 
-#include "child.h"
-#include "lab/lifecycle.h"
 #include "log.h"
 #include "strutil.h"
 #include "lab/node.h"
@@ -43,19 +41,18 @@ json_t *failover_in_replica(bool crash, struct timeline *x)
 	char *line = NULL;
 	size_t cap = 0;
 	bool stopped = false;
-	int fds[2], out, rc;
+	struct node_job job;
+	int fds[2], rc;
 	FILE *narrative;
 	json_t *result;
-	pid_t pid;
 
-	out = lab_scratch_fd();
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		fatal("could not make a pipe: %s", strerror(errno));
-	pid = node_start(lab_find_vm("replica"), cmd, NULL, out, fds[1]);
+	node_job_start(&job, lab_find_vm("replica"), cmd, fds[1]);
 	close(fds[1]);
-	if (pid < 0) {
+	if (job.pid < 0) {
 		close(fds[0]);
-		close(out);
+		json_decref(node_job_finish(&job, NULL));
 		return NULL;
 	}
 	narrative = fdopen(fds[0], "r");
@@ -68,8 +65,7 @@ json_t *failover_in_replica(bool crash, struct timeline *x)
 	}
 	free(line);
 	fclose(narrative);
-	rc = child_wait(pid);
-	result = lab_scratch_json(out);
+	result = node_job_finish(&job, &rc);
 	if (rc != 0) {
 		log_error("pgrepl failover failed in the replica (exit %d)", rc);
 		json_decref(result);

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "recipe.h"
 
+#include "fileread.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -128,46 +129,25 @@ bool recipe_parse(const char *text, size_t len, const char *path, struct recipe 
 
 bool recipe_load(const char *path, struct recipe *r)
 {
-	FILE *f = fopen(path, "r");
 	const char *base = strrchr(path, '/');
-	char *text = NULL;
-	size_t len = 0;
+	size_t len;
+	char *text;
 	bool ok;
 
 	*r = (struct recipe){ .path = xstrdup(path) };
-	if (!f) {
-		log_error("could not open role recipe \"%s\": %s", path, strerror(errno));
+	/* A recipe is a few lines: read it whole (lines of any length). */
+	if (!(text = file_read_all(path, RECIPE_MAX_BYTES, &len))) {
+		if (errno == EFBIG)
+			log_error("role recipe \"%s\" is larger than %d bytes", path,
+				  RECIPE_MAX_BYTES);
+		else
+			log_error("could not read role recipe \"%s\": %s", path, strerror(errno));
 		return false;
 	}
 	r->role = xstrdup(base ? base + 1 : path);
 	if (strchr(r->role, '.'))
 		*strchr(r->role, '.') = '\0';
-	/* A recipe is a few lines: read it whole (lines of any length). */
-	for (char chunk[4096];;) {
-		size_t n = fread(chunk, 1, sizeof(chunk), f);
-
-		if (n == 0)
-			break;
-		if (len + n > RECIPE_MAX_BYTES) {
-			log_error("role recipe \"%s\" is larger than %d bytes", path,
-				  RECIPE_MAX_BYTES);
-			free(text);
-			fclose(f);
-			return false;
-		}
-		if (!(text = realloc(text, len + n)))
-			fatal("out of memory");
-		memcpy(text + len, chunk, n);
-		len += n;
-	}
-	if (ferror(f)) {
-		log_error("could not read role recipe \"%s\": %s", path, strerror(errno));
-		free(text);
-		fclose(f);
-		return false;
-	}
-	fclose(f);
-	ok = recipe_parse(text ? text : "", len, path, r);
+	ok = recipe_parse(text, len, path, r);
 	free(text);
 	return ok;
 }

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "jsonfile.h"
 
+#include "fileread.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -54,53 +56,18 @@ static json_t *read_error(json_error_t *err, const char *fmt, const char *what)
 
 json_t *json_read_file(const char *path, size_t max_bytes, json_error_t *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
+	size_t len;
+	char *buf = file_read_all(path, max_bytes, &len), limit[32];
 	json_t *doc;
 
-	if (fd < 0)
-		return read_error(err, "%s", strerror(errno));
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *more;
-
-			if (cap > max_bytes)
-				break;
-			cap = cap ? cap * 2 : 65536;
-			if (!(more = realloc(buf, cap + 1))) {
-				free(buf);
-				close(fd);
-				return read_error(err, "%s", strerror(ENOMEM));
-			}
-			buf = more;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int saved = errno;
-
-			free(buf);
-			close(fd);
-			return read_error(err, "%s", strerror(saved));
-		}
-		if (n == 0)
-			break;
-		len += (size_t) n;
-	}
-	close(fd);
-	if (len > max_bytes) {
-		char limit[32];
-
-		free(buf);
+	if (!buf && errno == EFBIG) {
 		snprintf(limit, sizeof(limit), "%zu", max_bytes);
 		return read_error(err, "larger than %s bytes, more than any result of the lab's",
 				  limit);
 	}
-	doc = json_loadb(buf ? buf : "", len, 0, err);
+	if (!buf)
+		return read_error(err, "%s", strerror(errno));
+	doc = json_loadb(buf, len, 0, err);
 	free(buf);
 	return doc;
 }

@@ -9,6 +9,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "netns.h"
+#include "sqlrows.h"
 #include "ssh.h"
 #include "strutil.h"
 #include "vm.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* STATE/nodes/NAME when the tier provides it. */
@@ -95,13 +97,45 @@ static void relay_safely(int fd)
 	fclose(in);
 }
 
+bool node_job_start(struct node_job *job, const struct vm *vm, char *const cmd[], int stderr_fd)
+{
+	*job = (struct node_job){ .out = lab_scratch_fd(), .status = -1 };
+	job->pid = node_start(vm, cmd, NULL, job->out, stderr_fd);
+	return job->pid > 0;
+}
+
+bool node_job_done(struct node_job *job)
+{
+	int status;
+
+	if (!job->reaped && job->pid > 0 && waitpid(job->pid, &status, WNOHANG) == job->pid) {
+		job->reaped = true;
+		job->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	return job->reaped;
+}
+
+json_t *node_job_finish(struct node_job *job, int *status)
+{
+	json_t *doc;
+
+	if (!job->reaped && job->pid > 0)
+		job->status = child_wait(job->pid);
+	job->reaped = true;
+	doc = job->out >= 0 ? lab_scratch_json(job->out) : NULL;
+	job->out = -1;
+	if (status)
+		*status = job->status;
+	return doc;
+}
+
 json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd)
 {
+	struct node_job job;
 	json_error_t jerr;
 	json_t *doc;
 	char *text;
-	int fds[2], out;
-	pid_t pid;
+	int fds[2];
 
 	if (stderr_fd >= 0) {
 		node_capture(vm, cmd, NULL, stderr_fd, &text);
@@ -110,15 +144,12 @@ json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd)
 	} else {
 		/* The narrative reaches the terminal as it comes, filtered; the result waits in a
 		 * scratch file. */
-		out = lab_scratch_fd();
 		if (pipe2(fds, O_CLOEXEC) != 0)
 			fatal("could not make a pipe: %s", strerror(errno));
-		pid = node_start(vm, cmd, NULL, out, fds[1]);
+		node_job_start(&job, vm, cmd, fds[1]);
 		close(fds[1]);
 		relay_safely(fds[0]);
-		if (pid > 0)
-			child_wait(pid);
-		doc = lab_scratch_json(out);
+		doc = node_job_finish(&job, NULL);
 		if (!doc)
 			xsnprintf(jerr.text, sizeof(jerr.text), "no JSON document");
 	}
@@ -127,27 +158,76 @@ json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd)
 	return doc;
 }
 
-bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len)
+/*
+ * What psql printed for sql in the member's "lab" database, as postgres;
+ * NULL (logged, naming query) when it failed.
+ */
+static char *psql_output(const struct vm *vm, const char *sql, const char *query)
 {
-	char *cmd[] = { "sh", "-c",
-			"cd /tmp && exec runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d "
-			"lab -c \"$0\"",
-			(char *) sql, NULL };
+	char *cmd[] = { "sh", "-c", NODE_PSQL " -XAtq -v ON_ERROR_STOP=1 -c \"$0\"", (char *) sql,
+			NULL };
 	char log_path[PATH_MAX];
 	char *text;
-	bool ok;
 
 	lab_state_path("sql.log", log_path, sizeof(log_path));
-	ok = node_capture(vm, cmd, log_path, -1, &text) == 0;
-	if (ok) {
-		text[strcspn(text, "\n")] = '\0';
-		xsnprintf(buf, len, "%.*s", (int) (len - 1), str_trim(text));
-	} else {
-		log_error("query failed in the %s VM: %s", vm->name, sql);
-		log_detail("psql's messages are in %s", log_path);
+	if (node_capture(vm, cmd, log_path, -1, &text) == 0)
+		return text;
+	free(text);
+	log_error("query failed in the %s VM: %s", vm->name, query);
+	log_detail("psql's messages are in %s", log_path);
+	return NULL;
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *text;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		fatal("out of memory");
+	return text;
+}
+
+bool node_execf(const struct vm *vm, const char *fmt, ...)
+{
+	char *statement, *text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	statement = vformat(fmt, ap);
+	va_end(ap);
+	text = psql_output(vm, statement, statement);
+	free(statement);
+	if (!text)
+		return false;
+	free(text);
+	return true;
+}
+
+json_t *node_queryf(const struct vm *vm, const char *what, long nrows, size_t nfields,
+		    const char *fmt, ...)
+{
+	char *query, *sql, *text;
+	json_t *rows = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	query = vformat(fmt, ap);
+	va_end(ap);
+	sql = sql_rows_query(query);
+	if ((text = psql_output(vm, sql, query))) {
+		rows = sql_rows_parse(text);
+		if (!rows)
+			log_error("could not %s: the %s VM's server printed no rows (%s)", what,
+				  vm->name, query);
+	}
+	if (rows && !sql_rows_check(rows, what, nrows, nfields)) {
+		json_decref(rows);
+		rows = NULL;
 	}
 	free(text);
-	return ok;
+	free(sql);
+	free(query);
+	return rows;
 }
 
 /* "NAME verb [arg]" for a tier's member, else cmd over SSH. */
@@ -188,12 +268,10 @@ bool node_rejoin(const struct vm *vm, const char *source_addr, const char *out_p
 	char *cmd[] = { "sh", "-c", script, NULL };
 
 	xsnprintf(script, sizeof(script),
-		  "systemctl stop replab-postgres && runuser -u postgres -- "
-		  "/usr/local/lib/replab/rejoin.sh"
-		  " --data /var/lib/replab/pgdata --source %s --secrets /etc/replab/secrets --name "
-		  "%s &&"
-		  " systemctl start replab-postgres",
-		  source_addr, vm->name);
+		  "systemctl stop replab-postgres && %s /usr/local/lib/replab/rejoin.sh"
+		  " --data /var/lib/replab/pgdata --source %s --secrets /etc/replab/secrets"
+		  " --name %s && systemctl start replab-postgres",
+		  NODE_AS_POSTGRES, source_addr, vm->name);
 	return run_verb(vm, "rejoin", source_addr, cmd, out_path);
 }
 
@@ -202,17 +280,6 @@ bool node_kill_server(const struct vm *vm)
 	char *cmd[] = { "systemctl", "kill", "--signal=KILL", "replab-postgres", NULL };
 
 	return run_verb(vm, "kill-server", NULL, cmd, NULL);
-}
-
-bool node_sqlf(const struct vm *vm, char *out, size_t len, const char *fmt, ...)
-{
-	char query[2048], ignored[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(query, sizeof(query), fmt, ap);
-	va_end(ap);
-	return node_sql_value(vm, query, out ? out : ignored, out ? len : sizeof(ignored));
 }
 
 bool node_crash(const struct vm *vm)

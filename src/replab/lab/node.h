@@ -15,6 +15,7 @@
 #define REPLAB_NODE_H
 
 #include "lab.h"
+#include "sqlrows.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -41,14 +42,55 @@ int node_run(const struct vm *vm, char *const cmd[], const char *out_path);
 json_t *node_run_json(const struct vm *vm, char *const cmd[], int stderr_fd);
 
 /*
- * One value from psql as the postgres superuser in the member's "lab"
- * database; false (logged) when the query failed.
+ * A command run in a member with its stdout (its JSON result) going to a
+ * scratch file of this run's own (lab_scratch_fd), so that nothing else
+ * can read or replace it.
  */
-bool node_sql_value(const struct vm *vm, const char *sql, char *buf, size_t len);
+struct node_job {
+	pid_t pid;  /* -1 when it did not start */
+	int out;    /* the scratch file, -1 once read */
+	int status; /* its exit status once reaped (as child_wait), else -1 */
+	bool reaped;
+};
 
-/* node_sql_value with the query built from fmt; out may be NULL. */
-bool node_sqlf(const struct vm *vm, char *out, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* Start cmd in the member, its stderr to stderr_fd (-1: ours); false when it did not start. */
+bool node_job_start(struct node_job *job, const struct vm *vm, char *const cmd[], int stderr_fd);
+
+/* Has the job ended?  Does not block. */
+bool node_job_done(struct node_job *job);
+
+/*
+ * Wait for the job (unless it was reaped) and read its stdout as JSON: the
+ * document, or NULL when it printed none; its exit status in *status when
+ * status is not NULL.
+ */
+json_t *node_job_finish(struct node_job *job, int *status);
+
+/* Run what follows as the postgres user (text for sh -c in a VM, or a tier's "NAME exec"). */
+#define NODE_AS_POSTGRES "runuser -u postgres --"
+
+/*
+ * psql as postgres in the member's "lab" database, from /tmp (postgres may
+ * not enter root's home): text for sh -c, to which more options may be added.
+ */
+#define NODE_PSQL "cd /tmp && exec " NODE_AS_POSTGRES " psql -d lab"
+
+/*
+ * Run a statement whose result is not read (DDL, CHECKPOINT, ALTER SYSTEM,
+ * a function called for its effect) with psql as postgres in the member's
+ * "lab" database; false (logged) when it failed.
+ */
+bool node_execf(const struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The rows of a query (a single SELECT) as a JSON array of objects, one per
+ * row keyed by column name (sqlrows.h reads them), checked to hold nrows
+ * rows (SQL_ANY_ROWS: any number) of nfields fields; NULL (logged: "could
+ * not WHAT: ...") when the query failed or its result had another shape.
+ * The caller json_decref()s the rows.
+ */
+json_t *node_queryf(const struct vm *vm, const char *what, long nrows, size_t nfields,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* A crash: SIGKILL to the VM's QEMU, or to the namespace's server. */
 bool node_crash(const struct vm *vm);

@@ -5,6 +5,7 @@
 #include "seed.h"
 
 #include "child.h"
+#include "fileread.h"
 #include "lab.h"
 #include "log.h"
 #include "secrets.h"
@@ -18,6 +19,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
+/* A template is a few lines; a bigger file is not one of the lab's. */
+#define SEED_TEMPLATE_MAX (1024 * 1024)
 
 static const char *const seed_files[] = { "user-data", "meta-data", "network-config" };
 
@@ -71,21 +75,13 @@ char *seed_render(const char *template, const struct seed_var *vars, size_t nvar
 	return out;
 }
 
-static char *read_file(const char *path)
+/* A template: a few lines of cloud-init. */
+static char *read_template(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t cap = 0;
+	char *text = file_read_all(path, SEED_TEMPLATE_MAX, NULL);
 
-	if (!f) {
+	if (!text)
 		log_error("could not read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (getdelim(&text, &cap, '\0', f) < 0) {
-		free(text);
-		text = xstrdup("");
-	}
-	fclose(f);
 	return text;
 }
 
@@ -98,7 +94,7 @@ static bool render_file(const char *role, const char *file, const struct seed_va
 	bool ok;
 
 	xsnprintf(src, sizeof(src), "%s/cloud-init/%s/%s", lab_root(), role, file);
-	if (!(template = read_file(src)))
+	if (!(template = read_template(src)))
 		return false;
 	text = seed_render(template, vars, nvars, &unknown);
 	free(template);
