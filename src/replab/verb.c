@@ -62,14 +62,14 @@ static int wrong_count(const char *verb, int needs)
 	char names[64];
 
 	if (needs & ONE_VM)
-		return usage_error(verb, "name one VM: %s", verb_vm_names(" or", names, sizeof(names)));
+		return usage_error(verb, "name one VM: %s",
+				   verb_vm_names(" or", names, sizeof(names)));
 	return usage_error(verb, "name two VMs of %s%s, e.g. \"replab %s primary replica\"",
 			   verb_vm_names(" and", names, sizeof(names)),
 			   needs & NONE_OR_TWO_VMS ? " (or none)" : "", verb);
 }
 
-int verb_name_vms(const char *verb, int needs, int nargs, char *const *args,
-		  const struct vm *vm[2])
+int verb_name_vms(const char *verb, int needs, int nargs, char *const *args, const struct vm *vm[2])
 {
 	int want = needs & ONE_VM ? 1 : needs & (TWO_VMS | NONE_OR_TWO_VMS) ? 2 : 0;
 	char names[64];
@@ -126,8 +126,8 @@ static bool all_run(void)
 		return true;
 	for (int i = 0; i < lab_nvms; i++)
 		if (!node_is_running(&lab_vms[i])) {
-			log_error("the %s VM is not running: this lab has been through a failover or "
-				  "a crash",
+			log_error("the %s VM is not running: this lab has been through "
+				  "a failover or a crash",
 				  lab_vms[i].name);
 			log_hint("start a fresh lab: replab down && replab up");
 			return false;
@@ -149,6 +149,7 @@ int verb_run(const struct verb *v, int argc, char **argv)
 {
 	struct verb_args a = { .argc = argc, .argv = argv, .rest = 1 };
 
+	assert(v->run && v->help && argc >= 1);
 	if (asks_help(v->needs, argc, argv)) {
 		fputs(v->help, stdout);
 		return EXIT_OK;

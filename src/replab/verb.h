@@ -35,9 +35,9 @@ enum verb_needs {
 /* What a verb is given: its arguments, and the VMs they name. */
 struct verb_args {
 	int argc;
-	char **argv;		 /* argv[0] is the verb */
-	int rest;		 /* argv[rest] follows the options and the VM names */
-	const struct vm *vm[2];	 /* the VMs named, in order */
+	char **argv;		/* argv[0] is the verb */
+	int rest;		/* argv[rest] follows the options and the VM names */
+	const struct vm *vm[2]; /* the VMs named, in order */
 	int nvms;
 };
 

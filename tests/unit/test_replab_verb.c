@@ -84,16 +84,18 @@ static void names_of_this_lab(void **state)
 	lab_set_shape(1, false);
 	assert_string_equal(verb_vm_names(" or", buf, sizeof(buf)), "primary or replica");
 	lab_set_shape(2, true);
-	assert_string_equal(verb_vm_names(" and", buf, sizeof(buf)),
-			    "primary, replica and replica2");
+	assert_string_equal(verb_vm_names(" and", buf, sizeof(buf)), "primary, replica and "
+								     "replica2");
 	lab_set_shape(1, false);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(one_vm),	     cmocka_unit_test(a_command_follows),
-		cmocka_unit_test(two_vms),	     cmocka_unit_test(no_vms),
+		cmocka_unit_test(one_vm),
+		cmocka_unit_test(a_command_follows),
+		cmocka_unit_test(two_vms),
+		cmocka_unit_test(no_vms),
 		cmocka_unit_test(names_of_this_lab),
 	};
 
