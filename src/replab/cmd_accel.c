@@ -11,16 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_accel(int argc, char **argv)
+const char cmd_accel_help[] = "Usage: replab accel\n\n"
+			      "Prints \"kvm\" when KVM really works here (the CPU shows vmx or "
+			      "svm and\n"
+			      "/dev/kvm creates a VM), else \"tcg\" (software emulation) and, on "
+			      "stderr,\n"
+			      "why.  REPLAB_ACCEL=kvm|tcg overrides the choice.\n";
+
+int cmd_accel(const struct verb_args *a)
 {
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab accel\n\n"
-		       "Prints \"kvm\" when KVM really works here (the CPU shows vmx or svm and\n"
-		       "/dev/kvm creates a VM), else \"tcg\" (software emulation) and, on stderr,\n"
-		       "why.  REPLAB_ACCEL=kvm|tcg overrides the choice.\n");
-		return EXIT_OK;
-	}
-	if (argc != 1)
+	if (a->argc != 1)
 		return usage_error("accel", "\"accel\" takes no arguments");
 	printf("%s\n", accel_use_kvm() ? "kvm" : "tcg");
 	return EXIT_OK;

@@ -39,12 +39,11 @@ static void remove_partial_and_exit(int sig)
 	raise(sig);
 }
 
-static void build_usage(void)
-{
-	printf("Usage: replab build --base BASE.qcow2 --out DIR ROLE.role...\n\n"
-	       "Makes DIR/ROLE.qcow2 for each recipe: a qcow2 overlay backed by BASE with\n"
-	       "the recipe's actions applied (see images/roles/).  Run by \"make lab\".\n");
-}
+const char cmd_build_help[] = "Usage: replab build --base BASE.qcow2 --out DIR ROLE.role...\n\n"
+			      "Makes DIR/ROLE.qcow2 for each recipe: a qcow2 overlay backed by "
+			      "BASE with\n"
+			      "the recipe's actions applied (see images/roles/).  Run by \"make "
+			      "lab\".\n";
 
 /* The backing path as the overlay will record it: relative when both sit together. */
 static bool backing_path(const char *base, const char *outdir, char *buf, size_t len)
@@ -179,20 +178,21 @@ out:
 	return ok;
 }
 
-int cmd_build(int argc, char **argv)
+int cmd_build(const struct verb_args *a)
 {
 	static const struct option longopts[] = {
 		{ "base", required_argument, NULL, 'b' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *base = NULL, *outdir = NULL;
+	int argc = a->argc;
+	char **argv = a->argv;
 	struct role_image *roles;
 	int c, nroles;
 	bool ok = true;
 
-	while ((c = getopt_long(argc, argv, "b:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			base = optarg;
@@ -200,9 +200,6 @@ int cmd_build(int argc, char **argv)
 		case 'o':
 			outdir = optarg;
 			break;
-		case 'h':
-			build_usage();
-			return EXIT_OK;
 		default:
 			return usage_error("build", "unknown option or missing value: \"%s\"",
 					   argv[optind - 1]);

@@ -40,15 +40,14 @@ bool lab_teardown(bool verbose)
 	return lab_state_remove(verbose) && ok;
 }
 
-int cmd_down(int argc, char **argv)
+const char cmd_down_help[] = "Usage: replab down\n\n"
+			     "Stops the lab's VMs and removes its network namespace, taps and "
+			     "state.\n"
+			     "Always safe to run.\n";
+
+int cmd_down(const struct verb_args *a)
 {
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab down\n\nStops the lab's VMs and removes its network "
-		       "namespace, taps and state.\n"
-		       "Always safe to run.\n");
-		return EXIT_OK;
-	}
-	if (argc != 1)
+	if (a->argc != 1)
 		return usage_error("down", "\"down\" takes no arguments");
 	return lab_teardown(true) ? EXIT_OK : EXIT_FAIL;
 }

@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
-#include "lab/lab.h"
 #include "log.h"
 #include "lab/node.h"
 #include "lab/ssh.h"
@@ -21,66 +20,32 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* The running VM named in argv[1], or NULL after a message (*rc set). */
-static const struct vm *running_vm(int argc, char **argv, const char *verb, int *rc)
+const char cmd_exec_help[] = "Usage: replab exec VM [--] COMMAND [ARG]...\n\n"
+			     "Runs COMMAND as root in VM over its management link;\n"
+			     "the exit status is the command's.  Example: replab exec replica -- "
+			     "pgrepl status\n";
+
+int cmd_exec(const struct verb_args *a)
 {
-	const struct vm *vm;
+	int first = a->rest;
 
-	*rc = EXIT_USAGE;
-	if (argc < 2) {
-		usage_error(verb, "name a VM: primary or replica");
-		return NULL;
-	}
-	vm = lab_find_vm(argv[1]);
-	if (!vm)
-		return NULL;
-	*rc = EXIT_FAIL;
-	if (!vm_pid(vm)) {
-		log_error("the %s VM is not running", vm->name);
-		log_hint(lab_is_up() ? "start it again, or see replab status"
-				     : "bring the lab up first: replab up");
-		return NULL;
-	}
-	return vm;
-}
-
-int cmd_exec(int argc, char **argv)
-{
-	const struct vm *vm;
-	int rc, first = 2;
-
-	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab exec VM [--] COMMAND [ARG]...\n\nRuns COMMAND as root in VM "
-		       "(primary or replica) over its management link;\n"
-		       "the exit status is the command's.  Example: replab exec replica -- pgrepl "
-		       "status\n");
-		return EXIT_OK;
-	}
-	if (!(vm = running_vm(argc, argv, "exec", &rc)))
-		return rc;
-	if (first < argc && strcmp(argv[first], "--") == 0)
+	if (first < a->argc && strcmp(a->argv[first], "--") == 0)
 		first++;
-	if (first >= argc)
+	if (first >= a->argc)
 		return usage_error("exec", "give the command to run after the VM's name");
-	return ssh_run(vm, argv + first, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO), NULL);
+	return ssh_run(a->vm[0], a->argv + first, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
+		       NULL);
 }
 
-int cmd_psql(int argc, char **argv)
-{
-	char *cmd[] = { "sh", "-c", NODE_PSQL, NULL };
-	const struct vm *vm;
-	int rc;
+const char cmd_psql_help[] = "Usage: replab psql VM\n\n"
+			     "Opens psql on VM's PostgreSQL server, database \"lab\", as the "
+			     "postgres superuser.\n";
 
-	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab psql VM\n\nOpens psql on VM's PostgreSQL server, database "
-		       "\"lab\", as the postgres superuser.\n");
-		return EXIT_OK;
-	}
-	if (argc > 2)
-		return usage_error("psql", "\"psql\" takes only the VM's name");
-	if (!(vm = running_vm(argc, argv, "psql", &rc)))
-		return rc;
-	return ssh_run(vm, cmd, isatty(STDIN_FILENO), NULL);
+int cmd_psql(const struct verb_args *a)
+{
+	char *cmd[] = { "sh", "-c", "cd /tmp && exec runuser -u postgres -- psql -d lab", NULL };
+
+	return ssh_run(a->vm[0], cmd, isatty(STDIN_FILENO), NULL);
 }
 
 /* Copy bytes both ways until the console closes or the user types Ctrl-]. */
@@ -110,24 +75,19 @@ static void relay(int sock)
 	}
 }
 
-int cmd_console(int argc, char **argv)
-{
-	struct termios saved, raw;
-	const struct vm *vm;
-	bool tty = isatty(STDIN_FILENO);
-	int rc, sock;
+const char cmd_console_help[] = "Usage: replab console VM\n\n"
+				"Attaches to VM's serial console (root logs in without a "
+				"password).\n"
+				"Ctrl-] detaches.  Everything the console printed is in "
+				"build/lab/VM.serial.log.\n";
 
-	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab console VM\n\nAttaches to VM's serial console (root logs in "
-		       "without a password).\n"
-		       "Ctrl-] detaches.  Everything the console printed is in "
-		       "build/lab/VM.serial.log.\n");
-		return EXIT_OK;
-	}
-	if (argc > 2)
-		return usage_error("console", "\"console\" takes only the VM's name");
-	if (!(vm = running_vm(argc, argv, "console", &rc)))
-		return rc;
+int cmd_console(const struct verb_args *a)
+{
+	const struct vm *vm = a->vm[0];
+	struct termios saved, raw;
+	bool tty = isatty(STDIN_FILENO);
+	int sock;
+
 	if ((sock = vm_connect(vm, ".console")) < 0)
 		return EXIT_FAIL;
 	fprintf(stderr,

@@ -7,16 +7,18 @@
 #include "experiments/experiment.h"
 #include "lab/faults.h"
 #include "log.h"
-#include "lab/node.h"
 #include "strutil.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+typedef int experiment_fn(const struct experiment_options *);
+
 static const struct {
 	const char *name;
-	int (*run)(const struct experiment_options *);
+	experiment_fn *run;
 } experiments[] = {
 	{ "partition-reconnect", experiment_partition_reconnect },
 	{ "wal-retention", experiment_wal_retention },
@@ -25,45 +27,72 @@ static const struct {
 	{ "rpo", experiment_rpo },
 };
 
-static void usage(void)
-{
-	printf("Usage: replab experiment NAME [OPTION]...\n\n"
-	       "Experiments (each prints a timeline, then a summary; the whole run goes\n"
-	       "to --json FILE, by default build/lab/NAME.json, for \"replab report\"):\n\n"
-	       "  partition-reconnect   a steady write load; the replica cut off for --cut\n"
-	       "                        seconds, then healed: lag growth, time to reconnect\n"
-	       "                        and to catch up, catch-up throughput, and every\n"
-	       "                        acknowledged write looked for on the replica\n"
-	       "  wal-retention         the replica cut off while the primary writes\n"
-	       "                        --segments WAL segments: first with a replication\n"
-	       "                        slot (the replica survives; the slot's disk cost),\n"
-	       "                        then with a small wal_keep_size and no slot (the WAL\n"
-	       "                        it needs is removed; it is rebuilt)\n"
-	       "  failover-under-load   the primary crashes at --crash-at during a write\n"
-	       "                        load that follows the writable server; the replica\n"
-	       "                        is promoted: client downtime, and acknowledged\n"
-	       "                        writes missing on the new primary (leaves the lab\n"
-	       "                        failed over: replab down && replab up)\n"
-	       "  split-brain           the primary cut off from the replica (not from its\n"
-	       "                        clients), the replica promoted, both written to:\n"
-	       "                        timelines, the fork, the rows only one side has;\n"
-	       "                        then pg_rewind makes the old primary a standby\n"
-	       "                        (leaves the roles swapped)\n"
-	       "  rpo                   the primary's server killed under load, --trials\n"
-	       "                        times in each of async, sync and remote_apply:\n"
-	       "                        acknowledged writes lost, writes in doubt, commit\n"
-	       "                        latency and throughput, side by side\n\n"
-	       "Options:\n"
-	       "  --json FILE          where the result goes\n"
-	       "  --rate N             writes per second (default 200)\n"
-	       "  --cut SECONDS        partition-reconnect: length of the cut (default 20)\n"
-	       "  --link-rate RATE     partition-reconnect: shape the replica's link first\n"
-	       "                       (tc rate, e.g. 2mbit) and compare catch-up with it\n"
-	       "  --segments N         wal-retention: WAL segments written (default 6)\n"
-	       "  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
-	       "  --duration SECONDS   failover-under-load: length of the load (default 15)\n"
-	       "  --trials N           rpo: crash trials per mode (default 20)\n");
-}
+const char cmd_experiment_help[] = "Usage: replab experiment NAME [OPTION]...\n\n"
+				   "Experiments (each prints a timeline, then a summary; the "
+				   "whole run goes\n"
+				   "to --json FILE, by default build/lab/NAME.json, for \"replab "
+				   "report\"):\n\n"
+				   "  partition-reconnect   a steady write load; the replica cut "
+				   "off for --cut\n"
+				   "                        seconds, then healed: lag growth, "
+				   "time to reconnect\n"
+				   "                        and to catch up, catch-up throughput, "
+				   "and every\n"
+				   "                        acknowledged write looked for on the "
+				   "replica\n"
+				   "  wal-retention         the replica cut off while the primary "
+				   "writes\n"
+				   "                        --segments WAL segments: first with a "
+				   "replication\n"
+				   "                        slot (the replica survives; the "
+				   "slot's disk cost),\n"
+				   "                        then with a small wal_keep_size and "
+				   "no slot (the WAL\n"
+				   "                        it needs is removed; it is rebuilt)\n"
+				   "  failover-under-load   the primary crashes at --crash-at "
+				   "during a write\n"
+				   "                        load that follows the writable "
+				   "server; the replica\n"
+				   "                        is promoted: client downtime, and "
+				   "acknowledged\n"
+				   "                        writes missing on the new primary "
+				   "(leaves the lab\n"
+				   "                        failed over: replab down && replab "
+				   "up)\n"
+				   "  split-brain           the primary cut off from the replica "
+				   "(not from its\n"
+				   "                        clients), the replica promoted, both "
+				   "written to:\n"
+				   "                        timelines, the fork, the rows only "
+				   "one side has;\n"
+				   "                        then pg_rewind makes the old primary "
+				   "a standby\n"
+				   "                        (leaves the roles swapped)\n"
+				   "  rpo                   the primary's server killed under "
+				   "load, --trials\n"
+				   "                        times in each of async, sync and "
+				   "remote_apply:\n"
+				   "                        acknowledged writes lost, writes in "
+				   "doubt, commit\n"
+				   "                        latency and throughput, side by "
+				   "side\n\n"
+				   "Options:\n"
+				   "  --json FILE          where the result goes\n"
+				   "  --rate N             writes per second (default 200)\n"
+				   "  --cut SECONDS        partition-reconnect: length of the cut "
+				   "(default 20)\n"
+				   "  --link-rate RATE     partition-reconnect: shape the "
+				   "replica's link first\n"
+				   "                       (tc rate, e.g. 2mbit) and compare "
+				   "catch-up with it\n"
+				   "  --segments N         wal-retention: WAL segments written "
+				   "(default 6)\n"
+				   "  --crash-at SECONDS   failover-under-load: when the primary "
+				   "crashes (default 5)\n"
+				   "  --duration SECONDS   failover-under-load: length of the "
+				   "load (default 15)\n"
+				   "  --trials N           rpo: crash trials per mode (default "
+				   "20)\n";
 
 static bool number(const char *opt, const char *text, long min, long max, int *out)
 {
@@ -78,7 +107,63 @@ static bool number(const char *opt, const char *text, long min, long max, int *o
 	return true;
 }
 
-int cmd_experiment(int argc, char **argv)
+/* The experiment asked for, and its options. */
+static experiment_fn *chosen;
+static struct experiment_options options = {
+	.cut_s = 20, .rate = 200, .segments = 6, .crash_at_s = 5, .duration_s = 15, .trials = 20
+};
+
+/* Option c (word on the command line) and its value into options; false after a usage
+ * error. */
+static bool experiment_option(int c, const char *value, const char *word)
+{
+	struct experiment_options *o = &options;
+
+	switch (c) {
+	case 'c':
+		return number("--cut", value, 1, 3600, &o->cut_s);
+	case 'r':
+		return number("--rate", value, 1, 5000, &o->rate);
+	case 'j':
+		o->json_path = value;
+		return true;
+	case 'l':
+		o->link_rate = value;
+		if (faults_rate_bits(value) >= 0)
+			return true;
+		usage_error("experiment",
+			    "invalid --link-rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. "
+			    "2mbit",
+			    value);
+		return false;
+	case 's':
+		return number("--segments", value, 2, 64, &o->segments);
+	case 'a':
+		return number("--crash-at", value, 1, 3600, &o->crash_at_s);
+	case 'd':
+		return number("--duration", value, 2, 3600, &o->duration_s);
+	case 't':
+		return number("--trials", value, 1, 1000, &o->trials);
+	default:
+		usage_error("experiment", "unknown option or missing value: \"%s\"", word);
+		return false;
+	}
+}
+
+/* The experiment called name, or NULL after a usage error. */
+static experiment_fn *experiment_called(const char *name)
+{
+	for (size_t i = 0; i < sizeof(experiments) / sizeof(experiments[0]); i++)
+		if (strcmp(name, experiments[i].name) == 0)
+			return experiments[i].run;
+	usage_error("experiment",
+		    "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, "
+		    "failover-under-load, split-brain, rpo)",
+		    name);
+	return NULL;
+}
+
+int cmd_experiment_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "cut", required_argument, NULL, 'c' },
@@ -89,84 +174,31 @@ int cmd_experiment(int argc, char **argv)
 		{ "crash-at", required_argument, NULL, 'a' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "trials", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct experiment_options o = { .cut_s = 20,
-					.rate = 200,
-					.segments = 6,
-					.crash_at_s = 5,
-					.duration_s = 15,
-					.trials = 20 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:h", longopts, NULL)) != -1) {
-		bool ok = true;
+	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:", longopts, NULL)) != -1)
+		if (!experiment_option(c, optarg, argv[optind - 1]))
+			return -1;
+	if (optind != argc - 1) {
+		usage_error("experiment", "name one experiment: partition-reconnect, "
+					  "wal-retention, failover-under-load, split-brain or rpo");
+		return -1;
+	}
+	if (options.crash_at_s >= options.duration_s) {
+		usage_error("experiment",
+			    "--crash-at (%d s) must come before the end of the load "
+			    "(--duration %d s)",
+			    options.crash_at_s, options.duration_s);
+		return -1;
+	}
+	return (chosen = experiment_called(argv[optind])) ? optind + 1 : -1;
+}
 
-		switch (c) {
-		case 'c':
-			ok = number("--cut", optarg, 1, 3600, &o.cut_s);
-			break;
-		case 'r':
-			ok = number("--rate", optarg, 1, 5000, &o.rate);
-			break;
-		case 'j':
-			o.json_path = optarg;
-			break;
-		case 'l':
-			o.link_rate = optarg;
-			if (faults_rate_bits(optarg) < 0) {
-				usage_error("experiment",
-					    "invalid --link-rate \"%s\": a tc rate from 1kbit to "
-					    "10gbit, e.g. 2mbit",
-					    optarg);
-				ok = false;
-			}
-			break;
-		case 's':
-			ok = number("--segments", optarg, 2, 64, &o.segments);
-			break;
-		case 'a':
-			ok = number("--crash-at", optarg, 1, 3600, &o.crash_at_s);
-			break;
-		case 'd':
-			ok = number("--duration", optarg, 2, 3600, &o.duration_s);
-			break;
-		case 't':
-			ok = number("--trials", optarg, 1, 1000, &o.trials);
-			break;
-		case 'h':
-			usage();
-			return EXIT_OK;
-		default:
-			return usage_error("experiment", "unknown option or missing value: \"%s\"",
-					   argv[optind - 1]);
-		}
-		if (!ok)
-			return EXIT_USAGE;
-	}
-	if (optind != argc - 1)
-		return usage_error("experiment", "name one experiment: partition-reconnect, "
-						 "wal-retention, failover-under-load, split-brain "
-						 "or rpo");
-	if (o.crash_at_s >= o.duration_s)
-		return usage_error("experiment",
-				   "--crash-at (%d s) must come before the end of the load "
-				   "(--duration %d s)",
-				   o.crash_at_s, o.duration_s);
-	for (size_t i = 0; i < sizeof(experiments) / sizeof(experiments[0]); i++) {
-		if (strcmp(argv[optind], experiments[i].name) != 0)
-			continue;
-		for (int v = 0; v < lab_nvms; v++)
-			if (!node_is_running(&lab_vms[v])) {
-				log_error("the %s VM is not running", lab_vms[v].name);
-				log_hint("start a fresh lab: replab down && replab up");
-				return EXIT_FAIL;
-			}
-		return experiments[i].run(&o);
-	}
-	return usage_error("experiment",
-			   "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, "
-			   "failover-under-load, split-brain, rpo)",
-			   argv[optind]);
+int cmd_experiment(const struct verb_args *a)
+{
+	(void) a;
+	assert(chosen);
+	return chosen(&options);
 }

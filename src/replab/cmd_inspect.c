@@ -69,21 +69,21 @@ static bool print_pgrepl(guestfs_h *g)
 	return true;
 }
 
-int cmd_inspect(int argc, char **argv)
+const char cmd_inspect_help[] = "Usage: replab inspect IMAGE\n\n"
+				"Shows, read-only, what a lab image holds: role, enabled lab "
+				"units,\n"
+				"PostgreSQL cluster, and the version pgrepl reports when run "
+				"inside it.\n";
+
+int cmd_inspect(const struct verb_args *a)
 {
 	const char *image;
 	guestfs_h *g;
 	bool ok;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab inspect IMAGE\n\nShows, read-only, what a lab image holds: "
-		       "role, enabled lab units,\n"
-		       "PostgreSQL cluster, and the version pgrepl reports when run inside it.\n");
-		return EXIT_OK;
-	}
-	if (argc != 2 || argv[1][0] == '-')
+	if (a->argc != 2 || a->argv[1][0] == '-')
 		return usage_error("inspect", "give exactly one image");
-	image = argv[1];
+	image = a->argv[1];
 	if (!(g = guest_image_open()))
 		return EXIT_FAIL;
 	/* readonly: the image is never written; writes (pgrepl's) go to a throw-away overlay. */

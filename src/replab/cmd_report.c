@@ -178,52 +178,52 @@ static int draw(const struct report *r, const char *json_path, const char *png)
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-int cmd_report(int argc, char **argv)
+const char cmd_report_help[] = "Usage: replab report FILE.json\n\n"
+			       "Draws an experiment's result into FILE.png (gnuplot): the lag "
+			       "over time with\n"
+			       "the events marked (or, when the primary crashed, the client's "
+			       "acknowledged\n"
+			       "writes per second); for rpo, latency and losses per mode; for "
+			       "split-brain,\n"
+			       "the rows each side had.\n";
+
+int cmd_report(const struct verb_args *a)
 {
 	char png[PATH_MAX];
 	json_error_t jerr;
 	struct report r;
 	json_t *doc;
 	size_t len;
+	const char *file;
 	int rc = EXIT_FAIL;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab report FILE.json\n\n"
-		       "Draws an experiment's result into FILE.png (gnuplot): the lag over time "
-		       "with\n"
-		       "the events marked (or, when the primary crashed, the client's "
-		       "acknowledged\n"
-		       "writes per second); for rpo, latency and losses per mode; for "
-		       "split-brain,\n"
-		       "the rows each side had.\n");
-		return EXIT_OK;
-	}
-	if (argc != 2)
+	if (a->argc != 2)
 		return usage_error("report", "give the experiment's JSON file");
-	len = strlen(argv[1]);
-	if (len > 5 && strcmp(argv[1] + len - 5, ".json") == 0)
+	file = a->argv[1];
+	len = strlen(file);
+	if (len > 5 && strcmp(file + len - 5, ".json") == 0)
 		len -= 5;
 	if (len + sizeof(".png.XXXXXX") > sizeof(png)) {
-		log_error("the file name is too long: %s", argv[1]);
+		log_error("the file name is too long: %s", file);
 		return EXIT_FAIL;
 	}
-	xsnprintf(png, sizeof(png), "%.*s.png", (int) len, argv[1]);
-	if (!(doc = json_read_file(argv[1], REPORT_JSON_MAX, &jerr))) {
+	xsnprintf(png, sizeof(png), "%.*s.png", (int) len, file);
+	if (!(doc = json_read_file(file, REPORT_JSON_MAX, &jerr))) {
 		if (jerr.line > 0)
-			log_error("%s is not an experiment's result: line %d: %s", argv[1],
-				  jerr.line, jerr.text);
+			log_error("%s is not an experiment's result: line %d: %s", file, jerr.line,
+				  jerr.text);
 		else
-			log_error("could not read %s: %s", argv[1], jerr.text);
+			log_error("could not read %s: %s", file, jerr.text);
 		return EXIT_FAIL;
 	}
-	switch (report_build(&r, doc, argv[1])) {
+	switch (report_build(&r, doc, file)) {
 	case REPORT_DRAWN:
 		report_close(&r);
-		rc = draw(&r, argv[1], png);
+		rc = draw(&r, file, png);
 		break;
 	case REPORT_EMPTY:
-		log_error("%s has no samples to draw", argv[1]);
-		log_hint("its figures are in the file's summary (e.g. jq . %s)", argv[1]);
+		log_error("%s has no samples to draw", file);
+		log_hint("its figures are in the file's summary (e.g. jq . %s)", file);
 		break;
 	case REPORT_INVALID:
 		break;

@@ -14,7 +14,6 @@
 #include "experiments/failover.h"
 #include "lab/node.h"
 #include "strutil.h"
-#include "lab/vm.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -80,52 +79,52 @@ static void summary(json_t *up, json_t *demo, json_t *failover, bool crash)
 	       number(failover, "rto_ms"));
 }
 
-int cmd_run(int argc, char **argv)
+const char cmd_run_help[] = "Usage: replab run [--crash]\n\n"
+			    "Runs the demo and the failover in the lab's VMs (bringing the lab up "
+			    "first\n"
+			    "when it is not).  The primary VM is powered off cleanly, or with "
+			    "--crash its\n"
+			    "QEMU process is killed.  Figures go to build/lab/run.json.\n";
+
+static bool crash; /* --crash: SIGKILL to the primary's QEMU, not a power-off */
+
+int cmd_run_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "crash", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k", longopts, NULL)) != -1) {
+		if (c != 'k') {
+			usage_error("run", "unknown option: \"%s\"", argv[optind - 1]);
+			return -1;
+		}
+		crash = true;
+	}
+	if (optind < argc) {
+		usage_error("run", "unexpected argument \"%s\"", argv[optind]);
+		return -1;
+	}
+	return optind;
+}
+
+int cmd_run(const struct verb_args *a)
+{
 	json_t *up, *demo = NULL, *failover = NULL;
 	char path[PATH_MAX];
-	bool crash = false;
-	int c, rc = EXIT_FAIL;
+	int rc = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "kh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			crash = true;
-			break;
-		case 'h':
-			printf("Usage: replab run [--crash]\n\n"
-			       "Runs the demo and the failover in the lab's VMs (bringing the lab "
-			       "up first\n"
-			       "when it is not).  The primary VM is powered off cleanly, or with "
-			       "--crash its\n"
-			       "QEMU process is killed.  Figures go to build/lab/run.json.\n");
-			return EXIT_OK;
-		default:
-			return usage_error("run", "unknown option: \"%s\"", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("run", "unexpected argument \"%s\"", argv[optind]);
+	(void) a;
 	if (!lab_is_up()) {
 		struct up_options u;
+		int up_rc;
 
 		up_options_default(&u);
-		if ((rc = lab_up(&u)) != EXIT_OK)
-			return rc;
+		if ((up_rc = lab_up(&u)) != EXIT_OK)
+			return up_rc;
 	}
-	for (int i = 0; i < lab_nvms; i++)
-		if (!vm_pid(&lab_vms[i])) {
-			log_error("the %s VM is not running: this lab has been through a failover "
-				  "already",
-				  lab_vms[i].name);
-			log_hint("start a fresh lab: replab down && replab up");
-			return EXIT_FAIL;
-		}
 	up = json_load_file(lab_state_path("up.json", path, sizeof(path)), 0, NULL);
 	demo = run_demo();
 	if (demo)

@@ -45,19 +45,18 @@ static bool make_seeds(void)
 	return true;
 }
 
-int cmd_seed(int argc, char **argv)
+const char cmd_seed_help[] = "Usage: replab seed\n\n"
+			     "Makes a lab's secrets (0600, in STATE/secrets) and the NoCloud "
+			     "seeds\n"
+			     "STATE/primary-seed.iso and STATE/replica-seed.iso from cloud-init/, "
+			     "unless\n"
+			     "they are there already; boots nothing.  STATE is $REPLAB_STATE "
+			     "(build/lab by\n"
+			     "default).  The Vagrantfile runs it with its own state directory.\n";
+
+int cmd_seed(const struct verb_args *a)
 {
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab seed\n\n"
-		       "Makes a lab's secrets (0600, in STATE/secrets) and the NoCloud seeds\n"
-		       "STATE/primary-seed.iso and STATE/replica-seed.iso from cloud-init/, "
-		       "unless\n"
-		       "they are there already; boots nothing.  STATE is $REPLAB_STATE (build/lab "
-		       "by\n"
-		       "default).  The Vagrantfile runs it with its own state directory.\n");
-		return EXIT_OK;
-	}
-	if (argc != 1)
+	if (a->argc != 1)
 		return usage_error("seed", "\"seed\" takes no arguments");
 	if (!lab_state_ensure())
 		return EXIT_FAIL;

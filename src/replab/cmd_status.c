@@ -102,13 +102,12 @@ static void print_faults(void)
 	json_decref(doc);
 }
 
-int cmd_status(int argc, char **argv)
+const char cmd_status_help[] = "Usage: replab status\n\n"
+			       "The lab's VMs and their replication state.\n";
+
+int cmd_status(const struct verb_args *a)
 {
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("Usage: replab status\n\nThe lab's VMs and their replication state.\n");
-		return EXIT_OK;
-	}
-	if (argc != 1)
+	if (a->argc != 1)
 		return usage_error("status", "\"status\" takes no arguments");
 	if (!lab_is_up()) {
 		printf("no lab is running (replab up starts one)\n");

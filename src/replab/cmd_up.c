@@ -171,7 +171,21 @@ void up_options_default(struct up_options *u)
 	*u = (struct up_options){ .timeout_s = 600, .memory_mb = 512, .cpus = 1, .replicas = 1 };
 }
 
-int cmd_up(int argc, char **argv)
+const char cmd_up_help[] = "Usage: replab up [--replicas 1|2 [--cascade]] [--timeout SECONDS] "
+			   "[--memory MiB]\n"
+			   "                 [--cpus N] [--keep]\n\n"
+			   "Boots the primary and the replica from build/images on the lab's own "
+			   "network\n"
+			   "(10.77.0.0/24 in a network namespace), and returns once the replica "
+			   "streams.\n"
+			   "--replicas 2 adds replica2 (10.77.0.12), a standby of the primary, or "
+			   "with\n"
+			   "--cascade of the replica (cascading replication).\n"
+			   "Defaults: --timeout 600, --memory 512, --cpus 1.  On failure it "
+			   "prints the end\n"
+			   "of the lagging VM's serial log and cleans up, unless --keep.\n";
+
+int cmd_up(const struct verb_args *a)
 {
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
@@ -180,15 +194,16 @@ int cmd_up(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "replicas", required_argument, NULL, 'r' },
 		{ "cascade", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int argc = a->argc;
+	char **argv = a->argv;
 	struct up_options u;
 	long v;
 	int c;
 
 	up_options_default(&u);
-	while ((c = getopt_long(argc, argv, "t:m:c:kr:Ch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:m:c:kr:C", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (!str_to_long(optarg, 10, 7200, &v))
@@ -221,21 +236,6 @@ int cmd_up(int argc, char **argv)
 		case 'C':
 			u.cascade = true;
 			break;
-		case 'h':
-			printf("Usage: replab up [--replicas 1|2 [--cascade]] [--timeout SECONDS] "
-			       "[--memory MiB]\n"
-			       "                 [--cpus N] [--keep]\n\n"
-			       "Boots the primary and the replica from build/images on the lab's "
-			       "own network\n"
-			       "(10.77.0.0/24 in a network namespace), and returns once the "
-			       "replica streams.\n"
-			       "--replicas 2 adds replica2 (10.77.0.12), a standby of the primary, "
-			       "or with\n"
-			       "--cascade of the replica (cascading replication).\n"
-			       "Defaults: --timeout 600, --memory 512, --cpus 1.  On failure it "
-			       "prints the end\n"
-			       "of the lagging VM's serial log and cleans up, unless --keep.\n");
-			return EXIT_OK;
 		default:
 			return usage_error("up", "unknown option or missing value: \"%s\"",
 					   argv[optind - 1]);

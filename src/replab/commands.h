@@ -1,35 +1,66 @@
 /*
- * commands.h — replab's verbs, one cmd_<verb> each; every one parses its
- * own options (argv[0] is the verb) and returns an exit status (log.h).
- * Also the lab's life cycle, which several verbs share.
+ * commands.h — replab's verbs, one cmd_<verb> each, with its --help text
+ * (cmd_<verb>_help) and, for some, its options parser: each runs once what
+ * it needs is checked (verb.h) and returns an exit status (log.h).  Also
+ * the lab's life cycle, which several verbs share.
  */
 #ifndef REPLAB_COMMANDS_H
 #define REPLAB_COMMANDS_H
 
+#include "verb.h"
+
 #include <stdbool.h>
 
-int cmd_build(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
-int cmd_up(int argc, char **argv);
-int cmd_down(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_exec(int argc, char **argv);
-int cmd_psql(int argc, char **argv);
-int cmd_console(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_partition(int argc, char **argv);
-int cmd_isolate(int argc, char **argv);
-int cmd_heal(int argc, char **argv);
-int cmd_shape(int argc, char **argv);
-int cmd_crash(int argc, char **argv);
-int cmd_freeze(int argc, char **argv);
-int cmd_thaw(int argc, char **argv);
-int cmd_stop(int argc, char **argv);
-int cmd_start(int argc, char **argv);
-int cmd_experiment(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_seed(int argc, char **argv);
-int cmd_accel(int argc, char **argv);
+int cmd_build(const struct verb_args *a);
+extern const char cmd_build_help[];
+int cmd_inspect(const struct verb_args *a);
+extern const char cmd_inspect_help[];
+int cmd_up(const struct verb_args *a);
+extern const char cmd_up_help[];
+int cmd_down(const struct verb_args *a);
+extern const char cmd_down_help[];
+int cmd_status(const struct verb_args *a);
+extern const char cmd_status_help[];
+int cmd_exec(const struct verb_args *a);
+extern const char cmd_exec_help[];
+int cmd_psql(const struct verb_args *a);
+extern const char cmd_psql_help[];
+int cmd_console(const struct verb_args *a);
+extern const char cmd_console_help[];
+int cmd_run(const struct verb_args *a);
+extern const char cmd_run_help[];
+int cmd_partition(const struct verb_args *a);
+extern const char cmd_partition_help[];
+int cmd_isolate(const struct verb_args *a);
+extern const char cmd_isolate_help[];
+int cmd_heal(const struct verb_args *a);
+extern const char cmd_heal_help[];
+int cmd_shape(const struct verb_args *a);
+extern const char cmd_shape_help[];
+int cmd_crash(const struct verb_args *a);
+extern const char cmd_crash_help[];
+int cmd_freeze(const struct verb_args *a);
+extern const char cmd_freeze_help[];
+int cmd_thaw(const struct verb_args *a);
+extern const char cmd_thaw_help[];
+int cmd_stop(const struct verb_args *a);
+extern const char cmd_stop_help[];
+int cmd_start(const struct verb_args *a);
+extern const char cmd_start_help[];
+int cmd_experiment(const struct verb_args *a);
+extern const char cmd_experiment_help[];
+int cmd_report(const struct verb_args *a);
+extern const char cmd_report_help[];
+int cmd_seed(const struct verb_args *a);
+extern const char cmd_seed_help[];
+int cmd_accel(const struct verb_args *a);
+extern const char cmd_accel_help[];
+
+/* The verbs whose options are parsed before their needs are checked (verb.h). */
+int cmd_run_options(int argc, char **argv);
+int cmd_partition_options(int argc, char **argv);
+int cmd_shape_options(int argc, char **argv);
+int cmd_experiment_options(int argc, char **argv);
 
 struct up_options {
 	int timeout_s;

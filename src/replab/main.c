@@ -1,54 +1,62 @@
 /*
- * main.c — replab, the lab's host harness: a table of verbs.
+ * main.c — replab, the lab's host harness: a table of verbs, each with what it
+ * needs checked before it runs (verb.c).
  */
 #include "commands.h"
-#include "lab/lab.h"
 #include "lab/lifecycle.h"
 #include "log.h"
+#include "verb.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/*
- * What a verb needs before it runs: READS_LAB, a state directory that is a
- * lab's (or none); CHANGES_LAB, that and the lab's lock (WAITS_LOCK: wait
- * for it rather than refuse).
- */
-enum { READS_LAB = 1, CHANGES_LAB = 2 | READS_LAB, WAITS_LOCK = 4 };
-
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	int needs;
-	const char *summary;
-} verbs[] = {
-	{ "up", cmd_up, CHANGES_LAB,
+/* Each verb: what it runs, the options it parses first, what it needs (verb.h), its help. */
+static const struct verb verbs[] = {
+	{ "up", cmd_up, NULL, CHANGES_LAB, cmd_up_help,
 	  "boot the primary and the replica; return when the replica streams" },
-	{ "run", cmd_run, CHANGES_LAB, "the demo and the failover inside the VMs (make run)" },
-	{ "status", cmd_status, READS_LAB, "the VMs and their replication state" },
-	{ "exec", cmd_exec, READS_LAB, "run a command in a VM: replab exec VM -- CMD" },
-	{ "psql", cmd_psql, READS_LAB, "psql on a VM's server" },
-	{ "console", cmd_console, READS_LAB, "attach to a VM's serial console" },
-	{ "down", cmd_down, CHANGES_LAB, "stop everything the lab started; always safe" },
-	{ "partition", cmd_partition, CHANGES_LAB,
+	{ "run", cmd_run, cmd_run_options, CHANGES_LAB | ALL_RUN, cmd_run_help,
+	  "the demo and the failover inside the VMs (make run)" },
+	{ "status", cmd_status, NULL, READS_LAB, cmd_status_help,
+	  "the VMs and their replication state" },
+	{ "exec", cmd_exec, NULL, READS_LAB | ONE_VM | TAKES_COMMAND | LAB_UP | VM_RUNS,
+	  cmd_exec_help, "run a command in a VM: replab exec VM -- CMD" },
+	{ "psql", cmd_psql, NULL, READS_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_psql_help,
+	  "psql on a VM's server" },
+	{ "console", cmd_console, NULL, READS_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_console_help,
+	  "attach to a VM's serial console" },
+	{ "down", cmd_down, NULL, CHANGES_LAB, cmd_down_help,
+	  "stop everything the lab started; always safe" },
+	{ "partition", cmd_partition, cmd_partition_options,
+	  CHANGES_LAB | TWO_VMS | LAB_UP | LINK_UP, cmd_partition_help,
 	  "cut the data network between two VMs [--oneway]" },
-	{ "isolate", cmd_isolate, CHANGES_LAB, "cut one VM off from all others" },
-	{ "heal", cmd_heal, CHANGES_LAB, "remove cuts: between two VMs, or all" },
-	{ "shape", cmd_shape, CHANGES_LAB,
-	  "slow a VM's link: --rate, --delay/--jitter/--loss (netem), --clear" },
-	{ "crash", cmd_crash, CHANGES_LAB, "kill a VM's QEMU process (SIGKILL)" },
-	{ "freeze", cmd_freeze, CHANGES_LAB, "pause a VM's CPUs (QMP stop)" },
-	{ "thaw", cmd_thaw, CHANGES_LAB, "resume a frozen VM (QMP cont)" },
-	{ "stop", cmd_stop, CHANGES_LAB, "power a VM off cleanly" },
-	{ "start", cmd_start, CHANGES_LAB, "boot a stopped VM again" },
-	{ "experiment", cmd_experiment, CHANGES_LAB,
-	  "a measured fault scenario (replab experiment --help lists them)" },
-	{ "report", cmd_report, 0, "draw an experiment's lag timeline (PNG, gnuplot)" },
-	{ "build", cmd_build, 0, "make the role images from the base image (make lab)" },
-	{ "inspect", cmd_inspect, 0, "show what an image holds, read-only" },
-	{ "seed", cmd_seed, CHANGES_LAB | WAITS_LOCK,
+	{ "isolate", cmd_isolate, NULL, CHANGES_LAB | ONE_VM | LAB_UP | LINK_UP, cmd_isolate_help,
+	  "cut one VM off from all others" },
+	{ "heal", cmd_heal, NULL, CHANGES_LAB | NONE_OR_TWO_VMS | LAB_UP, cmd_heal_help,
+	  "remove cuts: between two VMs, or all" },
+	{ "shape", cmd_shape, cmd_shape_options, CHANGES_LAB | ONE_VM | LAB_UP | LINK_UP,
+	  cmd_shape_help, "slow a VM's link: --rate, --delay/--jitter/--loss (netem), --clear" },
+	{ "crash", cmd_crash, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_crash_help,
+	  "kill a VM's QEMU process (SIGKILL)" },
+	{ "freeze", cmd_freeze, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_freeze_help,
+	  "pause a VM's CPUs (QMP stop)" },
+	{ "thaw", cmd_thaw, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_thaw_help,
+	  "resume a frozen VM (QMP cont)" },
+	{ "stop", cmd_stop, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_stop_help,
+	  "power a VM off cleanly" },
+	{ "start", cmd_start, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_STOPPED, cmd_start_help,
+	  "boot a stopped VM again" },
+	{ "experiment", cmd_experiment, cmd_experiment_options, CHANGES_LAB | LAB_UP | ALL_RUN,
+	  cmd_experiment_help, "a measured fault scenario (replab experiment --help lists them)" },
+	{ "report", cmd_report, NULL, 0, cmd_report_help,
+	  "draw an experiment's lag timeline (PNG, gnuplot)" },
+	{ "build", cmd_build, NULL, 0, cmd_build_help,
+	  "make the role images from the base image (make lab)" },
+	{ "inspect", cmd_inspect, NULL, 0, cmd_inspect_help,
+	  "show what an image holds, read-only" },
+	{ "seed", cmd_seed, NULL, CHANGES_LAB | WAITS_LOCK, cmd_seed_help,
 	  "make a lab's secrets and NoCloud seeds, boot nothing (Vagrantfile)" },
-	{ "accel", cmd_accel, 0, "print the accelerator VMs get here: kvm or tcg (Vagrantfile)" },
+	{ "accel", cmd_accel, NULL, 0, cmd_accel_help,
+	  "print the accelerator VMs get here: kvm or tcg (Vagrantfile)" },
 };
 
 static void usage(void)
@@ -59,29 +67,6 @@ static void usage(void)
 		printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
 	printf("\n\"replab VERB --help\" tells more.  Exit status: 0 success, 1 failure,\n"
 	       "2 usage error.\n");
-}
-
-static bool asks_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return true;
-	return false;
-}
-
-/* The lock and the state a verb needs; false (logged) when it cannot have them. */
-static bool prepare(int needs)
-{
-	/* Refused before the lock is taken: nothing, not even a lock file, is made beside a foreign
-	 * directory. */
-	if ((needs & READS_LAB) && lab_state_check() == STATE_FOREIGN)
-		return false;
-	if ((needs & CHANGES_LAB) == CHANGES_LAB &&
-	    (!lab_lock(needs & WAITS_LOCK) || lab_state_check() == STATE_FOREIGN))
-		return false;
-	if (needs & READS_LAB)
-		lab_load_shape();
-	return true;
 }
 
 int main(int argc, char **argv)
@@ -98,9 +83,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(verbs[i].name, argv[1]) != 0)
 			continue;
-		if (!asks_help(argc - 1, argv + 1) && !prepare(verbs[i].needs))
-			return lifecycle_finish(EXIT_FAIL);
-		return lifecycle_finish(verbs[i].run(argc - 1, argv + 1));
+		return lifecycle_finish(verb_run(&verbs[i], argc - 1, argv + 1));
 	}
 	return usage_error(NULL, "unknown verb \"%s\"", argv[1]);
 }

@@ -343,6 +343,7 @@ static int count_entries(const char *dir)
 /* cmd_report with its standard output (the PNG's name) out of the TAP stream */
 static int quiet_report(char **argv)
 {
+	struct verb_args report = { .argc = 2, .argv = argv, .rest = 1 };
 	int saved, null, rc;
 
 	fflush(stdout);
@@ -350,7 +351,7 @@ static int quiet_report(char **argv)
 	null = open("/dev/null", O_WRONLY);
 	assert_true(saved >= 0 && null >= 0 && dup2(null, STDOUT_FILENO) >= 0);
 	hush(true);
-	rc = cmd_report(2, argv);
+	rc = cmd_report(&report);
 	hush(false);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);

@@ -59,7 +59,7 @@ bool experiment_cut(const struct vm *a, const struct vm *b)
 		xsnprintf(what, sizeof(what), "heal the cut between %s and %s", a->name, b->name);
 		cut_pending->handle = lab_cleanup_push(what, undo_cut, cut_pending);
 	}
-	return faults_cut(a, b) && faults_cut(b, a);
+	return faults_cut_pair(a, b);
 }
 
 void experiment_heal(const struct vm *a, const struct vm *b)

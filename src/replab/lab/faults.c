@@ -177,6 +177,11 @@ bool faults_cut(const struct vm *from, const struct vm *to)
 	return false;
 }
 
+bool faults_cut_pair(const struct vm *a, const struct vm *b)
+{
+	return faults_cut(a, b) && faults_cut(b, a);
+}
+
 static void uncut(const struct vm *from, const struct vm *to)
 {
 	char tap[32], pref[16];

@@ -24,6 +24,9 @@
 /* Drop everything from "from" to "to" (one direction). */
 bool faults_cut(const struct vm *from, const struct vm *to);
 
+/* Drop everything between a and b, both directions. */
+bool faults_cut_pair(const struct vm *a, const struct vm *b);
+
 /* Remove the drop rules between a and b, both directions. */
 bool faults_heal_pair(const struct vm *a, const struct vm *b);
 

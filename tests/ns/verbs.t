@@ -1,0 +1,55 @@
+#!/bin/bash
+# verbs.t — what every replab verb checks before it runs (src/replab/verb.c):
+# -h and --help the same everywhere, no lab up, a VM name this lab does not
+# have (the error lists the ones it has, replica2 once the lab has two
+# replicas), a VM that must run and does not, two VMs that must differ;
+# and bad input changes nothing.
+. "$(dirname "$0")/lib.sh"
+REPLAB=${REPLAB:-$ROOT/build/bin/replab}
+[ -x "$REPLAB" ] || bail "missing $REPLAB: run make"
+replab() { REPLAB_STATE=$STATE "$REPLAB" "$@"; }
+nolab() { REPLAB_STATE=$WORK/nolab "$REPLAB" "$@"; }
+
+verbs="up run status exec psql console down partition isolate heal shape crash freeze thaw
+	stop start experiment report build inspect seed accel"
+for verb in $verbs; do
+	for flag in -h --help; do
+		expect 0 "^Usage: replab $verb" "replab $verb $flag" -- nolab "$verb" "$flag"
+	done
+done
+expect 0 '^Usage: replab shape' "help after a VM and an option" -- nolab shape replica --rate 1mbit -h
+expect 0 '^Usage: replab exec' "exec -h is exec's help" -- nolab exec -h
+
+expect 1 'no lab is running' "crash without a lab" -- nolab crash replica
+expect 1 'hint: bring it up first: replab up' "  hints replab up" -- nolab crash replica
+expect 1 'no lab is running' "exec without a lab" -- nolab exec primary -- true
+expect 1 'no lab is running' "an experiment without a lab" -- nolab experiment rpo
+expect 2 'name one VM: primary or replica' "crash names no VM" -- nolab crash
+expect 2 'name one VM: primary or replica' "psql with two VMs" -- nolab psql primary replica
+expect 2 'unknown VM "standby"' "an unknown VM" -- nolab stop standby
+expect 2 'name two different VMs of primary and replica' "partition of a VM with itself" -- \
+	nolab partition primary primary
+expect 2 'unknown option: "--bogus"' "partition --bogus" -- nolab partition --oneway primary replica --bogus
+expect 2 'invalid --rate "fast"' "a bad option before the lab is looked at" -- nolab shape replica --rate fast
+check "bad input made no state directory" test ! -e "$WORK/nolab"
+
+lab_up || bail "could not bring the namespace lab up"
+
+expect 2 'the lab.s VMs are "primary" and "replica" \(replab up --replicas 2 adds "replica2"\)' \
+	"replica2 in a lab of one replica" -- replab heal primary replica2
+expect 2 'name two VMs of primary and replica \(or none\)' "heal with one VM" -- replab heal primary
+expect 1 'the replica VM is not running' "crash of a VM whose QEMU does not run" -- replab crash replica
+expect 1 'hint: replab start replica boots it again' "  hints replab start" -- replab freeze replica
+expect 0 'partitioned: primary and replica' "partition primary replica" -- \
+	replab partition primary replica
+replab heal >/dev/null
+
+replica2_up || bail "could not add replica2"
+expect 2 'the lab.s VMs are "primary", "replica" and "replica2"' "an unknown VM in a lab of two replicas" -- \
+	replab isolate replica3
+expect 2 'name one VM: primary, replica or replica2' "isolate names no VM" -- replab isolate
+expect 0 "cut: replica2's packets to primary are dropped" "partition replica2 primary --oneway" -- \
+	replab partition replica2 primary --oneway
+expect 0 'healed: replica2 and primary' "heal replica2 primary" -- replab heal replica2 primary
+
+done_testing
