@@ -32,8 +32,7 @@ for tool in mmdebstrap unshare git dpkg-query; do
 	command -v "$tool" >/dev/null || bail "missing $tool: run make deps"
 done
 if ! git -C "$ROOT" rev-parse -q --verify HEAD >/dev/null 2>&1; then
-	echo "1..0 # SKIP not a git checkout: the fresh tier clones the checked-out commit"
-	exit 0
+	skip_all "not a git checkout: the fresh tier clones the checked-out commit"
 fi
 
 start=$(date +%s)

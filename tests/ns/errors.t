@@ -5,7 +5,6 @@
 
 lab_up || bail "could not bring the namespace lab up"
 
-
 P="host=$PRIMARY_IP user=lab dbname=lab passfile=$WORK/lab.pgpass"
 R="host=$REPLICA_IP user=lab dbname=lab passfile=$WORK/lab.pgpass"
 
@@ -33,12 +32,11 @@ done
 expect 2 'invalid --connect-timeout "nan": expected a whole number from 100 to 600000' \
 	"pgrepl --connect-timeout nan" -- pgrepl "$NS_REPLICA" status --connect-timeout nan
 expect 2 'invalid --interval "inf"' "pgrepl watch --interval inf" -- pgrepl "$NS_REPLICA" watch --interval inf
-lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT to_regclass('load_test') IS NULL" >"$WORK/load_table"
-check "no load ran: there is no load_test table" grep -qx t "$WORK/load_table"
+test_expect_success 'no load ran: there is no load_test table' '
+	is "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT to_regclass('\''load_test'\'') IS NULL")" t
+'
 
 # replab's rates, times and percentages: tc's units, finite, in range.
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
-replab() { REPLAB_STATE=$STATE "$REPLAB" "$@"; }
 tc_state() { ip netns exec "$NS_LAB" tc qdisc show; ip netns exec "$NS_LAB" tc class show dev tap-replica; }
 tc_state >"$WORK/tc.before"
 for bad in inf infmbit nanmbit -1mbit 0mbit 1e3mbit 0x10mbit 1000 1tbit 20gbit 999bit 1mbit/s; do
@@ -55,13 +53,16 @@ expect 2 'invalid --link-rate "inf": a tc rate from 1kbit to 10gbit' "replab exp
 	replab experiment partition-reconnect --link-rate inf
 expect 2 'invalid --rate "inf": a whole number from 1 to 5000' "replab experiment --rate inf" -- \
 	replab experiment partition-reconnect --rate inf
-tc_state >"$WORK/tc.after"
-check "nothing changed on the lab's taps" cmp -s "$WORK/tc.before" "$WORK/tc.after"
+test_expect_success 'nothing changed on the lab'\''s taps' '
+	tc_state >"$WORK/tc.after" &&
+	diff "$WORK/tc.before" "$WORK/tc.after"
+'
 
 # Connection targets from the environment, behind the config file.
-in_ns "$NS_REPLICA" env PGREPL_PRIMARY="$P" PGREPL_REPLICA="$R" "$PGREPL" --config /dev/null status --json \
-	>"$WORK/env.json" 2>/dev/null
-ok $? "targets from PGREPL_PRIMARY and PGREPL_REPLICA"
+test_expect_success 'targets from PGREPL_PRIMARY and PGREPL_REPLICA' '
+	in_ns "$NS_REPLICA" env PGREPL_PRIMARY="$P" PGREPL_REPLICA="$R" "$PGREPL" --config /dev/null status --json \
+		>"$WORK/env.json"
+'
 jq_check "$WORK/env.json" '.primary.role == "primary" and .replica.role == "standby"'
 
 # Roles swapped: the tool refuses rather than writing to the wrong server.
@@ -76,29 +77,30 @@ expect 1 'could not connect to the primary: connection attempt timed out after 1
 	"unreachable host" -- in_ns "$NS_REPLICA" "$PGREPL" --config /dev/null --connect-timeout 1000 \
 	--primary "host=10.77.0.99 user=lab dbname=lab" status
 took=$((($(date +%s%N) - start) / 1000000))
-check "it gave up within 2 s (took $took ms)" test "$took" -lt 2000
+test_expect_success "it gave up within 2 s (took $took ms)" 'test "$took" -lt 2000'
 
 # Failover when the primary never goes away: bounded by --wait.
 expect 1 'still answers after 1 s' "primary that does not stop" -- pgrepl "$NS_REPLICA" failover --wait 1
 
 # A promotion that cannot finish: the standby's startup process is frozen.
-startup=$(pgrep -P "$(postmaster_pid replica)" -f 'startup')
-check "found the replica's startup process ($startup)" test -n "$startup"
-pgrepl "$NS_REPLICA" failover --json --probe-interval 100 --promote-timeout 1 >"$WORK/f.json" 2>"$WORK/f.err" &
-client=$!
-wait_until_failover_waits "$WORK/f.err"
-kill -STOP "$startup"
-kill -KILL "$(postmaster_pid primary)"
-wait "$client"
-ok $(($? == 1 ? 0 : 1)) "failover exits 1 when pg_promote() times out"
+test_expect_success 'found the replica'\''s startup process' '
+	startup=$(pgrep -P "$(postmaster_pid replica)" -f startup) &&
+	echo "startup process $startup"
+'
+test_expect_success 'failover exits 1 when pg_promote() times out' '
+	pgrepl "$NS_REPLICA" failover --json --probe-interval 100 --promote-timeout 1 >"$WORK/f.json" 2>"$WORK/f.err" &
+	client=$!
+	wait_until_failover_waits "$WORK/f.err"
+	kill -STOP "$startup"
+	kill -KILL "$(postmaster_pid primary)"
+	test_expect_code 1 wait "$client"
+'
 kill -CONT "$startup"
 jq_check "$WORK/f.json" '.ok == false and (.error | test("promotion did not finish within 1 s"))'
-
 
 # replab report on hostile results: gnuplot gets data, never code.  The
 # names try to close gnuplot's quotes, run commands (system, backquotes,
 # "!"), use macros and enhanced text; the file's own name has quotes.
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
 rep=$WORK/report
 mkdir -p "$rep/tmp"
 evil="$rep/it's \"evil\"; \`touch pwned0\`.json"
@@ -110,14 +112,24 @@ jq -n --arg dir "$rep" '{
 		 {t_ms: 70, event: "\u001b[31m @x {/Symbol a} ^{up} \\\" end"}]}' >"$evil"
 expect 0 'evil.*\.png$' "report draws hostile names and a file name with quotes" -- \
 	env TMPDIR="$rep/tmp" "$REPLAB" report "$evil"
-check "no command ran" bash -c "for f in '$rep'/pwned{1,2,3,4} '$rep'/pwned0 ./pwned0; do [ ! -e \"\$f\" ] || exit 1; done"
-check "the drawing is a PNG" bash -c 'head -c 4 "${1%.json}.png" | grep -q PNG' _ "$evil"
-check "nothing temporary is left" bash -c "[ -z \"\$(ls -A '$rep/tmp')\" ] && [ \$(ls '$rep' | wc -l) -eq 3 ]"
+test_expect_success 'no command ran' '
+	for f in "$rep"/pwned0 "$rep"/pwned1 "$rep"/pwned2 "$rep"/pwned3 "$rep"/pwned4 ./pwned0; do
+		test ! -e "$f" || { echo "$f exists" && return 1; }
+	done
+'
+test_expect_success 'the drawing is a PNG' 'head -c 4 "${evil%.json}.png" | grep PNG'
+test_expect_success 'nothing temporary is left' '
+	is "$(ls -A "$rep/tmp")" "" &&
+	is "$(ls "$rep" | wc -l)" 3
+'
 jq -n '{experiment: "rpo", trials: 2, summary: [{mode: "`touch pwned5`\u0007\"", p50_ms: 1, p99_ms: 2, lost: 0}]}' \
 	>"$rep/rpo.json"
 expect 0 'rpo\.png$' "report draws an rpo result with a hostile mode" -- \
 	env TMPDIR="$rep/tmp" "$REPLAB" report "$rep/rpo.json"
-check "no command ran in gnuplot's directory" bash -c "[ -z \"\$(ls -A '$rep/tmp')\" ] && [ ! -e pwned5 ]"
+test_expect_success 'no command ran in gnuplot'\''s directory' '
+	is "$(ls -A "$rep/tmp")" "" &&
+	test ! -e pwned5
+'
 
 # Malformed results: a clear error and exit 1, never a crash.
 printf '[1, 2]' >"$rep/array.json"
@@ -133,6 +145,8 @@ expect 1 'summary\.rows\.old_primary\[0\] is not a row' "report refuses a split-
 	"$REPLAB" report "$rep/split.json"
 jq -n '{experiment: "x", samples: [{t_ms: 0}], events: [range(1001) | {t_ms: ., event: "e"}]}' >"$rep/huge.json"
 expect 1 'events has 1001 elements, more than' "report refuses a huge array" -- "$REPLAB" report "$rep/huge.json"
-check "no drawing from a malformed result" bash -c "! ls '$rep' | grep -Eq '^(array|nan|type|split|huge)\.png'"
+test_expect_success 'no drawing from a malformed result' '
+	! ls "$rep" | grep -E "^(array|nan|type|split|huge)\.png"
+'
 
 done_testing

@@ -13,11 +13,16 @@
 #
 # Nothing is added to the host's own network namespace.  lab_down runs on
 # every exit and removes the servers (by their PIDs), namespaces and files.
+#
+# A test starts with its header comment and '. "$(dirname "$0")/lib.sh"':
+# this file checks the tools and binaries, sources tests/tap.sh, and gives
+# it pgrepl (run in a namespace) and replab (acting on this lab).
 
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PGREPL=${PGREPL:-$ROOT/build/bin/pgrepl}
+REPLAB=${REPLAB:-$ROOT/build/bin/replab}
 PGBIN=/usr/lib/postgresql/15/bin
 SUBNET=10.77.0.0/24
 PRIMARY_IP=10.77.0.10
@@ -31,7 +36,9 @@ REPLICA2_IP=10.77.0.12
 for tool in ip tc jq runuser "$PGBIN/postgres"; do
 	command -v "$tool" >/dev/null || bail "missing $tool: run make deps"
 done
-[ -x "$PGREPL" ] || bail "missing $PGREPL: run make"
+for bin in "$PGREPL" "$REPLAB"; do
+	[ -x "$bin" ] || bail "missing $bin: run make"
+done
 
 LAB_ID=rl$$
 NS_LAB=$LAB_ID-lab
@@ -222,6 +229,10 @@ wait_streaming() { # wait_streaming SECONDS: until the replica streams from the 
 		sleep 0.1
 	done
 	return 1
+}
+
+replab() { # replab ARGS...: replab on this lab (its state directory)
+	REPLAB_STATE=$STATE "$REPLAB" "$@"
 }
 
 pgrepl() { # pgrepl NAMESPACE ARGS...: run the client where the VM would run it

@@ -32,66 +32,87 @@ login_with() { # login_with PGPASSFILE: can lab log in over the network with it?
 	in_ns "$NS_REPLICA" env PGPASSFILE="$1" "$PGBIN/psql" -X -qAt -h "$PRIMARY_IP" -U lab -d lab -c "SELECT 1" \
 		>/dev/null 2>&1
 }
-not() { ! "$@"; }
 secret_file() { # secret_file PATH MODE: a fresh password, owned by postgres
 	(umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '._' >"$1") && chmod "$2" "$1" && chown postgres: "$1"
 }
 
 # ---- what lab_up left: verifiers, working logins, a clean log ---------------
-verifiers >"$WORK/verifiers"
-check "both roles have a SCRAM-SHA-256 verifier in pg_authid" \
-	test "$(grep -cE '^(lab|replicator) SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' \
-		"$WORK/verifiers")" -eq 2
-check "the replica streams as replicator with its password" wait_streaming 10
-check "lab logs in with its password" login_with "$WORK/lab.pgpass"
-check "the server's log holds no password and no verifier" log_is_clean
+scram_verifiers() { # scram_verifiers FILE: how many lines of it are a role's SCRAM-SHA-256 verifier
+	grep -cE '^(lab|replicator) SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' "$1"
+}
+test_expect_success 'both roles have a SCRAM-SHA-256 verifier in pg_authid' '
+	verifiers >"$WORK/verifiers" &&
+	is "$(scram_verifiers "$WORK/verifiers")" 2
+'
+test_expect_success 'the replica streams as replicator with its password' 'wait_streaming 10'
+test_expect_success 'lab logs in with its password' 'login_with "$WORK/lab.pgpass"'
+test_expect_success 'the server'\''s log holds no password and no verifier' 'log_is_clean'
 
 # ---- again, with every statement logged ---------------------------------------
-su_psql "ALTER SYSTEM SET log_statement = 'all'" && su_psql "ALTER SYSTEM SET log_min_error_statement = 'info'" &&
-	su_psql "SELECT pg_reload_conf()" >/dev/null
-ok $? "the primary now logs every statement"
-as_postgres "$NS_PRIMARY" "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" --socket-dir "$SOCK" \
-	--pgrepl "$PGREPL_COPY" >"$WORK/again.out" 2>&1
-ok $? "primary-passwords.sh runs again (at every boot)"
+test_expect_success 'the primary now logs every statement' '
+	su_psql "ALTER SYSTEM SET log_statement = '\''all'\''" &&
+	su_psql "ALTER SYSTEM SET log_min_error_statement = '\''info'\''" &&
+	su_psql "SELECT pg_reload_conf()"
+'
+test_expect_success 'primary-passwords.sh runs again (at every boot)' '
+	as_postgres "$NS_PRIMARY" "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" --socket-dir "$SOCK" \
+		--pgrepl "$PGREPL_COPY" >"$WORK/again.out" 2>&1
+'
 # Traced (sh -x), every command the script runs shows with its arguments:
 # a password in an argument or a variable would show.
-as_postgres "$NS_PRIMARY" sh -x "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" \
-	--socket-dir "$SOCK" --pgrepl "$PGREPL_COPY" >"$WORK/trace.out" 2>&1
-ok $? "primary-passwords.sh traced with sh -x"
-check "the trace shows pgrepl set-password given the files' names" \
-	grep -q "set-password lab --password-file $SECRETS/lab-password" "$WORK/trace.out"
-check "and no password" not grep -qF -f "$SECRETS/lab-password" -f "$SECRETS/replication-password" "$WORK/trace.out"
-verifiers >"$WORK/verifiers.again"
-check "the server logged the other statements" grep -q "statement: SELECT rolname || ' ' || rolpassword" "$LOG"
-check "it logged pgrepl's session turning its logging off" \
-	grep -q "execute <unnamed>: SELECT set_config('log_statement', 'none'" "$LOG"
-check "but no ALTER ROLE" not grep -q 'ALTER ROLE' "$LOG"
-check "a fresh salt: new verifiers for the same passwords" not cmp -s "$WORK/verifiers" "$WORK/verifiers.again"
-su_psql "SELECT pg_terminate_backend(pid) FROM pg_stat_replication" >/dev/null
-check "the replica connects again as replicator, with the new verifier" wait_streaming 30
+test_expect_success 'primary-passwords.sh traced with sh -x' '
+	as_postgres "$NS_PRIMARY" sh -x "$SCRIPTS/primary-passwords.sh" --secrets "$SECRETS" \
+		--socket-dir "$SOCK" --pgrepl "$PGREPL_COPY" >"$WORK/trace.out" 2>&1
+'
+test_expect_success 'the trace shows pgrepl set-password given the files'\'' names' '
+	grep "set-password lab --password-file $SECRETS/lab-password" "$WORK/trace.out"
+'
+test_expect_success 'and no password' '
+	! grep -F -f "$SECRETS/lab-password" -f "$SECRETS/replication-password" "$WORK/trace.out"
+'
+test_expect_success 'the server logged the other statements' '
+	verifiers >"$WORK/verifiers.again" &&
+	grep "statement: SELECT rolname || '\'' '\'' || rolpassword" "$LOG"
+'
+test_expect_success 'it logged pgrepl'\''s session turning its logging off' '
+	grep "execute <unnamed>: SELECT set_config('\''log_statement'\'', '\''none'\''" "$LOG"
+'
+test_expect_success 'but no ALTER ROLE' '! grep "ALTER ROLE" "$LOG"'
+test_expect_success 'a fresh salt: new verifiers for the same passwords' '
+	! cmp -s "$WORK/verifiers" "$WORK/verifiers.again"
+'
+test_expect_success 'the replica connects again as replicator, with the new verifier' '
+	su_psql "SELECT pg_terminate_backend(pid) FROM pg_stat_replication" &&
+	wait_streaming 30
+'
 
 # A new password for lab: the old one stops working, the new one works.
-secret_file "$WORK/new-lab-password" 600
-set_password lab "$WORK/new-lab-password" >"$WORK/set.out" 2>&1
-ok $? "pgrepl set-password lab"
-check "it shows the statement with the verifier left out" grep -q "ALTER ROLE \"lab\" PASSWORD 'SCRAM-SHA-256\$4096:...'" \
-	"$WORK/set.out"
+test_expect_success 'pgrepl set-password lab' '
+	secret_file "$WORK/new-lab-password" 600 &&
+	set_password lab "$WORK/new-lab-password" >"$WORK/set.out" 2>&1
+'
+test_expect_success 'it shows the statement with the verifier left out' '
+	grep "ALTER ROLE \"lab\" PASSWORD '\''SCRAM-SHA-256\$4096:...'\''" "$WORK/set.out"
+'
 printf '*:*:*:lab:%s\n' "$(cat "$WORK/new-lab-password")" >"$WORK/new.pgpass" && chmod 600 "$WORK/new.pgpass"
-check "the old password is refused now" not login_with "$WORK/lab.pgpass"
-check "the new password is accepted" login_with "$WORK/new.pgpass"
-check "still no password and no verifier in the server's log" log_is_clean
+test_expect_success 'the old password is refused now' '! login_with "$WORK/lab.pgpass"'
+test_expect_success 'the new password is accepted' 'login_with "$WORK/new.pgpass"'
+test_expect_success 'still no password and no verifier in the server'\''s log' 'log_is_clean'
 
 # pg_stat_statements keeps a utility statement's text as it came: with it
 # loaded, set-password's ALTER ROLE must not be tracked either.
-su_psql "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" &&
+test_expect_success 'set-password with pg_stat_statements loaded' '
+	su_psql "ALTER SYSTEM SET shared_preload_libraries = '\''pg_stat_statements'\''" &&
 	as_postgres "$NS_PRIMARY" "$PGBIN/pg_ctl" --pgdata="$WORK/primary" --wait --silent --mode=fast \
-		--log="$LOG" restart && su_psql "CREATE EXTENSION pg_stat_statements" &&
-	set_password lab "$WORK/new-lab-password" >/dev/null
-ok $? "set-password with pg_stat_statements loaded"
-su_psql "SELECT count(*) FROM pg_stat_statements WHERE query ~* 'alter role|scram-sha-256'" >"$WORK/pgss"
-check "pg_stat_statements holds no ALTER ROLE ($(cat "$WORK/pgss"))" grep -qx 0 "$WORK/pgss"
+		--log="$LOG" restart &&
+	su_psql "CREATE EXTENSION pg_stat_statements" &&
+	set_password lab "$WORK/new-lab-password"
+'
+test_expect_success 'pg_stat_statements holds no ALTER ROLE' '
+	is "$(su_psql "SELECT count(*) FROM pg_stat_statements WHERE query ~* '\''alter role|scram-sha-256'\''")" 0
+'
 streams() { su_psql "SELECT state FROM pg_stat_replication WHERE application_name = 'replica'" | grep -qx streaming; }
-check "the replica streams again after the restart" retry 30 streams
+test_expect_success 'the replica streams again after the restart' 'retry 30 streams'
 
 # ---- refusals: nothing is changed --------------------------------------------
 verifiers >"$WORK/before"
@@ -105,7 +126,7 @@ expect 1 'on one line' "a password file of two lines is refused" -- set_password
 expect 1 'could not open password file' "a missing password file" -- set_password lab "$WORK/nonexistent"
 expect 1 'could not set the password .*role "nosuchrole" does not exist' "a role that does not exist" -- \
 	set_password nosuchrole "$WORK/new-lab-password"
-check "its failed ALTER ROLE is not in the log (log_min_error_statement)" log_is_clean
+test_expect_success 'its failed ALTER ROLE is not in the log (log_min_error_statement)' 'log_is_clean'
 expect 1 'could not turn statement logging off' "a session that cannot keep the log clean sends nothing" -- \
 	in_ns "$NS_REPLICA" "$PGREPL" --config /dev/null \
 	--primary "host=$PRIMARY_IP user=lab dbname=lab passfile=$WORK/new.pgpass" set-password lab \
@@ -114,8 +135,10 @@ expect 2 'set-password needs --password-file' "set-password without a file" -- \
 	in_ns "$NS_PRIMARY" "$PGREPL" --config /dev/null --primary "$SUPER" set-password lab
 expect 2 'set-password needs the name of a role' "set-password without a role" -- \
 	in_ns "$NS_PRIMARY" "$PGREPL" --config /dev/null --primary "$SUPER" set-password --password-file "$WORK/x"
-verifiers >"$WORK/after"
-check "no verifier changed" cmp -s "$WORK/before" "$WORK/after"
-check "and the log is still clean" log_is_clean
+test_expect_success 'no verifier changed' '
+	verifiers >"$WORK/after" &&
+	diff "$WORK/before" "$WORK/after"
+'
+test_expect_success 'and the log is still clean' 'log_is_clean'
 
 done_testing

@@ -4,14 +4,15 @@
 # remote_apply; synchronous modes lose no acknowledged write; every count
 # adds up; the roles swap at each trial through pg_rewind.
 . "$(dirname "$0")/lib.sh"
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
-[ -x "$REPLAB" ] || bail "missing $REPLAB: run make"
+
+STREAMING_PRIMARY="SELECT state FROM pg_stat_replication WHERE application_name = 'primary'"
 
 lab_up || bail "could not bring the namespace lab up"
 
 out=$WORK/rpo.json
-REPLAB_STATE=$STATE "$REPLAB" experiment rpo --trials 3 --rate 1000 --json "$out" >"$WORK/rpo.out" 2>&1
-ok $? "rpo: exits 0"
+test_expect_success 'rpo: exits 0' '
+	replab experiment rpo --trials 3 --rate 1000 --json "$out" >"$WORK/rpo.out" 2>&1
+'
 sed -n '/^summary/,$p' "$WORK/rpo.out" | sed 's/^/# /'
 jq_check "$out" '[.summary[].mode] == ["async", "sync", "remote_apply"] and all(.summary[]; .trials == 3)'
 jq_check "$out" 'all(.summary[]; .acknowledged > 100)'
@@ -20,10 +21,10 @@ jq_check "$out" 'all(.summary[].runs[]; .on_server + .lost_writes == .acknowledg
 jq_check "$out" 'all(.summary[].runs[]; .in_doubt <= 1 and .in_doubt_committed <= .in_doubt)'
 jq_check "$out" 'all(.summary[]; .p50_ms > 0 and .p99_ms >= .p50_ms and .commits_per_s > 0)'
 jq_check "$out" '[.summary[].runs[].primary] == ["primary", "replica", "primary", "replica", "primary", "replica", "primary", "replica", "primary"]'
-REPLAB_STATE=$STATE "$REPLAB" report "$out" >/dev/null 2>&1
-ok $? "replab report draws it"
-check "as a PNG" bash -c "head -c 8 '${out%.json}.png' | grep -q PNG"
+test_expect_success 'replab report draws it' 'replab report "$out"'
+test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
 # Nine trials, nine swaps: the replica's server is the primary now.
-check "afterwards the old primary streams from the replica's server" test \
-	"$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT state FROM pg_stat_replication WHERE application_name = 'primary'")" = streaming
+test_expect_success 'afterwards the old primary streams from the replica'\''s server' '
+	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "$STREAMING_PRIMARY")" streaming
+'
 done_testing

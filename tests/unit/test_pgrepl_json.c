@@ -1,5 +1,5 @@
 /*
- * test_json.c — the JSON documents' building blocks: libpq fields become
+ * test_pgrepl_json.c — the JSON documents' building blocks: libpq fields become
  * typed JSON values (SQL NULL -> null), and streaming standbys are counted
  * without the base backups that pg_stat_replication also lists.
  */

@@ -1,5 +1,5 @@
 /*
- * test_lsn.c — parsing, printing and subtracting WAL positions.
+ * test_pgrepl_lsn.c — parsing, printing and subtracting WAL positions.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,6 +6,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/tests/tap.sh"
 REPLAB=${REPLAB:-$ROOT/build/bin/replab}
 SANDBOX=$ROOT/tests/vagrant/sandbox.sh
+[ -x "$REPLAB" ] || bail "missing $REPLAB: run make"
 command -v vagrant >/dev/null || bail "vagrant is not installed: make deps"
 for role in primary replica; do
 	[ -f "$ROOT/build/box/replab-$role.box" ] || bail "missing build/box/replab-$role.box: run make box"

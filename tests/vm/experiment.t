@@ -11,8 +11,9 @@ vm_lab_up
 ok 0 "lab up"
 
 out=$work/pr.json
-"$REPLAB" experiment partition-reconnect --cut 15 --rate 100 --json "$out" >"$work/exp.out" 2>&1
-ok $? "partition-reconnect: exits 0 (no acknowledged write lost)"
+test_expect_success 'partition-reconnect: exits 0 (no acknowledged write lost)' '
+	replab experiment partition-reconnect --cut 15 --rate 100 --json "$out" >"$work/exp.out" 2>&1
+'
 sed -n '/^summary:/,$p' "$work/exp.out" | sed 's/^/# /'
 jq_check "$out" '.summary.acknowledged_writes >= 2000 and .summary.lost_writes == 0'
 jq_check "$out" '.summary.on_server == .summary.acknowledged_writes'
@@ -20,24 +21,25 @@ jq_check "$out" '[.events[].event] | index("heal") != null'
 jq_check "$out" '.summary.max_lag_bytes > 0'
 jq_check "$out" '.summary.reconnect_after_heal_ms >= 0 and .summary.caught_up_after_heal_ms >= 0'
 jq_check "$out" '(.samples | length) > 200'
-"$REPLAB" report "$out" >"$work/report.out" 2>&1
-ok $? "replab report draws it"
-check "as a PNG" bash -c "head -c 8 '${out%.json}.png' | grep -q PNG"
+test_expect_success 'replab report draws it' 'replab report "$out" >"$work/report.out" 2>&1'
+test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
 
 out=$work/wal.json
-"$REPLAB" experiment wal-retention --segments 4 --json "$out" >"$work/wal.out" 2>&1
-ok $? "wal-retention: exits 0"
+test_expect_success 'wal-retention: exits 0' '
+	replab experiment wal-retention --segments 4 --json "$out" >"$work/wal.out" 2>&1
+'
 sed -n '/^summary:/,/^$/p' "$work/wal.out" | sed 's/^/# /'
 jq_check "$out" '.phases[0].survived and .phases[0].pg_wal_bytes_during > .phases[0].pg_wal_bytes_before'
 jq_check "$out" '.phases[1].segment_removed and .phases[1].replica_broke and .phases[1].rebuilt'
 jq_check "$out" '.phases[1].log_line | test("has already been removed")'
 
 out=$work/fo.json
-"$REPLAB" experiment failover-under-load --rate 100 --crash-at 5 --duration 20 --json "$out" >"$work/fo.out" 2>&1
-ok $? "failover-under-load: exits 0"
+test_expect_success 'failover-under-load: exits 0' '
+	replab experiment failover-under-load --rate 100 --crash-at 5 --duration 20 --json "$out" >"$work/fo.out" 2>&1
+'
 sed -n '/^summary:/,/^$/p' "$work/fo.out" | sed 's/^/# /'
 jq_check "$out" '.summary.on_server + .summary.lost_writes == .summary.acknowledged_writes'
 jq_check "$out" '.load.acknowledged_ranges[-1][1] > 1000'
 jq_check "$out" '.summary.client_downtime_ms > 0 and .summary.client_downtime_ms < 15000'
-check "the primary VM is down" bash -c "'$REPLAB' status 2>&1 | grep -Eq '^primary +- +down'"
+test_expect_success 'the primary VM is down' 'replab status 2>&1 | grep -E "^primary +- +down"'
 done_testing

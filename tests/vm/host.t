@@ -14,7 +14,7 @@ running() { pgrep -f "$1" >/dev/null; }
 nothing_left() { # nothing_left STATE: no process names it, and neither it nor its lock exists
 	! running "$1" && test ! -e "$1" -a ! -e "$1.lock"
 }
-"$REPLAB" down >/dev/null
+replab down >/dev/null
 host_net >"$work/net.before"
 
 # phase_reached PHASE OUTPUT: has "replab up" got there?
@@ -40,18 +40,23 @@ for sig in INT KILL; do
 		wait "$up" 2>/dev/null
 		rc=$?
 		if [ "$sig" = INT ]; then
-			ok "$([ "$rc" = 130 ] && grep -q 'undo: stop the lab' "$out"; echo $?)" \
-				"SIGINT to replab up at '$phase': exit 130, says what it undid"
+			test_expect_success "SIGINT to replab up at '$phase': exit 130, says what it undid" '
+				is "$rc" 130 &&
+				grep "undo: stop the lab" "$out"
+			'
 		else
-			"$REPLAB" down >"$work/down.out" 2>&1
-			ok $? "SIGKILL to replab up at '$phase', then replab down"
+			test_expect_success "SIGKILL to replab up at '$phase', then replab down" '
+				replab down >"$work/down.out" 2>&1
+			'
 		fi
-		check "after SIG$sig at '$phase': no QEMU, holder, state or lock left" nothing_left "$STATE"
+		test_expect_success "after SIG$sig at '$phase': no QEMU, holder, state or lock left" 'nothing_left "$STATE"'
 		grep -E 'undo|removed|stopping' "$out" "$work/down.out" 2>/dev/null | sed 's/^/# /'
 	done
 done
-host_net >"$work/net.after"
-check "the host's links, routes and qdiscs are as before" diff "$work/net.before" "$work/net.after"
+test_expect_success 'the host'\''s links, routes and qdiscs are as before' '
+	host_net >"$work/net.after" &&
+	diff "$work/net.before" "$work/net.after"
+'
 
 # ---- two ups at once, in a deep state directory with a space and a comma ----
 odd="$work/re plab,lab/$(printf 'a-directory-deep-down-%d/' 1 2 3)a-directory-deep-down-4"
@@ -64,19 +69,26 @@ REPLAB_STATE=$lab "$REPLAB" up >"$work/b.out" 2>&1 &
 b=$!
 wait -n # the refused one ends first
 if grep -q 'another replab is changing this lab' "$work/a.out"; then loser=a winner=$b; else loser=b winner=$a; fi
-check "of two ups at once, one is refused, saying why" grep -q 'another replab is changing this lab' "$work/$loser.out"
+test_expect_success 'of two ups at once, one is refused, saying why' '
+	grep "another replab is changing this lab" "$work/$loser.out"
+'
 expect 1 'another replab is changing this lab' "a down racing the up is refused" -- \
 	env REPLAB_STATE="$lab" "$REPLAB" down
-wait "$winner"
-ok $? "the other brings the lab up in \"$lab\""
-REPLAB_STATE=$lab "$REPLAB" exec replica -- pgrepl status --json >"$work/status.json" 2>/dev/null
+test_expect_success "the other brings the lab up in \"$lab\"" 'wait "$winner"'
+REPLAB_STATE=$lab replab exec replica -- pgrepl status --json >"$work/status.json" 2>/dev/null
 jq_check "$work/status.json" '.replica.in_recovery == true and .replica.receiver_status == "streaming"'
-check "its QEMUs run sandboxed" bash -c "grep -q '^Seccomp:[[:space:]]*2' /proc/\$(head -n 1 '$lab/primary.proc' | cut -d' ' -f1)/status"
-REPLAB_STATE=$lab "$REPLAB" status >"$work/status.out" 2>&1
-check "replab status reaches each VM's QMP socket there" bash -c "grep -Eq '^replica +[0-9]+ +running ' '$work/status.out'"
-check "and not as root" bash -c "test \"\$(ps -o user= -p \$(head -n 1 '$lab/replica.proc' | cut -d' ' -f1))\" != root"
-REPLAB_STATE=$lab "$REPLAB" down >/dev/null
-ok $? "replab down"
-check "nothing of that lab is left" nothing_left "$lab"
-check "the directory around it is the user's and stays" test -d "$odd"
+qemu_pid() { head -n 1 "$lab/$1.proc" | cut -d' ' -f1; } # qemu_pid VM
+test_expect_success 'its QEMUs run sandboxed' 'grep "^Seccomp:[[:space:]]*2" "/proc/$(qemu_pid primary)/status"'
+test_expect_success 'replab status reaches each VM'\''s QMP socket there' '
+	REPLAB_STATE=$lab replab status >"$work/status.out" 2>&1
+	grep -E "^replica +[0-9]+ +running " "$work/status.out"
+'
+test_expect_success 'and not as root' '
+	user=$(ps -o user= -p "$(qemu_pid replica)") &&
+	echo "QEMU runs as $user" &&
+	test "$user" != root
+'
+test_expect_success 'replab down' 'REPLAB_STATE=$lab replab down >/dev/null'
+test_expect_success 'nothing of that lab is left' 'nothing_left "$lab"'
+test_expect_success 'the directory around it is the user'\''s and stays' 'test -d "$odd"'
 done_testing

@@ -10,7 +10,7 @@ host_net() { ip -d link show; ip route show table all; tc qdisc show; }
 running() { pgrep -f "$1" >/dev/null; }
 not_running() { ! running "$1"; }
 nothing_left() { not_running "$STATE" && test ! -e "$STATE"; }
-"$REPLAB" down >/dev/null
+replab down >/dev/null
 host_net >"$work/net.before"
 
 # ---- make run ----------------------------------------------------------------
@@ -18,9 +18,9 @@ start=$(date +%s)
 make -C "$ROOT" -s --no-print-directory run >"$work/run.out" 2>&1
 ok $? "make run exits 0 ($(($(date +%s) - start)) s)"
 run=$STATE/run.json
-check "it printed the boot milestones" grep -q 'replica: streaming WAL from its upstream' "$work/run.out"
-check "it streamed pgrepl's narrative" grep -q 'SQLSTATE 25006' "$work/run.out"
-check "it ended with a summary" grep -q 'first write on the new primary' "$work/run.out"
+test_expect_success 'it printed the boot milestones' 'grep "replica: streaming WAL from its upstream" "$work/run.out"'
+test_expect_success 'it streamed pgrepl'\''s narrative' 'grep "SQLSTATE 25006" "$work/run.out"'
+test_expect_success 'it ended with a summary' 'grep "first write on the new primary" "$work/run.out"'
 jq_check "$run" '.up.streaming_s > 0 and .up.accel != null'
 jq_check "$run" '.demo.ok == true and .demo.streaming_standbys == 1'
 jq_check "$run" '.demo.replication.standbys[0].client_addr == "10.77.0.11"'
@@ -35,38 +35,36 @@ jq_check "$run" '.failover.new_primary_in_recovery == false and .failover.rto_ms
 grep -A9 '== Summary' "$work/run.out" | sed 's/^/# /'
 
 # ---- after the failover --------------------------------------------------------
-"$REPLAB" status >"$work/status" 2>&1
-ok $? "replab status"
-check "status: the primary VM is down" grep -Eq '^primary +- +down' "$work/status"
-check "status: the old replica is now a primary" grep -q 'replica  10.77.0.11:5432 is a primary' "$work/status"
-"$REPLAB" exec replica -- pgrepl status --json >"$work/pgrepl-status.json" 2>/dev/null
+test_expect_success 'replab status' 'replab status >"$work/status" 2>&1'
+test_expect_success 'status: the primary VM is down' 'grep -E "^primary +- +down" "$work/status"'
+test_expect_success 'status: the old replica is now a primary' '
+	grep "replica  10.77.0.11:5432 is a primary" "$work/status"
+'
+replab exec replica -- pgrepl status --json >"$work/pgrepl-status.json" 2>/dev/null
 jq_check "$work/pgrepl-status.json" '.replica.role == "primary"'
 
-expect 1 'already running' "a second replab up is refused" -- "$REPLAB" up
-expect 2 'unknown VM "standby"' "an unknown VM name" -- "$REPLAB" exec standby -- true
-expect 1 'the primary VM is not running' "exec in a VM that is down" -- "$REPLAB" exec primary -- true
-expect 1 'been through a failover' "run on a lab that has failed over" -- "$REPLAB" run
-expect 2 'unknown verb' "an unknown verb" -- "$REPLAB" frobnicate
-check "the lab is still intact after the refusals" bash -c "'$REPLAB' status | grep -Eq '^replica +[0-9]+ +running'"
+expect 1 'already running' "a second replab up is refused" -- replab up
+expect 2 'unknown VM "standby"' "an unknown VM name" -- replab exec standby -- true
+expect 1 'the primary VM is not running' "exec in a VM that is down" -- replab exec primary -- true
+expect 1 'been through a failover' "run on a lab that has failed over" -- replab run
+expect 2 'unknown verb' "an unknown verb" -- replab frobnicate
+test_expect_success 'the lab is still intact after the refusals' 'replab status | grep -E "^replica +[0-9]+ +running"'
 
-"$REPLAB" down >"$work/down" 2>&1
-ok $? "replab down"
-check "no QEMU of the lab is left" not_running "qemu-system.*$STATE"
-check "no namespace holder is left" not_running "replab-netns:$STATE"
-check "no state is left" test ! -e "$STATE"
-"$REPLAB" down >"$work/down2" 2>&1
-ok $? "a second replab down is fine"
-check "and says there was nothing to do" grep -q 'nothing to do' "$work/down2"
+test_expect_success 'replab down' 'replab down >"$work/down" 2>&1'
+test_expect_success 'no QEMU of the lab is left' 'not_running "qemu-system.*$STATE"'
+test_expect_success 'no namespace holder is left' 'not_running "replab-netns:$STATE"'
+test_expect_success 'no state is left' 'test ! -e "$STATE"'
+test_expect_success 'a second replab down is fine' 'replab down >"$work/down2" 2>&1'
+test_expect_success 'and says there was nothing to do' 'grep "nothing to do" "$work/down2"'
 
 # ---- a crash: the primary's QEMU is killed -------------------------------------
-"$REPLAB" run --crash >"$work/crash.out" 2>&1
-ok $? "replab run --crash (SIGKILL to the primary's QEMU)"
+test_expect_success 'replab run --crash (SIGKILL to the primary'\''s QEMU)' 'replab run --crash >"$work/crash.out" 2>&1'
 jq_check "$run" '.primary_stopped_by == "sigkill" and .failover.ok == true and .failover.promotion.ok == true'
 jq_check "$run" '.failover.detection.detection_ms <= (.failover.detection.probe_timeout_ms + .failover.detection.probe_interval_ms + 1000)'
 grep -A9 '== Summary' "$work/crash.out" | sed 's/^/# /'
 
 # ---- teardown after kill -9 of the harness and of a QEMU -----------------------
-"$REPLAB" down >/dev/null
+replab down >/dev/null
 "$REPLAB" up >"$work/up.out" 2>&1 &
 harness=$!
 for _ in $(seq 300); do
@@ -76,12 +74,13 @@ done
 kill -KILL "$harness"
 wait "$harness" 2>/dev/null
 kill -KILL "$(head -n 1 "$STATE/primary.proc" | cut -d' ' -f1)"
-check "the replica's QEMU outlives the killed harness" running "qemu-system.*$STATE"
-check "and so does the namespace holder" running "replab-netns:$STATE"
-"$REPLAB" down >/dev/null 2>&1
-ok $? "replab down after kill -9"
-check "nothing of the lab is left" nothing_left
+test_expect_success 'the replica'\''s QEMU outlives the killed harness' 'running "qemu-system.*$STATE"'
+test_expect_success 'and so does the namespace holder' 'running "replab-netns:$STATE"'
+test_expect_success 'replab down after kill -9' 'replab down >/dev/null 2>&1'
+test_expect_success 'nothing of the lab is left' 'nothing_left'
 
-host_net >"$work/net.after"
-check "the host's links, routes and qdiscs are as before" diff "$work/net.before" "$work/net.after"
+test_expect_success 'the host'\''s links, routes and qdiscs are as before' '
+	host_net >"$work/net.after" &&
+	diff "$work/net.before" "$work/net.after"
+'
 done_testing

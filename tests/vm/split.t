@@ -8,14 +8,16 @@ vm_lab_up
 ok 0 "lab up"
 
 out=$work/split.json
-"$REPLAB" experiment split-brain --json "$out" >"$work/split.out" 2>&1
-ok $? "split-brain: exits 0"
+test_expect_success 'split-brain: exits 0' 'replab experiment split-brain --json "$out" >"$work/split.out" 2>&1'
 sed -n '/^divergence:/,$p' "$work/split.out" | sed 's/^/# /'
 jq_check "$out" '.summary.old_primary.timeline == 1 and .summary.new_primary.timeline == 2'
 jq_check "$out" '.summary.new_primary.history | test("^1 [0-9A-F]+/[0-9A-F]+ ")'
 jq_check "$out" '(.summary.only_on_old_primary | length) == 30 and (.summary.only_on_new_primary | length) == 30'
 jq_check "$out" '.summary.discarded_by_rewind == .summary.only_on_old_primary'
 jq_check "$out" '.summary.rejoined_as_standby and .summary.same_rows_after'
-"$REPLAB" status >"$work/status.out" 2>&1
-check "both VMs still run" bash -c "grep -Eq '^primary +[0-9]+' '$work/status.out' && grep -Eq '^replica +[0-9]+' '$work/status.out'"
+test_expect_success 'both VMs still run' '
+	replab status >"$work/status.out" 2>&1
+	grep -E "^primary +[0-9]+" "$work/status.out" &&
+	grep -E "^replica +[0-9]+" "$work/status.out"
+'
 done_testing
