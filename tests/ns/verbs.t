@@ -5,9 +5,6 @@
 # replicas), a VM that must run and does not, two VMs that must differ;
 # and bad input changes nothing.
 . "$(dirname "$0")/lib.sh"
-REPLAB=${REPLAB:-$ROOT/build/bin/replab}
-[ -x "$REPLAB" ] || bail "missing $REPLAB: run make"
-replab() { REPLAB_STATE=$STATE "$REPLAB" "$@"; }
 nolab() { REPLAB_STATE=$WORK/nolab "$REPLAB" "$@"; }
 
 verbs="up run status exec psql console down partition isolate heal shape crash freeze thaw
