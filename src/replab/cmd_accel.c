@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-const char cmd_accel_help[] = "Usage: replab accel\n\n"
-			      "Prints \"kvm\" when KVM really works here (the CPU shows vmx or "
-			      "svm and\n"
-			      "/dev/kvm creates a VM), else \"tcg\" (software emulation) and, on "
-			      "stderr,\n"
-			      "why.  REPLAB_ACCEL=kvm|tcg overrides the choice.\n";
+const char cmd_accel_help[] =
+	"Usage: replab accel\n"
+	"\n"
+	"Prints \"kvm\" when KVM really works here (the CPU shows vmx or svm and\n"
+	"/dev/kvm creates a VM), else \"tcg\" (software emulation) and, on stderr,\n"
+	"why.  REPLAB_ACCEL=kvm|tcg overrides the choice.\n";
 
 int cmd_accel(const struct verb_args *a)
 {

@@ -39,11 +39,11 @@ static void remove_partial_and_exit(int sig)
 	raise(sig);
 }
 
-const char cmd_build_help[] = "Usage: replab build --base BASE.qcow2 --out DIR ROLE.role...\n\n"
-			      "Makes DIR/ROLE.qcow2 for each recipe: a qcow2 overlay backed by "
-			      "BASE with\n"
-			      "the recipe's actions applied (see images/roles/).  Run by \"make "
-			      "lab\".\n";
+const char cmd_build_help[] =
+	"Usage: replab build --base BASE.qcow2 --out DIR ROLE.role...\n"
+	"\n"
+	"Makes DIR/ROLE.qcow2 for each recipe: a qcow2 overlay backed by BASE with\n"
+	"the recipe's actions applied (see images/roles/).  Run by \"make lab\".\n";
 
 /* The backing path as the overlay will record it: relative when both sit together. */
 static bool backing_path(const char *base, const char *outdir, char *buf, size_t len)

@@ -40,10 +40,11 @@ bool lab_teardown(bool verbose)
 	return lab_state_remove(verbose) && ok;
 }
 
-const char cmd_down_help[] = "Usage: replab down\n\n"
-			     "Stops the lab's VMs and removes its network namespace, taps and "
-			     "state.\n"
-			     "Always safe to run.\n";
+const char cmd_down_help[] =
+	"Usage: replab down\n"
+	"\n"
+	"Stops the lab's VMs and removes its network namespace, taps and state.\n"
+	"Always safe to run.\n";
 
 int cmd_down(const struct verb_args *a)
 {

@@ -20,10 +20,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-const char cmd_exec_help[] = "Usage: replab exec VM [--] COMMAND [ARG]...\n\n"
-			     "Runs COMMAND as root in VM over its management link;\n"
-			     "the exit status is the command's.  Example: replab exec replica -- "
-			     "pgrepl status\n";
+const char cmd_exec_help[] =
+	"Usage: replab exec VM [--] COMMAND [ARG]...\n"
+	"\n"
+	"Runs COMMAND as root in VM over its management link;\n"
+	"the exit status is the command's.  Example: replab exec replica -- pgrepl status\n";
 
 int cmd_exec(const struct verb_args *a)
 {
@@ -37,9 +38,10 @@ int cmd_exec(const struct verb_args *a)
 		       NULL);
 }
 
-const char cmd_psql_help[] = "Usage: replab psql VM\n\n"
-			     "Opens psql on VM's PostgreSQL server, database \"lab\", as the "
-			     "postgres superuser.\n";
+const char cmd_psql_help[] =
+	"Usage: replab psql VM\n"
+	"\n"
+	"Opens psql on VM's PostgreSQL server, database \"lab\", as the postgres superuser.\n";
 
 int cmd_psql(const struct verb_args *a)
 {
@@ -75,11 +77,11 @@ static void relay(int sock)
 	}
 }
 
-const char cmd_console_help[] = "Usage: replab console VM\n\n"
-				"Attaches to VM's serial console (root logs in without a "
-				"password).\n"
-				"Ctrl-] detaches.  Everything the console printed is in "
-				"build/lab/VM.serial.log.\n";
+const char cmd_console_help[] =
+	"Usage: replab console VM\n"
+	"\n"
+	"Attaches to VM's serial console (root logs in without a password).\n"
+	"Ctrl-] detaches.  Everything the console printed is in build/lab/VM.serial.log.\n";
 
 int cmd_console(const struct verb_args *a)
 {

@@ -14,12 +14,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
-const char cmd_partition_help[] = "Usage: replab partition A B [--oneway]\n\n"
-				  "Cuts the data network between VMs A and B: packets each way "
-				  "are dropped\n"
-				  "(tc on the lab's taps).  With --oneway only A's packets to B "
-				  "are dropped;\n"
-				  "B's still reach A.  replab heal undoes it.\n";
+const char cmd_partition_help[] =
+	"Usage: replab partition A B [--oneway]\n"
+	"\n"
+	"Cuts the data network between VMs A and B: packets each way are dropped\n"
+	"(tc on the lab's taps).  With --oneway only A's packets to B are dropped;\n"
+	"B's still reach A.  replab heal undoes it.\n";
 
 static bool oneway; /* partition --oneway */
 
@@ -53,7 +53,8 @@ int cmd_partition(const struct verb_args *a)
 	return EXIT_OK;
 }
 
-const char cmd_isolate_help[] = "Usage: replab isolate VM\n\n"
+const char cmd_isolate_help[] = "Usage: replab isolate VM\n"
+				"\n"
 				"Cuts VM off from every other VM on the data network.\n";
 
 int cmd_isolate(const struct verb_args *a)
@@ -67,9 +68,9 @@ int cmd_isolate(const struct verb_args *a)
 	return EXIT_OK;
 }
 
-const char cmd_heal_help[] = "Usage: replab heal [A B]\n\n"
-			     "Removes the cuts between A and B, or every cut when no VM is "
-			     "named.\n"
+const char cmd_heal_help[] = "Usage: replab heal [A B]\n"
+			     "\n"
+			     "Removes the cuts between A and B, or every cut when no VM is named.\n"
 			     "Shaping stays (replab shape VM --clear removes it).\n";
 
 int cmd_heal(const struct verb_args *a)
@@ -86,19 +87,17 @@ int cmd_heal(const struct verb_args *a)
 
 #define TIME_ERROR "invalid --%s \"%s\": a time from 0 to 60s, e.g. 50ms, 1.5s or 200us"
 
-const char cmd_shape_help[] = "Usage: replab shape VM --rate RATE\n"
-			      "       replab shape VM --delay TIME [--jitter TIME] [--loss "
-			      "PERCENT]\n"
-			      "       replab shape VM --clear\n\n"
-			      "Slows what the data network delivers to VM.  --rate (e.g. 1mbit) "
-			      "uses htb and\n"
-			      "works everywhere; --delay, --jitter and --loss need the kernel's "
-			      "sch_netem and\n"
-			      "are refused without it.  --clear removes all shaping of VM.\n\n"
-			      "RATE is 1kbit to 10gbit in tc's units (bit, kbit, mbit, gbit, bps, "
-			      "kbps, mbps,\n"
-			      "gbps), TIME 0 to 60s (us, ms, s), PERCENT 0 to 100 (\"5%\" or "
-			      "\"5\").\n";
+const char cmd_shape_help[] =
+	"Usage: replab shape VM --rate RATE\n"
+	"       replab shape VM --delay TIME [--jitter TIME] [--loss PERCENT]\n"
+	"       replab shape VM --clear\n"
+	"\n"
+	"Slows what the data network delivers to VM.  --rate (e.g. 1mbit) uses htb and\n"
+	"works everywhere; --delay, --jitter and --loss need the kernel's sch_netem and\n"
+	"are refused without it.  --clear removes all shaping of VM.\n"
+	"\n"
+	"RATE is 1kbit to 10gbit in tc's units (bit, kbit, mbit, gbit, bps, kbps, mbps,\n"
+	"gbps), TIME 0 to 60s (us, ms, s), PERCENT 0 to 100 (\"5%\" or \"5\").\n";
 
 /* What shape was asked to do; NULL for what it was not. */
 static struct {

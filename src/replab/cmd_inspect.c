@@ -69,11 +69,11 @@ static bool print_pgrepl(guestfs_h *g)
 	return true;
 }
 
-const char cmd_inspect_help[] = "Usage: replab inspect IMAGE\n\n"
-				"Shows, read-only, what a lab image holds: role, enabled lab "
-				"units,\n"
-				"PostgreSQL cluster, and the version pgrepl reports when run "
-				"inside it.\n";
+const char cmd_inspect_help[] =
+	"Usage: replab inspect IMAGE\n"
+	"\n"
+	"Shows, read-only, what a lab image holds: role, enabled lab units,\n"
+	"PostgreSQL cluster, and the version pgrepl reports when run inside it.\n";
 
 int cmd_inspect(const struct verb_args *a)
 {

@@ -31,9 +31,10 @@ static int qmp_simple(const struct vm *vm, const char *command, const char *done
 	return EXIT_OK;
 }
 
-const char cmd_crash_help[] = "Usage: replab crash VM\n\n"
-			      "Kills VM's QEMU process (SIGKILL): to the guest and its peers, a "
-			      "power cut.\n";
+const char cmd_crash_help[] =
+	"Usage: replab crash VM\n"
+	"\n"
+	"Kills VM's QEMU process (SIGKILL): to the guest and its peers, a power cut.\n";
 
 int cmd_crash(const struct verb_args *a)
 {
@@ -43,18 +44,19 @@ int cmd_crash(const struct verb_args *a)
 	return EXIT_OK;
 }
 
-const char cmd_freeze_help[] = "Usage: replab freeze VM\n\n"
-			       "Stops VM's virtual CPUs (QMP stop): it holds its connections but "
-			       "answers\n"
-			       "nothing, like a hung disk or a long pause.  replab thaw VM "
-			       "resumes it.\n";
+const char cmd_freeze_help[] =
+	"Usage: replab freeze VM\n"
+	"\n"
+	"Stops VM's virtual CPUs (QMP stop): it holds its connections but answers\n"
+	"nothing, like a hung disk or a long pause.  replab thaw VM resumes it.\n";
 
 int cmd_freeze(const struct verb_args *a)
 {
 	return qmp_simple(a->vm[0], "stop", "frozen (replab thaw resumes it)");
 }
 
-const char cmd_thaw_help[] = "Usage: replab thaw VM\n\n"
+const char cmd_thaw_help[] = "Usage: replab thaw VM\n"
+			     "\n"
 			     "Resumes a frozen VM (QMP cont).\n";
 
 int cmd_thaw(const struct verb_args *a)
@@ -62,7 +64,8 @@ int cmd_thaw(const struct verb_args *a)
 	return qmp_simple(a->vm[0], "cont", "running again");
 }
 
-const char cmd_stop_help[] = "Usage: replab stop VM\n\n"
+const char cmd_stop_help[] = "Usage: replab stop VM\n"
+			     "\n"
 			     "Powers VM off cleanly (systemctl poweroff in the guest).\n";
 
 int cmd_stop(const struct verb_args *a)
@@ -75,7 +78,8 @@ int cmd_stop(const struct verb_args *a)
 	return EXIT_OK;
 }
 
-const char cmd_start_help[] = "Usage: replab start VM\n\n"
+const char cmd_start_help[] = "Usage: replab start VM\n"
+			      "\n"
 			      "Boots a stopped or crashed VM again, from the disk it had.\n";
 
 int cmd_start(const struct verb_args *a)

@@ -178,14 +178,13 @@ static int draw(const struct report *r, const char *json_path, const char *png)
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-const char cmd_report_help[] = "Usage: replab report FILE.json\n\n"
-			       "Draws an experiment's result into FILE.png (gnuplot): the lag "
-			       "over time with\n"
-			       "the events marked (or, when the primary crashed, the client's "
-			       "acknowledged\n"
-			       "writes per second); for rpo, latency and losses per mode; for "
-			       "split-brain,\n"
-			       "the rows each side had.\n";
+const char cmd_report_help[] =
+	"Usage: replab report FILE.json\n"
+	"\n"
+	"Draws an experiment's result into FILE.png (gnuplot): the lag over time with\n"
+	"the events marked (or, when the primary crashed, the client's acknowledged\n"
+	"writes per second); for rpo, latency and losses per mode; for split-brain,\n"
+	"the rows each side had.\n";
 
 int cmd_report(const struct verb_args *a)
 {

@@ -79,12 +79,12 @@ static void summary(json_t *up, json_t *demo, json_t *failover, bool crash)
 	       number(failover, "rto_ms"));
 }
 
-const char cmd_run_help[] = "Usage: replab run [--crash]\n\n"
-			    "Runs the demo and the failover in the lab's VMs (bringing the lab up "
-			    "first\n"
-			    "when it is not).  The primary VM is powered off cleanly, or with "
-			    "--crash its\n"
-			    "QEMU process is killed.  Figures go to build/lab/run.json.\n";
+const char cmd_run_help[] =
+	"Usage: replab run [--crash]\n"
+	"\n"
+	"Runs the demo and the failover in the lab's VMs (bringing the lab up first\n"
+	"when it is not).  The primary VM is powered off cleanly, or with --crash its\n"
+	"QEMU process is killed.  Figures go to build/lab/run.json.\n";
 
 static bool crash; /* --crash: SIGKILL to the primary's QEMU, not a power-off */
 

@@ -45,14 +45,13 @@ static bool make_seeds(void)
 	return true;
 }
 
-const char cmd_seed_help[] = "Usage: replab seed\n\n"
-			     "Makes a lab's secrets (0600, in STATE/secrets) and the NoCloud "
-			     "seeds\n"
-			     "STATE/primary-seed.iso and STATE/replica-seed.iso from cloud-init/, "
-			     "unless\n"
-			     "they are there already; boots nothing.  STATE is $REPLAB_STATE "
-			     "(build/lab by\n"
-			     "default).  The Vagrantfile runs it with its own state directory.\n";
+const char cmd_seed_help[] =
+	"Usage: replab seed\n"
+	"\n"
+	"Makes a lab's secrets (0600, in STATE/secrets) and the NoCloud seeds\n"
+	"STATE/primary-seed.iso and STATE/replica-seed.iso from cloud-init/, unless\n"
+	"they are there already; boots nothing.  STATE is $REPLAB_STATE (build/lab by\n"
+	"default).  The Vagrantfile runs it with its own state directory.\n";
 
 int cmd_seed(const struct verb_args *a)
 {

@@ -102,7 +102,8 @@ static void print_faults(void)
 	json_decref(doc);
 }
 
-const char cmd_status_help[] = "Usage: replab status\n\n"
+const char cmd_status_help[] = "Usage: replab status\n"
+			       "\n"
 			       "The lab's VMs and their replication state.\n";
 
 int cmd_status(const struct verb_args *a)

@@ -171,19 +171,16 @@ void up_options_default(struct up_options *u)
 	*u = (struct up_options){ .timeout_s = 600, .memory_mb = 512, .cpus = 1, .replicas = 1 };
 }
 
-const char cmd_up_help[] = "Usage: replab up [--replicas 1|2 [--cascade]] [--timeout SECONDS] "
-			   "[--memory MiB]\n"
-			   "                 [--cpus N] [--keep]\n\n"
-			   "Boots the primary and the replica from build/images on the lab's own "
-			   "network\n"
-			   "(10.77.0.0/24 in a network namespace), and returns once the replica "
-			   "streams.\n"
-			   "--replicas 2 adds replica2 (10.77.0.12), a standby of the primary, or "
-			   "with\n"
-			   "--cascade of the replica (cascading replication).\n"
-			   "Defaults: --timeout 600, --memory 512, --cpus 1.  On failure it "
-			   "prints the end\n"
-			   "of the lagging VM's serial log and cleans up, unless --keep.\n";
+const char cmd_up_help[] =
+	"Usage: replab up [--replicas 1|2 [--cascade]] [--timeout SECONDS] [--memory MiB]\n"
+	"                 [--cpus N] [--keep]\n"
+	"\n"
+	"Boots the primary and the replica from build/images on the lab's own network\n"
+	"(10.77.0.0/24 in a network namespace), and returns once the replica streams.\n"
+	"--replicas 2 adds replica2 (10.77.0.12), a standby of the primary, or with\n"
+	"--cascade of the replica (cascading replication).\n"
+	"Defaults: --timeout 600, --memory 512, --cpus 1.  On failure it prints the end\n"
+	"of the lagging VM's serial log and cleans up, unless --keep.\n";
 
 int cmd_up(const struct verb_args *a)
 {

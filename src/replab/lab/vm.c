@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -55,6 +56,24 @@ const char *vm_qemu_user(void)
 	return getpwnam(VM_QEMU_USER) ? VM_QEMU_USER : "nobody";
 }
 
+/* "-NAME VALUE": an option of QEMU's and its value, printf-formatted. */
+static void option(struct argv_list *a, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void option(struct argv_list *a, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *value;
+
+	va_start(ap, fmt);
+	if (vasprintf(&value, fmt, ap) < 0)
+		fatal("out of memory");
+	va_end(ap);
+	argv_add(a, "%s", name);
+	argv_add(a, "%s", value);
+	free(value);
+}
+
 void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_list *a)
 {
 	char *s = option_value(c->state_dir);
@@ -63,68 +82,48 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 
 	lab_tap_name(vm, tap, sizeof(tap));
 	argv_add(a, "qemu-system-x86_64");
-	argv_add(a, "-name");
-	argv_add(a, "%s", n);
-	argv_add(a, "-machine");
-	argv_add(a, "q35");
-	argv_add(a, "-accel");
+	option(a, "-name", "%s", n);
+	option(a, "-machine", "q35");
 	/* TCG's default 1 GiB translation cache doubles QEMU's memory for nothing. */
-	argv_add(a, "%s", c->kvm ? "kvm" : "tcg,tb-size=128");
-	argv_add(a, "-cpu");
-	argv_add(a, "max");
-	argv_add(a, "-smp");
-	argv_add(a, "%d", c->cpus);
-	argv_add(a, "-m");
-	argv_add(a, "%d", c->memory_mb);
+	option(a, "-accel", "%s", c->kvm ? "kvm" : "tcg,tb-size=128");
+	option(a, "-cpu", "max");
+	option(a, "-smp", "%d", c->cpus);
+	option(a, "-m", "%d", c->memory_mb);
 	argv_add(a, "-nodefaults");
 	argv_add(a, "-no-user-config");
-	argv_add(a, "-display");
-	argv_add(a, "none");
+	option(a, "-display", "none");
 	argv_add(a, "-no-reboot");
 	/*
 	 * seccomp: no obsolete system calls, no new processes, no changes to
 	 * scheduling; started as root, QEMU becomes an unprivileged user once
 	 * it has opened its files (so it may setuid once, and never again).
 	 */
-	argv_add(a, "-sandbox");
-	argv_add(a, "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=%s",
-		 c->run_as ? "allow" : "deny");
-	if (c->run_as) {
-		argv_add(a, "-runas");
-		argv_add(a, "%s", c->run_as);
-	}
-	argv_add(a, "-kernel");
-	argv_add(a, "%s/vmlinuz", c->images_dir);
-	argv_add(a, "-initrd");
-	argv_add(a, "%s/initrd.img", c->images_dir);
-	argv_add(a, "-append");
-	argv_add(a, "root=/dev/vda rw console=ttyS0 panic=-1");
-	argv_add(a, "-drive");
-	argv_add(a, "file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap", s, n);
-	argv_add(a, "-drive");
-	argv_add(a, "file=%s/%s-seed.iso,if=virtio,format=raw,readonly=on", s, n);
+	option(a, "-sandbox",
+	       "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=%s",
+	       c->run_as ? "allow" : "deny");
+	if (c->run_as)
+		option(a, "-runas", "%s", c->run_as);
+	option(a, "-kernel", "%s/vmlinuz", c->images_dir);
+	option(a, "-initrd", "%s/initrd.img", c->images_dir);
+	option(a, "-append", "root=/dev/vda rw console=ttyS0 panic=-1");
+	option(a, "-drive", "file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap", s,
+	       n);
+	option(a, "-drive", "file=%s/%s-seed.iso,if=virtio,format=raw,readonly=on", s, n);
 	/* The data link: a tap on the lab's bridge, where faults are injected. */
-	argv_add(a, "-netdev");
-	argv_add(a, "tap,id=data,ifname=%s,script=no,downscript=no", tap);
-	argv_add(a, "-device");
-	argv_add(a, "virtio-net-pci,netdev=data,mac=52:54:00:77:00:%d", vm->host_id);
+	option(a, "-netdev", "tap,id=data,ifname=%s,script=no,downscript=no", tap);
+	option(a, "-device", "virtio-net-pci,netdev=data,mac=52:54:00:77:00:%d", vm->host_id);
 	/* The management link: user-mode networking, SSH only, no way out. */
-	argv_add(a, "-netdev");
-	argv_add(a, "user,id=mgmt,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:%d-:22", vm->ssh_port);
-	argv_add(a, "-device");
-	argv_add(a, "virtio-net-pci,netdev=mgmt,mac=52:54:00:77:01:%d", vm->host_id);
-	argv_add(a, "-device");
-	argv_add(a, "virtio-rng-pci");
-	argv_add(a, "-chardev");
+	option(a, "-netdev", "user,id=mgmt,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:%d-:22",
+	       vm->ssh_port);
+	option(a, "-device", "virtio-net-pci,netdev=mgmt,mac=52:54:00:77:01:%d", vm->host_id);
+	option(a, "-device", "virtio-rng-pci");
 	/* Sockets relative to the state directory, QEMU's working directory (vm_connect). */
-	argv_add(a,
-		 "socket,id=console,path=%s.console,server=on,wait=off,logfile=%s/"
-		 "%s.serial.log,logappend=on",
-		 n, s, n);
-	argv_add(a, "-serial");
-	argv_add(a, "chardev:console");
-	argv_add(a, "-qmp");
-	argv_add(a, "unix:%s.qmp,server=on,wait=off", n);
+	option(a, "-chardev",
+	       "socket,id=console,path=%s.console,server=on,wait=off,logfile=%s/%s.serial.log,"
+	       "logappend=on",
+	       n, s, n);
+	option(a, "-serial", "chardev:console");
+	option(a, "-qmp", "unix:%s.qmp,server=on,wait=off", n);
 	free(s);
 }
 
