@@ -100,24 +100,49 @@ static const char *record_path(const char *name, char *buf, size_t len)
 	return lab_state_path(file, buf, len);
 }
 
+static bool proc_alive(pid_t pid)
+{
+	unsigned long long start;
+	bool alive;
+
+	return proc_start_time(pid, &start, &alive) && alive;
+}
+
+/* Is id (identity's text) the command line argv, exactly? */
+static bool runs_argv(const char *id, size_t len, char *const argv[])
+{
+	size_t want = 0, head = strchr(strchr(id, '\n') + 1, '\n') + 1 - id;
+	bool ok;
+
+	for (int i = 0; argv[i]; i++)
+		want += strlen(argv[i]) + 1;
+	ok = len - head == want;
+	for (size_t off = head, i = 0; ok && argv[i]; off += strlen(argv[i]) + 1, i++)
+		ok = memcmp(id + off, argv[i], strlen(argv[i]) + 1) == 0;
+	return ok;
+}
+
 bool proc_record(const char *name, pid_t pid, char *const argv[])
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	size_t len = 0, want = 0, head;
-	char *id = identity(pid, &len);
+	double deadline = clock_now_ms() + 2000;
+	size_t len = 0;
+	char *id;
 	bool ok;
 	int fd;
 
 	assert(pid > 0 && argv && argv[0]);
-
-	/* The command line must be exactly the one we started. */
-	for (int i = 0; argv[i]; i++)
-		want += strlen(argv[i]) + 1;
-	head = id ? strchr(strchr(id, '\n') + 1, '\n') + 1 - id : 0;
-	ok = id && len - head == want;
-	for (size_t off = head, i = 0; ok && argv[i]; off += strlen(argv[i]) + 1, i++)
-		ok = memcmp(id + off, argv[i], strlen(argv[i]) + 1) == 0;
-	if (!ok) {
+	/*
+	 * The command line must be exactly the one we started.  The kernel
+	 * closes the exec status pipe before it has set the new command line
+	 * up, so for a moment after exec /proc shows an empty one: look again.
+	 */
+	while (!((id = identity(pid, &len)) && runs_argv(id, len, argv)) &&
+	       clock_now_ms() < deadline && proc_alive(pid)) {
+		free(id);
+		clock_sleep_ms(5);
+	}
+	if (!id || !runs_argv(id, len, argv)) {
 		log_error("process %d is not the %s the lab started (it ended, or runs something "
 			  "else)",
 			  (int) pid, argv[0]);
