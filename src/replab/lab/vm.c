@@ -106,8 +106,15 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	option(a, "-kernel", "%s/vmlinuz", c->images_dir);
 	option(a, "-initrd", "%s/initrd.img", c->images_dir);
 	option(a, "-append", "root=/dev/vda rw console=ttyS0 panic=-1");
-	option(a, "-drive", "file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap", s,
-	       n);
+	/*
+	 * Opened read-write from the start: QEMU, no longer root, could not
+	 * reopen it in the 0700 state directory when a migration hands the
+	 * disk over (auto-read-only would open it read-only first).
+	 */
+	option(a, "-drive",
+	       "file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap,"
+	       "file.auto-read-only=off",
+	       s, n);
 	option(a, "-drive", "file=%s/%s-seed.iso,if=virtio,format=raw,readonly=on", s, n);
 	/* The data link: a tap on the lab's bridge, where faults are injected. */
 	option(a, "-netdev", "tap,id=data,ifname=%s,script=no,downscript=no", tap);
@@ -124,6 +131,10 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	       n, s, n);
 	option(a, "-serial", "chardev:console");
 	option(a, "-qmp", "unix:%s.qmp,server=on,wait=off", n);
+	if (c->incoming) {
+		option(a, "-incoming", "defer");
+		argv_add(a, "-S");
+	}
 	free(s);
 }
 
@@ -198,7 +209,10 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 	pid_t pid;
 	int rc;
 
-	xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->role);
+	if (c->disks_from)
+		xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->disks_from, vm->name);
+	else
+		xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->role);
 	vm_path(vm, ".qcow2", disk, sizeof(disk));
 	vm_path(vm, ".qemu.log", log_path, sizeof(log_path));
 	rc = !fresh_disk ? 0

@@ -31,6 +31,10 @@ struct vm_config {
 	int memory_mb;
 	int cpus;
 	const char *run_as; /* the user QEMU becomes, or NULL to stay who we are */
+	/* A restore (saved.h): QEMU waits, paused, for its state ("-incoming defer -S"),
+	 * and a fresh disk is an overlay on DISKS_FROM/NAME.qcow2 rather than the image. */
+	bool incoming;
+	const char *disks_from;
 };
 
 /* The user QEMU runs as when the harness runs as root. */
