@@ -53,6 +53,10 @@ int cmd_report(const struct verb_args *a);
 extern const char cmd_report_help[];
 int cmd_seed(const struct verb_args *a);
 extern const char cmd_seed_help[];
+int cmd_reset(const struct verb_args *a);
+extern const char cmd_reset_help[];
+int cmd_forget(const struct verb_args *a);
+extern const char cmd_forget_help[];
 int cmd_accel(const struct verb_args *a);
 extern const char cmd_accel_help[];
 
@@ -69,9 +73,13 @@ struct up_options {
 	bool keep;    /* leave a failed lab running */
 	int replicas; /* 1 or 2 */
 	bool cascade; /* replica2 streams from the replica */
+	bool cold;    /* boot from power-on even when a saved lab matches */
 };
 
 void up_options_default(struct up_options *u);
+
+/* The options the running lab was brought up with (STATE/options.json); false (logged). */
+bool up_options_load(struct up_options *u);
 
 struct vm_config;
 /* The VM settings a lab was brought up with (u: its up options). */
@@ -79,6 +87,9 @@ void vm_config_for(const struct up_options *u, struct vm_config *c);
 
 /* Bring the lab up (cmd_up without the parsing); an exit status. */
 int lab_up(const struct up_options *u);
+
+/* The running lab back to its saved state (cmd_reset without the parsing). */
+bool lab_reset(void);
 
 /* Stop the lab's processes and remove its state; verbose says what it does. */
 bool lab_teardown(bool verbose);
