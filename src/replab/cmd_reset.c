@@ -9,6 +9,7 @@
 #include "interrupt.h"
 #include "lab/faults.h"
 #include "lab/lab.h"
+#include "lab/lifecycle.h"
 #include "lab/saved.h"
 #include "lab/snapshot.h"
 #include "lab/vm.h"
@@ -17,6 +18,14 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* An interrupted reset leaves no half-restored VM: the lab is then down but for its namespace. */
+static void undo_reset(void *arg)
+{
+	(void) arg;
+	for (int i = 0; i < lab_nvms; i++)
+		vm_kill(&lab_vms[i]);
+}
 
 bool lab_reset(void)
 {
@@ -27,6 +36,7 @@ bool lab_reset(void)
 	char *why = NULL;
 	bool ok = true, loaded;
 	enum saved_found found;
+	int undo;
 
 	if (!up_options_load(&u))
 		return false;
@@ -52,7 +62,11 @@ bool lab_reset(void)
 	if (ok)
 		printf("[%6.1f s] old VMs stopped, faults removed from the taps\n",
 		       (clock_now_ms() - start) / 1000);
+	undo = lab_cleanup_push("stop the VMs being restored (replab down, then replab up)",
+				undo_reset, NULL);
 	ok = ok && snapshot_restore(&c, start, &loaded);
+	if (ok || !interrupt_signal())
+		lab_cleanup_pop(undo);
 	if (!ok) {
 		if (!interrupt_signal())
 			log_error("could not reset the lab");

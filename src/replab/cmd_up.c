@@ -247,7 +247,8 @@ static bool bring_up(const struct up_options *u)
 	if (!start_lab(u, &c))
 		return false;
 	save_lab(&c);
-	return true;
+	/* Ctrl-C while saving interrupts the up: the rules for an interrupted up hold. */
+	return !interrupt_signal();
 }
 
 static void undo_up(void *arg)

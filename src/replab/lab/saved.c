@@ -142,14 +142,14 @@ json_t *saved_key(const struct vm_config *c)
 		for (size_t w = 0; w < a.n; w++)
 			json_array_append_new(words, json_string(a.v[w]));
 		argv_free(&a);
-		json_array_append_new(vms, json_pack("{s:s,s:o}", "name", lab_vms[i].name,
-						     "argv", words));
+		json_array_append_new(vms, json_pack("{s:s,s:o}", "name", lab_vms[i].name, "argv",
+						     words));
 	}
 	key = json_pack("{s:i,s:{s:s,s:o,s:s},s:s,s:i,s:i,s:i,s:b,s:o,s:o}", "format", FORMAT,
-			"qemu", "binary", qemu, "identity", file_identity(qemu), "version",
-			version, "accel", c->kvm ? "kvm" : "tcg", "memory_mb", c->memory_mb,
-			"cpus", c->cpus, "replicas", lab_nvms - 1, "cascade", lab_cascade,
-			"images", files, "vms", vms);
+			"qemu", "binary", qemu, "identity", file_identity(qemu), "version", version,
+			"accel", c->kvm ? "kvm" : "tcg", "memory_mb", c->memory_mb, "cpus", c->cpus,
+			"replicas", lab_nvms - 1, "cascade", lab_cascade, "images", files, "vms",
+			vms);
 	free(version);
 	return key;
 }
@@ -233,13 +233,13 @@ enum saved_found saved_find(json_t *key, char **why, json_t **manifest)
 	doc = json_read_file(saved_path(false, MANIFEST, path, sizeof(path)), 1 << 20, &jerr);
 	files = jfield(doc, "files", JSON_OBJECT);
 	if (!doc || !files || !json_is_object(json_object_get(doc, "key"))) {
-		if (asprintf(why, "%s is unreadable: %s", path, doc ? "no key or files" : jerr.text) <
-		    0)
+		if (asprintf(why, "%s is unreadable: %s", path,
+			     doc ? "no key or files" : jerr.text) < 0)
 			fatal("out of memory");
 		json_decref(doc);
 		return SAVED_BAD;
 	}
-	json_object_foreach (files, file, size) {
+	json_object_foreach(files, file, size) {
 		if (!json_is_integer(size) || strchr(file, '/') ||
 		    !file_size_is(file, json_integer_value(size), why)) {
 			if (!*why && asprintf(why, "%s lists a bad file \"%s\"", path, file) < 0)
@@ -299,7 +299,8 @@ int saved_create(const char *file)
 static bool copy_file(const char *from, const char *to)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int out = in < 0 ? -1
+			 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	const char *failed = in < 0 ? from : to;
 	bool ok = out >= 0;
 	char buf[1 << 16];
@@ -393,19 +394,35 @@ static bool fsync_path(const char *path)
 	return ok;
 }
 
-/* Each regular file of SAVED/lab.tmp with its size. */
-static json_t *file_sizes(void)
+/*
+ * Each regular file of SAVED/lab.tmp with its size, flushed to disk (QEMU
+ * does not flush the streams it wrote); NULL (logged) when one cannot be.
+ */
+static json_t *flushed_files(void)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	json_t *files = json_object();
 	struct dirent *e;
 	struct stat st;
 	DIR *d = opendir(saved_path(true, NULL, dir, sizeof(dir)));
+	bool ok = d != NULL;
 
-	while (d && (e = readdir(d)) != NULL) {
+	while (ok && (e = readdir(d)) != NULL) {
+		int fd;
+
 		xsnprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-			json_object_set_new(files, e->d_name, json_integer(st.st_size));
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		ok = fd >= 0 && fsync(fd) == 0;
+		if (fd >= 0)
+			close(fd);
+		json_object_set_new(files, e->d_name, json_integer(st.st_size));
+	}
+	if (!ok) {
+		log_error("could not flush %s: %s", d ? path : dir, strerror(errno));
+		json_decref(files);
+		files = NULL;
 	}
 	if (d)
 		closedir(d);
@@ -420,9 +437,15 @@ bool saved_commit(json_t *key)
 	bool ok;
 	int fd;
 
+	json_t *files = flushed_files();
+
+	if (!files) {
+		saved_abort();
+		return false;
+	}
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	doc = json_pack("{s:i,s:s,s:I,s:O,s:o}", "format", FORMAT, "saved_at", when,
-			"saved_at_unix", (json_int_t) now, "key", key, "files", file_sizes());
+			"saved_at_unix", (json_int_t) now, "key", key, "files", files);
 	fd = saved_create(MANIFEST);
 	ok = fd >= 0 && json_dumpfd(doc, fd, JSON_INDENT(2)) == 0 && fsync(fd) == 0;
 	if (fd >= 0 && close(fd) != 0)

@@ -92,8 +92,9 @@ bool snapshot_check_row(int timeout_s)
 				clock_sleep_ms(100);
 		}
 		if (n != 1) {
-			log_error("the %s VM did not get the row written on the primary within %d s",
-				  lab_vms[i].name, timeout_s);
+			log_error(
+				"the %s VM did not get the row written on the primary within %d s",
+				lab_vms[i].name, timeout_s);
 			return false;
 		}
 	}
