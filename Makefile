@@ -245,6 +245,7 @@ clean:
 		"no lab is running"*) ;; \
 		*) echo "make clean: a lab is running (see $$r status): stop it first with make down" >&2; exit 1 ;; \
 		esac; \
+		$$r forget >/dev/null || exit 1; \
 	fi
 	rm -rf build
 
