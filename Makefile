@@ -228,6 +228,7 @@ bench: all
 
 bench-lab: all
 	bench/lab.sh
+	bench/instant.sh
 	bench/experiments.sh
 
 # build/ holds a running lab's state and the replab that stops it: removing
