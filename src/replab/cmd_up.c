@@ -63,14 +63,7 @@ static bool write_json(const char *name, json_t *doc)
 
 void vm_config_for(const struct up_options *u, struct vm_config *c)
 {
-	*c = (struct vm_config){
-		.images_dir = lab_images_dir(),
-		.state_dir = lab_state_dir(),
-		.kvm = accel_use_kvm(),
-		.memory_mb = u->memory_mb,
-		.cpus = u->cpus,
-		.run_as = geteuid() == 0 ? vm_qemu_user() : NULL,
-	};
+	vm_config_make(c, u->memory_mb, u->cpus);
 }
 
 static bool write_up_options(const struct up_options *u)

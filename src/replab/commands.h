@@ -78,18 +78,12 @@ struct up_options {
 
 void up_options_default(struct up_options *u);
 
-/* The options the running lab was brought up with (STATE/options.json); false (logged). */
-bool up_options_load(struct up_options *u);
-
 struct vm_config;
 /* The VM settings a lab was brought up with (u: its up options). */
 void vm_config_for(const struct up_options *u, struct vm_config *c);
 
 /* Bring the lab up (cmd_up without the parsing); an exit status. */
 int lab_up(const struct up_options *u);
-
-/* The running lab back to its saved state (cmd_reset without the parsing). */
-bool lab_reset(void);
 
 /* Stop the lab's processes and remove its state; verbose says what it does. */
 bool lab_teardown(bool verbose);

@@ -5,6 +5,7 @@
 #include "snapshot.h"
 
 #include "child.h"
+#include "faults.h"
 #include "clock.h"
 #include "interrupt.h"
 #include "jsonfile.h"
@@ -389,4 +390,91 @@ bool snapshot_restore(const struct vm_config *c0, double start_ms, bool *loaded)
 	       (clock_now_ms() - start_ms) / 1000,
 	       lab_nvms > 2 ? "the replica and replica2" : "the replica");
 	return true;
+}
+
+/* ---- reset ----------------------------------------------------------------- */
+
+/* The saved lab's manifest when it fits the running lab's settings c, else NULL (why set). */
+static json_t *saved_for(const struct vm_config *c, char **why)
+{
+	char path[PATH_MAX];
+	json_t *key, *manifest = NULL;
+
+	*why = NULL;
+	/* A test tier's members (STATE/nodes) are no VMs: nothing to restore. */
+	if (access(lab_state_path("nodes", path, sizeof(path)), F_OK) == 0) {
+		*why = xstrdup("the lab's members are not VMs");
+		return NULL;
+	}
+	key = saved_key(c);
+	if (key && saved_find(key, why, &manifest) == SAVED_NONE)
+		*why = xstrdup("there is none");
+	json_decref(key);
+	if (!manifest && !*why)
+		*why = xstrdup("its key could not be made");
+	return manifest;
+}
+
+bool snapshot_can_reset(char **why)
+{
+	struct vm_config c;
+	char *reason = NULL;
+	json_t *manifest = vm_config_load(&c) ? saved_for(&c, &reason) : NULL;
+
+	json_decref(manifest);
+	if (why)
+		*why = manifest ? NULL
+		       : reason ? reason
+				: xstrdup("the lab's settings are unknown");
+	else
+		free(reason);
+	return manifest != NULL;
+}
+
+/* An interrupted reset leaves no half-restored VM: the lab is then down but for its namespace. */
+static void undo_reset(void *arg)
+{
+	(void) arg;
+	for (int i = 0; i < lab_nvms; i++)
+		vm_kill(&lab_vms[i]);
+}
+
+bool snapshot_reset(void)
+{
+	double start = clock_now_ms();
+	struct vm_config c;
+	json_t *manifest;
+	char *why = NULL;
+	bool ok = true, loaded;
+	int undo;
+
+	if (!vm_config_load(&c))
+		return false;
+	if (!(manifest = saved_for(&c, &why))) {
+		log_error("no saved lab to reset this lab to in %s", lab_saved_dir());
+		log_detail("%s", why);
+		log_hint("replab up saves the lab once it streams (replab down, then replab up)");
+		free(why);
+		return false;
+	}
+	printf("resetting the lab to the state saved in %s (saved %s)\n", lab_saved_dir(),
+	       saved_when(manifest));
+	json_decref(manifest);
+	/* Their state is thrown away: no need to power them off cleanly. */
+	for (int i = 0; i < lab_nvms; i++)
+		ok = vm_kill(&lab_vms[i]) && ok;
+	ok = ok && faults_clear_all();
+	if (ok)
+		printf("[%6.1f s] old VMs stopped, faults removed from the taps\n",
+		       (clock_now_ms() - start) / 1000);
+	undo = lab_cleanup_push("stop the VMs being restored (replab down, then replab up)",
+				undo_reset, NULL);
+	ok = ok && snapshot_restore(&c, start, &loaded);
+	if (ok || !interrupt_signal())
+		lab_cleanup_pop(undo);
+	if (ok)
+		printf("lab reset in %.1f s\n", (clock_now_ms() - start) / 1000);
+	else if (!interrupt_signal())
+		log_error("could not reset the lab");
+	return ok;
 }

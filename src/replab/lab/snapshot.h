@@ -43,6 +43,19 @@ bool snapshot_save(const struct vm_config *c);
  */
 bool snapshot_restore(const struct vm_config *c, double start_ms, bool *loaded);
 
+/*
+ * Is there a saved lab that the running lab can be reset to (a VM lab
+ * whose settings match it)?  why (may be NULL) gets what is missing.
+ */
+bool snapshot_can_reset(char **why);
+
+/*
+ * The running lab back to its saved state: its QEMUs killed, the taps'
+ * faults removed, the saved lab restored and checked, each step printed.
+ * An interrupted reset stops the VMs it was restoring.  False (logged).
+ */
+bool snapshot_reset(void);
+
 /* Set each guest's clock from the host's (over SSH); false (logged) on failure. */
 bool snapshot_set_clocks(void);
 

@@ -4,9 +4,11 @@
 #define _GNU_SOURCE
 #include "vm.h"
 
+#include "accel.h"
 #include "clock.h"
 #include "log.h"
 #include "interrupt.h"
+#include "jsonfile.h"
 #include "netns.h"
 #include "proc.h"
 #include "qmp.h"
@@ -54,6 +56,39 @@ static char *option_value(const char *v)
 const char *vm_qemu_user(void)
 {
 	return getpwnam(VM_QEMU_USER) ? VM_QEMU_USER : "nobody";
+}
+
+void vm_config_make(struct vm_config *c, int memory_mb, int cpus)
+{
+	*c = (struct vm_config){
+		.images_dir = lab_images_dir(),
+		.state_dir = lab_state_dir(),
+		.kvm = accel_use_kvm(),
+		.memory_mb = memory_mb,
+		.cpus = cpus,
+		.run_as = geteuid() == 0 ? vm_qemu_user() : NULL,
+	};
+}
+
+bool vm_config_load(struct vm_config *c)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *doc = json_read_file(lab_state_path("options.json", path, sizeof(path)), 65536,
+				     &jerr);
+	json_t *memory = jfield(doc, "memory_mb", JSON_INTEGER);
+	json_t *cpus = jfield(doc, "cpus", JSON_INTEGER);
+	bool ok = memory && cpus;
+
+	/* A lab brought up before options.json existed had the defaults. */
+	if (!doc && access(path, F_OK) != 0)
+		vm_config_make(c, 512, 1);
+	else if (ok)
+		vm_config_make(c, (int) json_integer_value(memory), (int) json_integer_value(cpus));
+	else
+		log_error("could not read %s: %s", path, doc ? "no memory_mb or cpus" : jerr.text);
+	json_decref(doc);
+	return ok || (!doc && access(path, F_OK) != 0);
 }
 
 /* "-NAME VALUE": an option of QEMU's and its value, printf-formatted. */

@@ -37,6 +37,12 @@ struct vm_config {
 	const char *disks_from;
 };
 
+/* This machine's settings for the lab's VMs, with memory_mb and cpus (accelerator, paths, user). */
+void vm_config_make(struct vm_config *c, int memory_mb, int cpus);
+
+/* The settings the running lab was brought up with (STATE/options.json); false (logged). */
+bool vm_config_load(struct vm_config *c);
+
 /* The user QEMU runs as when the harness runs as root. */
 const char *vm_qemu_user(void);
 
