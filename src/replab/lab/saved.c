@@ -177,7 +177,7 @@ static char *key_difference(json_t *saved, json_t *now)
 		json_t *b = json_object_get(now, members[i].member);
 		char *sa, *sb;
 
-		if (json_equal(a, b))
+		if (a == b || json_equal(a, b)) /* both absent, or the same */
 			continue;
 		if (!json_is_integer(b) && !json_is_boolean(b)) {
 			why = xstrdup(members[i].what);
