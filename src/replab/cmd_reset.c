@@ -16,10 +16,19 @@ const char cmd_reset_help[] =
 	"they were then, whatever was done since (a failover, a cut, a rewind).  Checks\n"
 	"that a row written on the primary reaches every replica.  A few seconds.\n";
 
+/* No arguments: refused before the lab is looked at, as every usage error is. */
+int cmd_reset_options(int argc, char **argv)
+{
+	(void) argv;
+	if (argc == 1)
+		return 1;
+	usage_error("reset", "\"reset\" takes no arguments");
+	return -1;
+}
+
 int cmd_reset(const struct verb_args *a)
 {
-	if (a->argc != 1)
-		return usage_error("reset", "\"reset\" takes no arguments");
+	(void) a;
 	if (snapshot_reset())
 		return EXIT_OK;
 	log_hint("replab down, then replab up");

@@ -65,6 +65,7 @@ int cmd_run_options(int argc, char **argv);
 int cmd_partition_options(int argc, char **argv);
 int cmd_shape_options(int argc, char **argv);
 int cmd_experiment_options(int argc, char **argv);
+int cmd_reset_options(int argc, char **argv);
 
 struct up_options {
 	int timeout_s;

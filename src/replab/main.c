@@ -14,7 +14,7 @@
 static const struct verb verbs[] = {
 	{ "up", cmd_up, NULL, CHANGES_LAB, cmd_up_help,
 	  "boot the primary and the replica; return when the replica streams" },
-	{ "reset", cmd_reset, NULL, CHANGES_LAB | LAB_UP, cmd_reset_help,
+	{ "reset", cmd_reset, cmd_reset_options, CHANGES_LAB | LAB_UP, cmd_reset_help,
 	  "back to the lab saved when it first streamed, in seconds" },
 	{ "forget", cmd_forget, NULL, CHANGES_LAB, cmd_forget_help,
 	  "remove the saved lab and its secrets (the next up boots from power-on)" },
