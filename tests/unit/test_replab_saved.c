@@ -2,7 +2,7 @@
  * test_replab_saved.c — the saved lab's directory and key (lab/saved.c)
  * in a scratch REPLAB_SAVED: a complete one is found for its own key; for
  * another key it is refused with what differs; a file of the wrong size
- * makes it damaged; an unfinished save (lab.tmp) is never taken for one;
+ * or a hostile manifest makes it damaged; an unfinished save (lab.tmp) is never taken for one;
  * forget removes it; a directory that is not replab's is left untouched.
  */
 #define _GNU_SOURCE
@@ -91,6 +91,33 @@ static void truncated_is_damaged(void **state)
 	free(why);
 }
 
+/* A manifest is a file: one naming files outside the saved lab, or no JSON, is damage. */
+static void hostile_manifest_is_damaged(void **state)
+{
+	static const char *const manifests[] = {
+		"{\"key\": {}, \"files\": {\"../../etc/passwd\": 1}}",
+		"{\"key\": {}, \"files\": {\"..\": 4096}}",
+		"{\"key\": {}, \"files\": {\"primary.ram\": \"64\"}}",
+		"{\"key\": [], \"files\": {}}",
+		"not json",
+	};
+	char path[PATH_MAX], *why = NULL;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(manifests) / sizeof(manifests[0]); i++) {
+		FILE *f;
+
+		save_one(64);
+		f = fopen(saved_path(false, "manifest.json", path, sizeof(path)), "w");
+		assert_non_null(f);
+		fputs(manifests[i], f);
+		fclose(f);
+		assert_int_equal(find(512, &why), SAVED_BAD);
+		assert_non_null(why);
+		free(why);
+	}
+}
+
 /* A save cut short leaves lab.tmp; the complete one stays what is found. */
 static void unfinished_save_ignored(void **state)
 {
@@ -149,6 +176,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(found_for_its_key_only),
 		cmocka_unit_test(truncated_is_damaged),
+		cmocka_unit_test(hostile_manifest_is_damaged),
 		cmocka_unit_test(unfinished_save_ignored),
 		cmocka_unit_test(forget_removes_it),
 		cmocka_unit_test(foreign_directory_untouched),
