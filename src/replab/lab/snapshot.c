@@ -366,7 +366,7 @@ bool snapshot_restore(const struct vm_config *c0, double start_ms, bool *loaded)
 	c.disks_from = saved_path(false, NULL, from, sizeof(from));
 	ok = saved_install() && ssh_write_known_hosts();
 	for (int i = 0; ok && i < lab_nvms; i++)
-		ok = vm_start(&lab_vms[i], &c, true);
+		ok = vm_start(&lab_vms[i], &c, true) && !interrupted();
 	if (!ok || !open_all(q))
 		return false;
 	for (int i = 0; ok && i < lab_nvms; i++)
@@ -376,16 +376,17 @@ bool snapshot_restore(const struct vm_config *c0, double start_ms, bool *loaded)
 			show_qemu_log(&lab_vms[i]);
 	*loaded = ok;
 	/* Together, so that no guest talks to one that is not there yet. */
-	ok = ok && cont_all(q);
+	ok = ok && !interrupted() && cont_all(q);
 	close_all(q);
 	if (!ok)
 		return false;
 	printf("[%6.1f s] VMs restored from their saved state (%s, %d MiB, %d vCPUs each)\n",
 	       (clock_now_ms() - start_ms) / 1000, c.kvm ? "KVM" : "TCG", c.memory_mb, c.cpus);
-	if (!snapshot_set_clocks())
+	/* Ctrl-C is looked for between the steps: each is short, none is left half done. */
+	if (interrupted() || !snapshot_set_clocks() || interrupted())
 		return false;
 	printf("[%6.1f s] guest clocks set from the host's\n", (clock_now_ms() - start_ms) / 1000);
-	if (!snapshot_check_row(30))
+	if (!snapshot_check_row(30) || interrupted())
 		return false;
 	printf("[%6.1f s] a row written on the primary read back on %s\n",
 	       (clock_now_ms() - start_ms) / 1000,
