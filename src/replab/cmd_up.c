@@ -191,6 +191,7 @@ static enum restore restore_lab(const struct up_options *u, const struct vm_conf
 		break;
 	}
 	printf("restoring the lab saved in %s (saved %s)\n", lab_saved_dir(), saved_when(manifest));
+	fflush(stdout);
 	ok = write_up_options(u) && netns_create() && snapshot_restore(c, start, &loaded);
 	if (ok) {
 		printf("lab up: restored from %s (saved %s): %s streaming, %.1f s\n",

@@ -116,7 +116,7 @@ test_expect_success 'rebuilt images: one line why, a cold boot (interrupted here
 	nothing_left
 '
 test_expect_success 'Ctrl-C during a restore: exit 130, nothing left, the saved lab kept' '
-	up_until_line "restoring the lab saved in" &&
+	up_until_line "VMs restored from their saved state" &&
 	nothing_left && test -s "$REPLAB_SAVED/lab/primary.ram"
 '
 truncate -s 1M "$REPLAB_SAVED/lab/primary.ram"

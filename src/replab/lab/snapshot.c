@@ -382,10 +382,12 @@ bool snapshot_restore(const struct vm_config *c0, double start_ms, bool *loaded)
 		return false;
 	printf("[%6.1f s] VMs restored from their saved state (%s, %d MiB, %d vCPUs each)\n",
 	       (clock_now_ms() - start_ms) / 1000, c.kvm ? "KVM" : "TCG", c.memory_mb, c.cpus);
+	fflush(stdout);
 	/* Ctrl-C is looked for between the steps: each is short, none is left half done. */
 	if (interrupted() || !snapshot_set_clocks() || interrupted())
 		return false;
 	printf("[%6.1f s] guest clocks set from the host's\n", (clock_now_ms() - start_ms) / 1000);
+	fflush(stdout);
 	if (!snapshot_check_row(30) || interrupted())
 		return false;
 	printf("[%6.1f s] a row written on the primary read back on %s\n",
@@ -461,6 +463,7 @@ bool snapshot_reset(void)
 	}
 	printf("resetting the lab to the state saved in %s (saved %s)\n", lab_saved_dir(),
 	       saved_when(manifest));
+	fflush(stdout);
 	json_decref(manifest);
 	/* Their state is thrown away: no need to power them off cleanly. */
 	for (int i = 0; i < lab_nvms; i++)
