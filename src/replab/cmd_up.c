@@ -169,15 +169,18 @@ static enum restore restore_lab(const struct up_options *u, const struct vm_conf
 	bool loaded = false, ok;
 
 	json_decref(key);
+	/* Each line as it is decided: whoever watches the output sees why it boots as it does. */
 	switch (found) {
 	case SAVED_NONE:
 		printf("no saved lab in %s: booting from power-on (the lab is saved once it "
 		       "streams)\n",
 		       lab_saved_dir());
+		fflush(stdout);
 		return BOOT_COLD;
 	case SAVED_OTHER:
 		printf("not restoring the lab saved in %s: %s differs; booting from power-on\n",
 		       lab_saved_dir(), why);
+		fflush(stdout);
 		free(why);
 		return BOOT_COLD;
 	case SAVED_BAD:
