@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@
 
 #define CHECK_TABLE "replab_restore_check"
 #define VMS_MAX	    3
+
+static bool timeouts_off(void);
 
 /* ---- the row that proves replication works ------------------------------- */
 
@@ -65,7 +68,7 @@ bool snapshot_prepare_check(void)
 			return false;
 		}
 	}
-	return true;
+	return timeouts_off();
 }
 
 bool snapshot_check_row(int timeout_s)
@@ -102,24 +105,88 @@ bool snapshot_check_row(int timeout_s)
 	return true;
 }
 
-/* ---- guest clocks ---------------------------------------------------------- */
-
-struct clock_job {
-	pid_t pid;
-	int in, out; /* its stdin (ours to write), its stdout (ours to read) */
-};
+/* ---- after the QEMUs run: one SSH session per guest ------------------------ */
 
 /*
- * Start "sh -c 'echo ready; read t; date -s @t'" in vm over SSH, its stdin
- * and stdout pipes of ours.  Children inherit our stdin, so the pipe is
- * put there for the moment of the start.
+ * A restored guest resumes at its saved instant, its wall clock behind the
+ * host's.  Stepping it forward past wal_receiver_timeout/wal_sender_timeout
+ * would end the replication connection (they compare wall times), and
+ * reconnecting takes seconds under TCG: so the lab is saved with both
+ * timeouts off, and each guest gets them back only once its clock is set
+ * and replication traffic has crossed since (a row written on the primary
+ * read back on every replica).  Each guest does all that in one SSH session
+ * (one handshake), step by step as the host says "go".
  */
-static bool clock_job_start(const struct vm *vm, struct clock_job *j)
+#define TIMEOUTS_OFF                                      \
+	" -c \"ALTER SYSTEM SET wal_sender_timeout = 0\"" \
+	" -c \"ALTER SYSTEM SET wal_receiver_timeout = 0\""
+#define TIMEOUTS_BACK                                   \
+	" -c \"ALTER SYSTEM RESET wal_sender_timeout\"" \
+	" -c \"ALTER SYSTEM RESET wal_receiver_timeout\""
+#define RELOAD	" -c \"SELECT pg_reload_conf()\" >/dev/null"
+#define PSQL_FN "q() ( " NODE_PSQL " -XAtq -v ON_ERROR_STOP=1 \"$@\" ); "
+
+/* The lines the guest's session prints, each answered by the host. */
+static const char *const guest_steps[] = { "ready", "set", "checked" };
+#define GUEST_STEPS 3
+
+struct guest_job {
+	const struct vm *vm;
+	pid_t pid;
+	int in, out;		/* its stdin (ours to write), its stdout (ours to read) */
+	int step;		/* the steps it has passed */
+	double ms[GUEST_STEPS]; /* when (clock_now_ms) */
+};
+
+/* The session's script: clock, check (the shell command check), the timeouts back. */
+static char *guest_script(const char *check)
 {
-	char *cmd[] = { "sh", "-c", "echo ready; read t && date -u -s \"@$t\" >/dev/null", NULL };
+	char *s;
+
+	if (asprintf(&s,
+		     PSQL_FN
+		     "echo ready; read t && date -u -s \"@$t\" >/dev/null && echo set && "
+		     "read go && { %s; } && echo checked && read go && q" TIMEOUTS_BACK RELOAD,
+		     check) < 0)
+		fatal("out of memory");
+	return s;
+}
+
+/* What VM i checks: the primary writes the row, a replica waits (timeout_s at most) for it. */
+static char *guest_check(int i, const char *token, int timeout_s)
+{
+	char *s;
+	int n;
+
+	if (i == 0)
+		n = asprintf(&s,
+			     "q -c \"INSERT INTO " CHECK_TABLE
+			     " (token) VALUES ('%s')\" >/dev/null",
+			     token);
+	else
+		n = asprintf(&s,
+			     "end=$(($(date +%%s) + %d)); "
+			     "until [ \"$(q -c \"SELECT count(*) FROM " CHECK_TABLE
+			     " WHERE token = '%s'\")\" = 1 ]; do "
+			     "[ \"$(date +%%s)\" -lt $end ] || exit 1; sleep 0.05; done",
+			     timeout_s, token);
+	if (n < 0)
+		fatal("out of memory");
+	return s;
+}
+
+/*
+ * Start the script in vm over SSH, its stdin and stdout pipes of ours.
+ * Children inherit our stdin, so the pipe is put there for the moment of
+ * the start.
+ */
+static bool guest_job_start(struct guest_job *j, const struct vm *vm, const char *script)
+{
+	char *cmd[] = { "sh", "-c", (char *) script, NULL };
 	char log_path[PATH_MAX];
 	int in[2], out[2], saved_stdin;
 
+	*j = (struct guest_job){ .vm = vm };
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
 		fatal("could not make a pipe: %s", strerror(errno));
 	saved_stdin = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
@@ -139,42 +206,135 @@ static bool clock_job_start(const struct vm *vm, struct clock_job *j)
 	return j->pid > 0;
 }
 
-/* Wait for "ready", then write the host's time at once: the guest reads it a pipe hop later. */
-static bool clock_job_finish(const struct vm *vm, struct clock_job *j)
+/* Read one line from fd by the deadline: true when it is want. */
+static bool read_line(int fd, const char *want, double deadline)
 {
-	struct pollfd p = { .fd = j->out, .events = POLLIN };
-	char buf[16] = { 0 }, now[48];
-	struct timespec ts;
-	ssize_t n = -1;
-	bool ok;
+	char line[32];
+	size_t n = 0;
 
-	if (j->pid > 0 && poll(&p, 1, 30000) == 1)
-		n = read(j->out, buf, sizeof(buf) - 1);
-	ok = n > 0 && strncmp(buf, "ready", 5) == 0;
-	if (ok) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		xsnprintf(now, sizeof(now), "%lld.%09ld\n", (long long) ts.tv_sec, ts.tv_nsec);
-		ok = write(j->in, now, strlen(now)) == (ssize_t) strlen(now);
+	while (n < sizeof(line) - 1 && !interrupted()) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int left = (int) (deadline - clock_now_ms());
+
+		if (left <= 0 || poll(&p, 1, left) != 1 || read(fd, &line[n], 1) != 1)
+			return false;
+		if (line[n] == '\n') {
+			line[n] = '\0';
+			return strcmp(line, want) == 0;
+		}
+		n++;
 	}
+	return false;
+}
+
+/* Wait for j's next line, then answer it: the host's time after "ready", else "go". */
+static bool guest_job_step(struct guest_job *j, double deadline)
+{
+	char answer[48] = "go\n";
+	struct timespec ts;
+
+	if (j->pid <= 0 || !read_line(j->out, guest_steps[j->step], deadline))
+		return false;
+	if (j->step == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		xsnprintf(answer, sizeof(answer), "%lld.%09ld\n", (long long) ts.tv_sec,
+			  ts.tv_nsec);
+	}
+	if (write(j->in, answer, strlen(answer)) != (ssize_t) strlen(answer))
+		return false;
+	j->ms[j->step++] = clock_now_ms();
+	return true;
+}
+
+/* Close j's pipes and wait for it (ssh stops when its stdin closes). */
+static bool guest_job_finish(struct guest_job *j, bool ok)
+{
 	close(j->in);
 	close(j->out);
+	/* A session stuck in a step: its ssh is ours to stop. */
+	if (!ok && j->pid > 0)
+		kill(j->pid, SIGTERM);
 	if (j->pid > 0 && child_wait(j->pid) != 0)
 		ok = false;
-	if (!ok)
-		log_error("could not set the %s VM's clock (see %s/replab.log)", vm->name,
-			  lab_state_dir());
+	if (!ok) {
+		if (j->step < GUEST_STEPS)
+			log_error("the %s VM did not say \"%s\" (see %s/replab.log)", j->vm->name,
+				  guest_steps[j->step], lab_state_dir());
+		else
+			log_error("the %s VM could not have its replication timeouts back (see "
+				  "%s/replab.log)",
+				  j->vm->name, lab_state_dir());
+	}
 	return ok;
 }
 
-bool snapshot_set_clocks(void)
+/* Every job through step, each by deadline; false when one is not. */
+static bool guest_jobs_step(struct guest_job jobs[], bool ok[], double deadline)
 {
-	struct clock_job jobs[VMS_MAX];
-	bool ok = true;
+	bool all = true;
 
 	for (int i = 0; i < lab_nvms; i++)
-		clock_job_start(&lab_vms[i], &jobs[i]);
+		all = (ok[i] = ok[i] && guest_job_step(&jobs[i], deadline)) && all;
+	return all;
+}
+
+static void print_step(double start_ms, const char *what)
+{
+	printf("[%6.1f s] %s\n", (clock_now_ms() - start_ms) / 1000, what);
+	fflush(stdout);
+}
+
+bool snapshot_resume(int timeout_s, double start_ms)
+{
+	struct guest_job jobs[VMS_MAX];
+	bool ok[VMS_MAX], all;
+	double now = clock_now_ms();
+	char token[17];
+
+	/* Letters, digits, '.' and '_' only: nothing to quote in SQL. */
+	if (!secrets_password(token, sizeof(token)))
+		return false;
+	for (int i = 0; i < lab_nvms; i++) {
+		char *check = guest_check(i, token, timeout_s), *script = guest_script(check);
+
+		ok[i] = guest_job_start(&jobs[i], &lab_vms[i], script);
+		free(script);
+		free(check);
+	}
+	all = guest_jobs_step(jobs, ok, now + 30000) && guest_jobs_step(jobs, ok, now + 40000);
+	if (all && start_ms >= 0)
+		print_step(start_ms, "guest clocks set from the host's");
+	all = all && guest_jobs_step(jobs, ok, clock_now_ms() + timeout_s * 1000.0);
+	if (all && start_ms >= 0)
+		print_step(start_ms, lab_nvms > 2 ? "a row written on the primary read back on "
+						    "the replica and replica2"
+						  : "a row written on the primary read back on "
+						    "the replica");
 	for (int i = 0; i < lab_nvms; i++)
-		ok = clock_job_finish(&lab_vms[i], &jobs[i]) && ok;
+		all = guest_job_finish(&jobs[i], ok[i]) && all;
+	if (all && start_ms >= 0)
+		print_step(start_ms, "replication timeouts back");
+	return all;
+}
+
+/* Before the save: the replication timeouts off on every VM (see above). */
+static bool timeouts_off(void)
+{
+	char *cmd[] = { "sh", "-c", NODE_PSQL " -XAtq -v ON_ERROR_STOP=1" TIMEOUTS_OFF RELOAD,
+			NULL };
+	char log_path[PATH_MAX];
+	pid_t pids[VMS_MAX];
+	bool ok = true;
+
+	lab_state_path("sql.log", log_path, sizeof(log_path));
+	for (int i = 0; i < lab_nvms; i++)
+		pids[i] = ssh_start(&lab_vms[i], cmd, false, log_path, -1, -1);
+	for (int i = 0; i < lab_nvms; i++)
+		if (pids[i] < 0 || child_wait(pids[i]) != 0) {
+			log_error("could not turn the %s VM's replication timeouts off (see %s)",
+				  lab_vms[i].name, log_path);
+			ok = false;
+		}
 	return ok;
 }
 
@@ -316,9 +476,10 @@ bool snapshot_save(const struct vm_config *c)
 		printf("saved the lab in %s (%s, %.1f s): the next replab up restores it\n",
 		       lab_saved_dir(), size, (clock_now_ms() - start) / 1000);
 	}
-	/* The guests lost the time the save took. */
-	if (opened && !snapshot_set_clocks())
-		log_warning("the guests' clocks may be behind by the time the save took");
+	/* The guests lost the time the save took; their replication timeouts are off. */
+	if (!snapshot_resume(30, -1))
+		log_warning("the guests' clocks may be behind by the time the save took, their "
+			    "replication timeouts off (replab status)");
 	return ok;
 }
 
@@ -384,16 +545,7 @@ bool snapshot_restore(const struct vm_config *c0, double start_ms, bool *loaded)
 	       (clock_now_ms() - start_ms) / 1000, c.kvm ? "KVM" : "TCG", c.memory_mb, c.cpus);
 	fflush(stdout);
 	/* Ctrl-C is looked for between the steps: each is short, none is left half done. */
-	if (interrupted() || !snapshot_set_clocks() || interrupted())
-		return false;
-	printf("[%6.1f s] guest clocks set from the host's\n", (clock_now_ms() - start_ms) / 1000);
-	fflush(stdout);
-	if (!snapshot_check_row(30) || interrupted())
-		return false;
-	printf("[%6.1f s] a row written on the primary read back on %s\n",
-	       (clock_now_ms() - start_ms) / 1000,
-	       lab_nvms > 2 ? "the replica and replica2" : "the replica");
-	return true;
+	return !interrupted() && snapshot_resume(30, start_ms) && !interrupted();
 }
 
 /* ---- reset ----------------------------------------------------------------- */

@@ -18,7 +18,8 @@ struct vm_config;
 
 /*
  * Make sure a row written on the primary can be read back on the replicas
- * (the table for it, replicated); done before saving.
+ * (the table for it, replicated), and the replication timeouts off (see
+ * snapshot_resume); done before saving.
  */
 bool snapshot_prepare_check(void);
 
@@ -56,7 +57,14 @@ bool snapshot_can_reset(char **why);
  */
 bool snapshot_reset(void);
 
-/* Set each guest's clock from the host's (over SSH); false (logged) on failure. */
-bool snapshot_set_clocks(void);
+/*
+ * After a save or a restore, in one SSH session per VM: each guest's clock
+ * set from the host's, a row written on the primary read back on every
+ * replica within timeout_s, then the replication timeouts (turned off by
+ * snapshot_prepare_check for the save) back as configured.  Each step is
+ * printed with the time since start_ms unless start_ms is negative.  False
+ * (logged) on failure.
+ */
+bool snapshot_resume(int timeout_s, double start_ms);
 
 #endif
