@@ -112,77 +112,70 @@ bool snapshot_check_row(int timeout_s)
  * host's.  Stepping it forward past wal_receiver_timeout/wal_sender_timeout
  * would end the replication connection (they compare wall times), and
  * reconnecting takes seconds under TCG: so the lab is saved with both
- * timeouts off, and each guest gets them back only once its clock is set
- * and replication traffic has crossed since (a row written on the primary
- * read back on every replica).  Each guest does all that in one SSH session
- * (one handshake), step by step as the host says "go".
+ * timeouts off, and each guest gets them back only once every clock is set
+ * and replication traffic has crossed since: the row the primary writes has
+ * reached the guest and every standby it sends to.  Each guest does all
+ * that in one SSH session (one handshake) and one psql.
  */
 #define TIMEOUTS_OFF                                      \
 	" -c \"ALTER SYSTEM SET wal_sender_timeout = 0\"" \
 	" -c \"ALTER SYSTEM SET wal_receiver_timeout = 0\""
-#define TIMEOUTS_BACK                                   \
-	" -c \"ALTER SYSTEM RESET wal_sender_timeout\"" \
-	" -c \"ALTER SYSTEM RESET wal_receiver_timeout\""
-#define RELOAD	" -c \"SELECT pg_reload_conf()\" >/dev/null"
-#define PSQL_FN "q() ( " NODE_PSQL " -XAtq -v ON_ERROR_STOP=1 \"$@\" ); "
+#define RELOAD " -c \"SELECT pg_reload_conf()\" >/dev/null"
+
+/*
+ * The session: "ready", the host's time read and set, "set"; once the host
+ * says "go" (every clock is set), psql runs the statements given as $0...
+ */
+#define GUEST_SCRIPT                                                             \
+	"echo ready; read t && date -u -s \"@$t\" >/dev/null && echo set && "    \
+	"read go && " NODE_PSQL " -XAtq -v ON_ERROR_STOP=1 -c \"$0\" -c \"$1\" " \
+	"-c \"$2\" -c \"$3\" -c \"$4\" -c \"$5\" >/dev/null"
+
+/* ... until every standby this server sends to has replayed what it has. */
+#define DOWNSTREAM_REPLAYED                                                           \
+	"DO $$DECLARE lsn pg_lsn := CASE WHEN pg_is_in_recovery() "                   \
+	"THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END; "               \
+	"BEGIN WHILE EXISTS (SELECT FROM pg_stat_replication "                        \
+	"WHERE replay_lsn IS NULL OR replay_lsn < lsn) LOOP PERFORM pg_sleep(0.02); " \
+	"END LOOP; END$$"
 
 /* The lines the guest's session prints, each answered by the host. */
-static const char *const guest_steps[] = { "ready", "set", "checked" };
-#define GUEST_STEPS 3
+static const char *const guest_steps[] = { "ready", "set" };
+#define GUEST_STEPS 2
 
 struct guest_job {
 	const struct vm *vm;
 	pid_t pid;
-	int in, out;		/* its stdin (ours to write), its stdout (ours to read) */
-	int step;		/* the steps it has passed */
-	double ms[GUEST_STEPS]; /* when (clock_now_ms) */
+	int in, out; /* its stdin (ours to write), its stdout (ours to read) */
+	int step;    /* the steps it has passed */
 };
 
-/* The session's script: clock, check (the shell command check), the timeouts back. */
-static char *guest_script(const char *check)
+/* VM i's part of the check: the primary writes the row, a standby waits until it has it. */
+static char *guest_check(int i, const char *token)
 {
 	char *s;
+	int n = i == 0 ? asprintf(&s, "INSERT INTO " CHECK_TABLE " (token) VALUES ('%s')", token)
+		       : asprintf(&s,
+				  "DO $$BEGIN WHILE NOT EXISTS (SELECT FROM " CHECK_TABLE
+				  " WHERE token = '%s') LOOP PERFORM pg_sleep(0.02); END LOOP; "
+				  "END$$",
+				  token);
 
-	if (asprintf(&s,
-		     PSQL_FN
-		     "echo ready; read t && date -u -s \"@$t\" >/dev/null && echo set && "
-		     "read go && { %s; } && echo checked && read go && q" TIMEOUTS_BACK RELOAD,
-		     check) < 0)
-		fatal("out of memory");
-	return s;
-}
-
-/* What VM i checks: the primary writes the row, a replica waits (timeout_s at most) for it. */
-static char *guest_check(int i, const char *token, int timeout_s)
-{
-	char *s;
-	int n;
-
-	if (i == 0)
-		n = asprintf(&s,
-			     "q -c \"INSERT INTO " CHECK_TABLE
-			     " (token) VALUES ('%s')\" >/dev/null",
-			     token);
-	else
-		n = asprintf(&s,
-			     "end=$(($(date +%%s) + %d)); "
-			     "until [ \"$(q -c \"SELECT count(*) FROM " CHECK_TABLE
-			     " WHERE token = '%s'\")\" = 1 ]; do "
-			     "[ \"$(date +%%s)\" -lt $end ] || exit 1; sleep 0.05; done",
-			     timeout_s, token);
 	if (n < 0)
 		fatal("out of memory");
 	return s;
 }
 
 /*
- * Start the script in vm over SSH, its stdin and stdout pipes of ours.
+ * Start the session in vm over SSH (the six statements its psql runs), its
+ * stdin and stdout pipes of ours.
  * Children inherit our stdin, so the pipe is put there for the moment of
  * the start.
  */
-static bool guest_job_start(struct guest_job *j, const struct vm *vm, const char *script)
+static bool guest_job_start(struct guest_job *j, const struct vm *vm, char *const statements[])
 {
-	char *cmd[] = { "sh", "-c", (char *) script, NULL };
+	char *cmd[] = { "sh",	       "-c",	      GUEST_SCRIPT,  statements[0], statements[1],
+			statements[2], statements[3], statements[4], statements[5], NULL };
 	char log_path[PATH_MAX];
 	int in[2], out[2], saved_stdin;
 
@@ -242,7 +235,7 @@ static bool guest_job_step(struct guest_job *j, double deadline)
 	}
 	if (write(j->in, answer, strlen(answer)) != (ssize_t) strlen(answer))
 		return false;
-	j->ms[j->step++] = clock_now_ms();
+	j->step++;
 	return true;
 }
 
@@ -261,8 +254,8 @@ static bool guest_job_finish(struct guest_job *j, bool ok)
 			log_error("the %s VM did not say \"%s\" (see %s/replab.log)", j->vm->name,
 				  guest_steps[j->step], lab_state_dir());
 		else
-			log_error("the %s VM could not have its replication timeouts back (see "
-				  "%s/replab.log)",
+			log_error("the %s VM could not check the row written on the primary, or "
+				  "have its replication timeouts back (see %s/replab.log)",
 				  j->vm->name, lab_state_dir());
 	}
 	return ok;
@@ -284,36 +277,49 @@ static void print_step(double start_ms, const char *what)
 	fflush(stdout);
 }
 
+/* Start every VM's session (see GUEST_SCRIPT): false when one could not be. */
+static bool guest_jobs_start(struct guest_job jobs[], bool ok[], int timeout_s)
+{
+	char token[17], limit[64];
+	bool all = true;
+
+	/* Letters, digits, '.' and '_' only: nothing to quote in SQL. */
+	if (!secrets_password(token, sizeof(token)))
+		return false;
+	xsnprintf(limit, sizeof(limit), "SET statement_timeout = '%ds'", timeout_s);
+	for (int i = 0; i < lab_nvms; i++) {
+		char *check = guest_check(i, token);
+		char *statements[] = { limit,
+				       check,
+				       DOWNSTREAM_REPLAYED,
+				       "ALTER SYSTEM RESET wal_sender_timeout",
+				       "ALTER SYSTEM RESET wal_receiver_timeout",
+				       "SELECT pg_reload_conf()" };
+
+		all = (ok[i] = guest_job_start(&jobs[i], &lab_vms[i], statements)) && all;
+		free(check);
+	}
+	return all;
+}
+
 bool snapshot_resume(int timeout_s, double start_ms)
 {
 	struct guest_job jobs[VMS_MAX];
 	bool ok[VMS_MAX], all;
 	double now = clock_now_ms();
-	char token[17];
 
-	/* Letters, digits, '.' and '_' only: nothing to quote in SQL. */
-	if (!secrets_password(token, sizeof(token)))
-		return false;
-	for (int i = 0; i < lab_nvms; i++) {
-		char *check = guest_check(i, token, timeout_s), *script = guest_script(check);
-
-		ok[i] = guest_job_start(&jobs[i], &lab_vms[i], script);
-		free(script);
-		free(check);
-	}
-	all = guest_jobs_step(jobs, ok, now + 30000) && guest_jobs_step(jobs, ok, now + 40000);
+	all = guest_jobs_start(jobs, ok, timeout_s) && guest_jobs_step(jobs, ok, now + 30000) &&
+	      guest_jobs_step(jobs, ok, now + 40000);
 	if (all && start_ms >= 0)
 		print_step(start_ms, "guest clocks set from the host's");
-	all = all && guest_jobs_step(jobs, ok, clock_now_ms() + timeout_s * 1000.0);
-	if (all && start_ms >= 0)
-		print_step(start_ms, lab_nvms > 2 ? "a row written on the primary read back on "
-						    "the replica and replica2"
-						  : "a row written on the primary read back on "
-						    "the replica");
 	for (int i = 0; i < lab_nvms; i++)
 		all = guest_job_finish(&jobs[i], ok[i]) && all;
 	if (all && start_ms >= 0)
-		print_step(start_ms, "replication timeouts back");
+		print_step(start_ms, lab_nvms > 2
+					     ? "a row written on the primary read back on the "
+					       "replica and replica2, replication timeouts back"
+					     : "a row written on the primary read back on the "
+					       "replica, replication timeouts back");
 	return all;
 }
 
