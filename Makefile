@@ -228,6 +228,7 @@ bench: all
 
 bench-lab: all
 	bench/lab.sh
+	bench/instant.sh
 	bench/experiments.sh
 
 # build/ holds a running lab's state and the replab that stops it: removing
@@ -245,6 +246,7 @@ clean:
 		"no lab is running"*) ;; \
 		*) echo "make clean: a lab is running (see $$r status): stop it first with make down" >&2; exit 1 ;; \
 		esac; \
+		$$r forget >/dev/null || exit 1; \
 	fi
 	rm -rf build
 

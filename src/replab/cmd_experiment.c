@@ -6,6 +6,8 @@
 #include "commands.h"
 #include "experiments/experiment.h"
 #include "lab/faults.h"
+#include "lab/snapshot.h"
+#include "interrupt.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -16,15 +18,21 @@
 
 typedef int experiment_fn(const struct experiment_options *);
 
+/*
+ * fresh: a trial that changes the lab for good (a failover, a rewind)
+ * starts from the saved lab and leaves the lab as saved (replab reset),
+ * when there is one; rpo resets before each of its trials itself.
+ */
 static const struct {
 	const char *name;
 	experiment_fn *run;
+	bool fresh;
 } experiments[] = {
-	{ "partition-reconnect", experiment_partition_reconnect },
-	{ "wal-retention", experiment_wal_retention },
-	{ "failover-under-load", experiment_failover_under_load },
-	{ "split-brain", experiment_split_brain },
-	{ "rpo", experiment_rpo },
+	{ "partition-reconnect", experiment_partition_reconnect, false },
+	{ "wal-retention", experiment_wal_retention, false },
+	{ "failover-under-load", experiment_failover_under_load, true },
+	{ "split-brain", experiment_split_brain, true },
+	{ "rpo", experiment_rpo, false },
 };
 
 const char cmd_experiment_help[] =
@@ -45,17 +53,21 @@ const char cmd_experiment_help[] =
 	"  failover-under-load   the primary crashes at --crash-at during a write\n"
 	"                        load that follows the writable server; the replica\n"
 	"                        is promoted: client downtime, and acknowledged\n"
-	"                        writes missing on the new primary (leaves the lab\n"
-	"                        failed over: replab down && replab up)\n"
+	"                        writes missing on the new primary (with a saved\n"
+	"                        lab, from it and back to it: replab reset; else\n"
+	"                        the lab is left failed over)\n"
 	"  split-brain           the primary cut off from the replica (not from its\n"
 	"                        clients), the replica promoted, both written to:\n"
 	"                        timelines, the fork, the rows only one side has;\n"
 	"                        then pg_rewind makes the old primary a standby\n"
-	"                        (leaves the roles swapped)\n"
+	"                        (with a saved lab, from it and back to it; else\n"
+	"                        the roles stay swapped)\n"
 	"  rpo                   the primary's server killed under load, --trials\n"
 	"                        times in each of async, sync and remote_apply:\n"
 	"                        acknowledged writes lost, writes in doubt, commit\n"
-	"                        latency and throughput, side by side\n"
+	"                        latency and throughput, side by side (each trial\n"
+	"                        from the saved lab when there is one, else the\n"
+	"                        crashed primary is rewound into a standby)\n"
 	"\n"
 	"Options:\n"
 	"  --json FILE          where the result goes\n"
@@ -82,7 +94,7 @@ static bool number(const char *opt, const char *text, long min, long max, int *o
 }
 
 /* The experiment asked for, and its options. */
-static experiment_fn *chosen;
+static int chosen = -1;
 static struct experiment_options options = {
 	.cut_s = 20, .rate = 200, .segments = 6, .crash_at_s = 5, .duration_s = 15, .trials = 20
 };
@@ -124,17 +136,17 @@ static bool experiment_option(int c, const char *value, const char *word)
 	}
 }
 
-/* The experiment called name, or NULL after a usage error. */
-static experiment_fn *experiment_called(const char *name)
+/* The experiment called name, or -1 after a usage error. */
+static int experiment_called(const char *name)
 {
 	for (size_t i = 0; i < sizeof(experiments) / sizeof(experiments[0]); i++)
 		if (strcmp(name, experiments[i].name) == 0)
-			return experiments[i].run;
+			return (int) i;
 	usage_error("experiment",
 		    "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, "
 		    "failover-under-load, split-brain, rpo)",
 		    name);
-	return NULL;
+	return -1;
 }
 
 int cmd_experiment_options(int argc, char **argv)
@@ -167,12 +179,27 @@ int cmd_experiment_options(int argc, char **argv)
 			    options.crash_at_s, options.duration_s);
 		return -1;
 	}
-	return (chosen = experiment_called(argv[optind])) ? optind + 1 : -1;
+	return (chosen = experiment_called(argv[optind])) >= 0 ? optind + 1 : -1;
 }
 
 int cmd_experiment(const struct verb_args *a)
 {
+	bool fresh;
+	int rc;
+
 	(void) a;
-	assert(chosen);
-	return chosen(&options);
+	assert(chosen >= 0);
+	fresh = experiments[chosen].fresh && snapshot_can_reset(NULL);
+	if (fresh) {
+		printf("starting from the saved lab (replab reset)\n");
+		if (!snapshot_reset())
+			return EXIT_FAIL;
+	}
+	rc = experiments[chosen].run(&options);
+	if (fresh && !interrupt_signal()) {
+		printf("leaving the lab as saved (replab reset)\n");
+		if (!snapshot_reset())
+			rc = EXIT_FAIL;
+	}
+	return rc;
 }

@@ -85,20 +85,9 @@ const char cmd_start_help[] = "Usage: replab start VM\n"
 int cmd_start(const struct verb_args *a)
 {
 	const struct vm *vm = a->vm[0];
-	struct up_options u;
 	struct vm_config c;
-	char path[PATH_MAX];
-	json_t *saved;
 
-	up_options_default(&u);
-	saved = json_load_file(lab_state_path("options.json", path, sizeof(path)), 0, NULL);
-	if (saved) {
-		u.memory_mb = (int) json_integer_value(json_object_get(saved, "memory_mb"));
-		u.cpus = (int) json_integer_value(json_object_get(saved, "cpus"));
-		json_decref(saved);
-	}
-	vm_config_for(&u, &c);
-	if (!vm_start(vm, &c, false))
+	if (!vm_config_load(&c) || !vm_start(vm, &c, false))
 		return EXIT_FAIL;
 	printf("%s is booting again (its console: replab console %s)\n", vm->name, vm->name);
 	return EXIT_OK;

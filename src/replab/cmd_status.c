@@ -1,6 +1,7 @@
 /*
  * cmd_status.c — "replab status": the VMs (QEMU process, QMP run state,
- * addresses) and replication as pgrepl sees it from inside the lab.
+ * addresses), the saved lab, and replication as pgrepl sees it from
+ * inside the lab.
  */
 #define _GNU_SOURCE
 #include "commands.h"
@@ -9,6 +10,7 @@
 #include "log.h"
 #include "lab/node.h"
 #include "lab/qmp.h"
+#include "lab/saved.h"
 #include "lab/ssh.h"
 #include "lab/status_view.h"
 #include "strutil.h"
@@ -112,6 +114,7 @@ int cmd_status(const struct verb_args *a)
 		return usage_error("status", "\"status\" takes no arguments");
 	if (!lab_is_up()) {
 		printf("no lab is running (replab up starts one)\n");
+		saved_print_status();
 		return EXIT_OK;
 	}
 	printf("%-8s %-10s %-10s %-12s %s\n", "VM", "QEMU PID", "state", "data addr",
@@ -130,6 +133,7 @@ int cmd_status(const struct verb_args *a)
 		       vm->addr, vm->ssh_port);
 		free(state);
 	}
+	saved_print_status();
 	print_faults();
 	print_replication();
 	return EXIT_OK;

@@ -2,6 +2,8 @@
  * cmd_up.c — "replab up": a lab's secrets and seeds, its network
  * namespace, its VMs (a primary and one or two replicas), and the wait
  * until the replicas stream, with each milestone printed as it is reached.
+ * Once they stream the whole lab is saved (lab/saved.h); a later "up" of
+ * the same images and shape restores it in seconds instead of booting.
  */
 #define _GNU_SOURCE
 #include "lab/accel.h"
@@ -14,8 +16,10 @@
 #include "log.h"
 #include "lab/netns.h"
 #include "lab/ready.h"
+#include "lab/saved.h"
 #include "lab/secrets.h"
 #include "lab/seed.h"
+#include "lab/snapshot.h"
 #include "lab/ssh.h"
 #include "strutil.h"
 #include "lab/vm.h"
@@ -59,14 +63,7 @@ static bool write_json(const char *name, json_t *doc)
 
 void vm_config_for(const struct up_options *u, struct vm_config *c)
 {
-	*c = (struct vm_config){
-		.images_dir = lab_images_dir(),
-		.state_dir = lab_state_dir(),
-		.kvm = accel_use_kvm(),
-		.memory_mb = u->memory_mb,
-		.cpus = u->cpus,
-		.run_as = geteuid() == 0 ? vm_qemu_user() : NULL,
-	};
+	vm_config_make(c, u->memory_mb, u->cpus);
 }
 
 static bool write_up_options(const struct up_options *u)
@@ -79,14 +76,46 @@ static bool write_up_options(const struct up_options *u)
 	return ok;
 }
 
-static bool start_lab(const struct up_options *u)
+/* "primary 10.77.0.10, replica 10.77.0.11 and replica2 10.77.0.12 (from the replica)" */
+static const char *lab_summary(char *buf, size_t len)
 {
-	struct vm_config c;
+	xsnprintf(buf, len, "primary %s, replica %s%s%s%s", lab_vms[0].addr, lab_vms[1].addr,
+		  lab_nvms > 2 ? " and replica2 " : "", lab_nvms > 2 ? lab_vms[2].addr : "",
+		  lab_nvms > 2 ? (lab_cascade ? " (from the replica)" : " (from the primary)")
+			       : "");
+	return buf;
+}
+
+bool up_options_load(struct up_options *u)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *doc = json_read_file(lab_state_path("options.json", path, sizeof(path)), 65536,
+				     &jerr);
+	json_t *memory = jfield(doc, "memory_mb", JSON_INTEGER),
+	       *cpus = jfield(doc, "cpus", JSON_INTEGER);
+
+	up_options_default(u);
+	if (!memory || !cpus) {
+		log_error("could not read %s: %s", path, doc ? "no memory_mb or cpus" : jerr.text);
+		json_decref(doc);
+		return false;
+	}
+	u->memory_mb = (int) json_integer_value(memory);
+	u->cpus = (int) json_integer_value(cpus);
+	u->replicas = lab_nvms - 1;
+	u->cascade = lab_cascade;
+	json_decref(doc);
+	return true;
+}
+
+static bool start_lab(const struct up_options *u, const struct vm_config *cp)
+{
+	struct vm_config c = *cp;
 	json_t *timings = json_object();
 	double start;
 	bool ok;
 
-	vm_config_for(u, &c);
 	printf("creating the lab's secrets, seeds and network namespace in %s\n", lab_state_dir());
 	ok = write_up_options(u) && secrets_create();
 	for (int i = 0; ok && i < lab_nvms; i++)
@@ -107,17 +136,116 @@ static bool start_lab(const struct up_options *u)
 					"streaming_s", (clock_now_ms() - start) / 1000,
 					"milestones", timings);
 
-		printf("lab up: primary %s, replica %s%s%s%s streaming, %.1f s after power-on\n",
-		       lab_vms[0].addr, lab_vms[1].addr, lab_nvms > 2 ? " and replica2 " : "",
-		       lab_nvms > 2 ? lab_vms[2].addr : "",
-		       lab_nvms > 2 ? (lab_cascade ? " (from the replica)" : " (from the primary)")
-				    : "",
-		       (clock_now_ms() - start) / 1000);
+		char summary[160];
+
+		printf("lab up: %s streaming, %.1f s after power-on\n",
+		       lab_summary(summary, sizeof(summary)), (clock_now_ms() - start) / 1000);
 		ok = write_json("up.json", doc);
 		json_decref(doc);
 	} else
 		json_decref(timings);
 	return ok;
+}
+
+/* Once the replicas stream: check it with a row, and save the lab for the next up. */
+static void save_lab(const struct vm_config *c)
+{
+	if (!snapshot_prepare_check() || !snapshot_check_row(60)) {
+		log_warning("the lab was not saved: a row written on the primary did not reach "
+			    "every replica");
+		return;
+	}
+	snapshot_save(c);
+}
+
+enum restore { RESTORED, RESTORE_FAILED, BOOT_COLD };
+
+/* Start the lab from the saved one when it was saved from the same images and shape. */
+static enum restore restore_lab(const struct up_options *u, const struct vm_config *c, double start)
+{
+	json_t *key = saved_key(c), *manifest = NULL, *doc;
+	char *why = NULL, summary[160];
+	enum saved_found found = key ? saved_find(key, &why, &manifest) : SAVED_NONE;
+	bool loaded = false, ok;
+
+	json_decref(key);
+	/* Each line as it is decided: whoever watches the output sees why it boots as it does. */
+	switch (found) {
+	case SAVED_NONE:
+		printf("no saved lab in %s: booting from power-on (the lab is saved once it "
+		       "streams)\n",
+		       lab_saved_dir());
+		fflush(stdout);
+		return BOOT_COLD;
+	case SAVED_OTHER:
+		printf("not restoring the lab saved in %s: %s differs; booting from power-on\n",
+		       lab_saved_dir(), why);
+		fflush(stdout);
+		free(why);
+		return BOOT_COLD;
+	case SAVED_BAD:
+		log_warning("the lab saved in %s is damaged (%s): removing it, booting from "
+			    "power-on",
+			    lab_saved_dir(), why);
+		free(why);
+		saved_forget(false);
+		return BOOT_COLD;
+	case SAVED_MATCH:
+		break;
+	}
+	printf("restoring the lab saved in %s (saved %s)\n", lab_saved_dir(), saved_when(manifest));
+	fflush(stdout);
+	ok = write_up_options(u) && netns_create() && snapshot_restore(c, start, &loaded);
+	if (ok) {
+		printf("lab up: restored from %s (saved %s): %s streaming, %.1f s\n",
+		       lab_saved_dir(), saved_when(manifest), lab_summary(summary, sizeof(summary)),
+		       (clock_now_ms() - start) / 1000);
+		doc = json_pack("{s:s,s:f,s:s,s:s}", "accel", c->kvm ? "kvm" : "tcg", "streaming_s",
+				(clock_now_ms() - start) / 1000, "restored_from", lab_saved_dir(),
+				"saved_at", saved_when(manifest));
+		ok = write_json("up.json", doc);
+		json_decref(doc);
+	}
+	json_decref(manifest);
+	if (ok)
+		return RESTORED;
+	if (interrupt_signal())
+		return RESTORE_FAILED;
+	if (!loaded) {
+		log_warning("the saved lab in %s could not be loaded: removing it, booting from "
+			    "power-on",
+			    lab_saved_dir());
+		saved_forget(false);
+	} else
+		log_warning("the restored lab did not stream: booting from power-on");
+	/* What the restore started goes; the cold boot starts from an empty state directory. */
+	if (!lab_teardown(false) || !lab_state_create())
+		return RESTORE_FAILED;
+	return BOOT_COLD;
+}
+
+static bool bring_up(const struct up_options *u)
+{
+	double start = clock_now_ms();
+	struct vm_config c;
+
+	vm_config_for(u, &c);
+	if (u->cold)
+		printf("booting from power-on (--cold)\n");
+	else
+		switch (restore_lab(u, &c, start)) {
+		case RESTORED:
+			return true;
+		case RESTORE_FAILED:
+			return false;
+		case BOOT_COLD:
+			break;
+		}
+	if (!start_lab(u, &c))
+		return false;
+	save_lab(&c);
+	/* Ctrl-C while saving interrupts the up: the rules for an interrupted up hold. */
+	return !interrupt_signal();
 }
 
 static void undo_up(void *arg)
@@ -155,7 +283,7 @@ int lab_up(const struct up_options *u)
 		return EXIT_FAIL;
 	undo = lab_cleanup_push("stop the lab's VMs and namespace, remove its state", undo_up,
 				NULL);
-	ok = start_lab(u);
+	ok = bring_up(u);
 	if (ok || (u->keep && !interrupt_signal())) {
 		lab_cleanup_pop(undo);
 		if (!ok)
@@ -173,14 +301,22 @@ void up_options_default(struct up_options *u)
 
 const char cmd_up_help[] =
 	"Usage: replab up [--replicas 1|2 [--cascade]] [--timeout SECONDS] [--memory MiB]\n"
-	"                 [--cpus N] [--keep]\n"
+	"                 [--cpus N] [--keep] [--cold]\n"
 	"\n"
 	"Boots the primary and the replica from build/images on the lab's own network\n"
 	"(10.77.0.0/24 in a network namespace), and returns once the replica streams.\n"
 	"--replicas 2 adds replica2 (10.77.0.12), a standby of the primary, or with\n"
 	"--cascade of the replica (cascading replication).\n"
 	"Defaults: --timeout 600, --memory 512, --cpus 1.  On failure it prints the end\n"
-	"of the lagging VM's serial log and cleans up, unless --keep.\n";
+	"of the lagging VM's serial log and cleans up, unless --keep.\n"
+	"\n"
+	"Once the replicas stream, the whole running lab is saved in build/saved\n"
+	"(REPLAB_SAVED overrides): memory, devices, disks and the lab's secrets.  A\n"
+	"later up with the same images, QEMU and shape (--replicas, --cascade,\n"
+	"--memory, --cpus) restores it in seconds and checks that a row written on the\n"
+	"primary reaches every replica; anything different boots from power-on and\n"
+	"says why.  --cold boots from power-on anyway (and saves again).\n"
+	"replab reset goes back to the saved lab; replab forget removes it.\n";
 
 int cmd_up(const struct verb_args *a)
 {
@@ -191,6 +327,7 @@ int cmd_up(const struct verb_args *a)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "replicas", required_argument, NULL, 'r' },
 		{ "cascade", no_argument, NULL, 'C' },
+		{ "cold", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int argc = a->argc;
@@ -200,7 +337,7 @@ int cmd_up(const struct verb_args *a)
 	int c;
 
 	up_options_default(&u);
-	while ((c = getopt_long(argc, argv, "t:m:c:kr:C", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:m:c:kr:CF", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (!str_to_long(optarg, 10, 7200, &v))
@@ -232,6 +369,9 @@ int cmd_up(const struct verb_args *a)
 			break;
 		case 'C':
 			u.cascade = true;
+			break;
+		case 'F':
+			u.cold = true;
 			break;
 		default:
 			return usage_error("up", "unknown option or missing value: \"%s\"",

@@ -53,6 +53,10 @@ int cmd_report(const struct verb_args *a);
 extern const char cmd_report_help[];
 int cmd_seed(const struct verb_args *a);
 extern const char cmd_seed_help[];
+int cmd_reset(const struct verb_args *a);
+extern const char cmd_reset_help[];
+int cmd_forget(const struct verb_args *a);
+extern const char cmd_forget_help[];
 int cmd_accel(const struct verb_args *a);
 extern const char cmd_accel_help[];
 
@@ -61,6 +65,7 @@ int cmd_run_options(int argc, char **argv);
 int cmd_partition_options(int argc, char **argv);
 int cmd_shape_options(int argc, char **argv);
 int cmd_experiment_options(int argc, char **argv);
+int cmd_reset_options(int argc, char **argv);
 
 struct up_options {
 	int timeout_s;
@@ -69,6 +74,7 @@ struct up_options {
 	bool keep;    /* leave a failed lab running */
 	int replicas; /* 1 or 2 */
 	bool cascade; /* replica2 streams from the replica */
+	bool cold;    /* boot from power-on even when a saved lab matches */
 };
 
 void up_options_default(struct up_options *u);

@@ -14,6 +14,10 @@
 static const struct verb verbs[] = {
 	{ "up", cmd_up, NULL, CHANGES_LAB, cmd_up_help,
 	  "boot the primary and the replica; return when the replica streams" },
+	{ "reset", cmd_reset, cmd_reset_options, CHANGES_LAB | LAB_UP, cmd_reset_help,
+	  "back to the lab saved when it first streamed, in seconds" },
+	{ "forget", cmd_forget, NULL, CHANGES_LAB, cmd_forget_help,
+	  "remove the saved lab and its secrets (the next up boots from power-on)" },
 	{ "run", cmd_run, cmd_run_options, CHANGES_LAB | ALL_RUN, cmd_run_help,
 	  "the demo and the failover inside the VMs (make run)" },
 	{ "status", cmd_status, NULL, READS_LAB, cmd_status_help,

@@ -7,8 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 nolab() { REPLAB_STATE=$WORK/nolab "$REPLAB" "$@"; }
 
-verbs="up run status exec psql console down partition isolate heal shape crash freeze thaw
-	stop start experiment report build inspect seed accel"
+verbs="up run status exec psql console down reset forget partition isolate heal shape crash
+	freeze thaw stop start experiment report build inspect seed accel"
 for verb in $verbs; do
 	for flag in -h --help; do
 		expect 0 "^Usage: replab $verb" "replab $verb $flag" -- nolab "$verb" "$flag"
@@ -21,6 +21,8 @@ expect 1 'no lab is running' "crash without a lab" -- nolab crash replica
 expect 1 'hint: bring it up first: replab up' "  hints replab up" -- nolab crash replica
 expect 1 'no lab is running' "exec without a lab" -- nolab exec primary -- true
 expect 1 'no lab is running' "an experiment without a lab" -- nolab experiment rpo
+expect 1 'no lab is running' "reset without a lab" -- nolab reset
+expect 2 'takes no arguments' "reset with an argument" -- nolab reset primary
 expect 2 'name one VM: primary or replica' "crash names no VM" -- nolab crash
 expect 2 'name one VM: primary or replica' "psql with two VMs" -- nolab psql primary replica
 expect 2 'unknown VM "standby"' "an unknown VM" -- nolab stop standby

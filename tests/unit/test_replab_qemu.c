@@ -1,7 +1,7 @@
 /*
  * test_replab_qemu.c — QMP framing over a socketpair (greeting-free reply
- * reading, events skipped, errors reported) and the QEMU command line
- * (sandboxed, never daemonized, paths with commas escaped).
+ * reading, events skipped, errors reported, a descriptor passed with getfd) and the QEMU command
+ * line (sandboxed, never daemonized, paths with commas escaped).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -59,6 +59,49 @@ static void error_replies_and_eof(void **state)
 	fclose(in);
 }
 
+/* getfd: the command and the descriptor arrive together (SCM_RIGHTS). */
+static void fd_passed_with_command(void **state)
+{
+	int sv[2], pipefd[2], got = -1;
+	char buf[256] = { 0 };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control.b,
+			      .msg_controllen = sizeof(control.b) };
+	const char reply[] = "{\"return\": {}}\r\n";
+	struct qmp q;
+	struct cmsghdr *c;
+
+	(void) state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(write(sv[1], reply, strlen(reply)), (ssize_t) strlen(reply));
+	q.in = fdopen(sv[0], "r");
+	q.out = fdopen(dup(sv[0]), "w");
+	assert_true(qmp_getfd(&q, "replab-save", pipefd[1]));
+	assert_true(recvmsg(sv[1], &msg, 0) > 0);
+	assert_non_null(strstr(buf, "\"execute\":\"getfd\""));
+	assert_non_null(strstr(buf, "\"fdname\":\"replab-save\""));
+	c = CMSG_FIRSTHDR(&msg);
+	assert_non_null(c);
+	assert_int_equal(c->cmsg_type, SCM_RIGHTS);
+	memcpy(&got, CMSG_DATA(c), sizeof(int));
+	/* What is written to the passed descriptor comes out of our pipe. */
+	assert_int_equal(write(got, "x", 1), 1);
+	assert_int_equal(read(pipefd[0], buf, 1), 1);
+	assert_int_equal(buf[0], 'x');
+	close(got);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(sv[1]);
+	qmp_close(&q);
+}
+
 /* The word after option in the argv, or NULL. */
 static const char *after(struct argv_list *a, const char *option, int nth)
 {
@@ -84,7 +127,7 @@ static void qemu_command_line(void **state)
 	assert_string_equal(after(&a, "-kernel", 0), "/img/vmlinuz");
 	assert_string_equal(after(&a, "-drive", 0), "file=/st/"
 						    "replica.qcow2,if=virtio,format=qcow2,cache="
-						    "unsafe,discard=unmap");
+						    "unsafe,discard=unmap,file.auto-read-only=off");
 	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-replica,script=no,"
 						     "downscript=no");
 	assert_string_equal(after(&a, "-device", 0), "virtio-net-pci,netdev=data,mac=52:54:00:77:"
@@ -105,6 +148,13 @@ static void qemu_command_line(void **state)
 						     "downscript=no");
 	assert_string_equal(after(&a, "-runas", 0), "replab-qemu");
 	assert_non_null(strstr(after(&a, "-sandbox", 0), "elevateprivileges=allow"));
+	assert_null(after(&a, "-incoming", 0));
+	argv_free(&a);
+	/* A restore: the same command line, waiting paused for the saved state. */
+	c.incoming = true;
+	vm_qemu_argv(&lab_vms[0], &c, &a);
+	assert_string_equal(after(&a, "-incoming", 0), "defer");
+	assert_string_equal(a.v[a.n - 1], "-S");
 	argv_free(&a);
 }
 
@@ -121,7 +171,7 @@ static void qemu_paths_escaped(void **state)
 	assert_string_equal(after(&a, "-drive", 0), "file=/a "
 						    "b,,c/lab/"
 						    "primary.qcow2,if=virtio,format=qcow2,cache="
-						    "unsafe,discard=unmap");
+						    "unsafe,discard=unmap,file.auto-read-only=off");
 	assert_string_equal(after(&a, "-qmp", 0), "unix:primary.qmp,server=on,wait=off");
 	assert_string_equal(after(&a, "-chardev", 0), "socket,id=console,path=primary.console,"
 						      "server=on,"
@@ -134,9 +184,8 @@ static void qemu_paths_escaped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(reply_after_events),
-		cmocka_unit_test(error_replies_and_eof),
-		cmocka_unit_test(qemu_command_line),
+		cmocka_unit_test(reply_after_events),	  cmocka_unit_test(error_replies_and_eof),
+		cmocka_unit_test(fd_passed_with_command), cmocka_unit_test(qemu_command_line),
 		cmocka_unit_test(qemu_paths_escaped),
 	};
 

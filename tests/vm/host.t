@@ -30,7 +30,7 @@ phase_reached() {
 for sig in INT KILL; do
 	for phase in secrets namespace "first VM" waiting; do
 		out=$work/up-$sig-${phase// /-}.out
-		"$REPLAB" up >"$out" 2>&1 &
+		"$REPLAB" up --cold >"$out" 2>&1 &
 		up=$!
 		for _ in $(seq 600); do
 			phase_reached "$phase" "$out" && break

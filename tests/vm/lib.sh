@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/tests/tap.sh"
 REPLAB=${REPLAB:-$ROOT/build/bin/replab}
 STATE=$ROOT/build/lab
-IMAGES=$ROOT/build/images
+IMAGES=${REPLAB_IMAGES:-$ROOT/build/images}
 [ -x "$REPLAB" ] || bail "missing $REPLAB: run make"
 for f in base.qcow2 primary.qcow2 replica.qcow2 vmlinuz initrd.img; do
 	[ -f "$IMAGES/$f" ] || bail "missing $IMAGES/$f: run make lab"

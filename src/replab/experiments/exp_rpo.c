@@ -12,7 +12,9 @@
  * killed (all its processes at once) 1-2 s in; the standby is promoted and
  * searched for every acknowledged write (by id) and for the one write in
  * doubt (sent, never answered); then the old primary is rewound into a
- * standby of the new one (pg_rewind), so the roles swap for the next trial.
+ * standby of the new one (pg_rewind), so the roles swap for the next trial;
+ * with a saved lab (lab/saved.h) each trial starts from it instead (replab
+ * reset), so trials are independent, and the lab is left as saved.
  * Per mode: acknowledged writes lost, writes in doubt and how many of them
  * committed, commit latency p50/p99 and throughput.
  */
@@ -20,6 +22,7 @@
 #include "clock.h"
 #include "compare.h"
 #include "experiment.h"
+#include "lab/snapshot.h"
 #include "interrupt.h"
 #include "log.h"
 #include "lab/node.h"
@@ -84,16 +87,20 @@ static bool mode_in_force(const struct pair *p, const struct mode *m)
 	return false;
 }
 
-/* One crash trial; its figures, or NULL.  The roles swap after it. */
-static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
+/*
+ * One crash trial; its figures, or NULL.  With fresh, it starts from the
+ * saved lab (replab reset); otherwise the crashed primary is rewound into a
+ * standby afterwards, and the roles swap.
+ */
+static json_t *trial(struct pair *p, const struct mode *m, int rate, int n, bool fresh)
 {
 	double crash_after = 1000 + (n * 397) % 1000;
 	json_t *load = NULL, *t = json_object();
 	char path[PATH_MAX];
 	pid_t loader = -1;
-	bool ok;
+	bool ok = !fresh || snapshot_reset();
 
-	ok = set_mode(p->primary, m) && mode_in_force(p, m) &&
+	ok = ok && set_mode(p->primary, m) && mode_in_force(p, m) &&
 	     (loader = load_start(p->standby, rate, 60, true, true)) > 0;
 	if (ok) {
 		clock_sleep_ms(crash_after);
@@ -106,6 +113,8 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
 		json_object_set_new(t, "primary", json_string(p->primary->name));
 		json_object_set_new(t, "crash_after_ms", json_real(crash_after));
 		json_object_set_new(t, "commits", json_incref(json_object_get(load, "commits")));
+	}
+	if (ok && !fresh) {
 		ok = node_rejoin(p->primary, p->standby->addr,
 				 lab_state_path("rejoin.log", path, sizeof(path))) &&
 		     standby_caught_up(p->standby, p->primary->name, 120000) >= 0;
@@ -117,7 +126,8 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n)
 		json_decref(t);
 		return NULL;
 	}
-	*p = (struct pair){ .primary = p->standby, .standby = p->primary };
+	if (!fresh)
+		*p = (struct pair){ .primary = p->standby, .standby = p->primary };
 	return t;
 }
 
@@ -198,13 +208,17 @@ int experiment_rpo(const struct experiment_options *o)
 	bool ok = true;
 	int rc = EXIT_FAIL;
 
-	printf("rpo: %d crash trials in each of async, sync and remote_apply\n", o->trials);
+	bool fresh = snapshot_can_reset(NULL);
+
+	printf("rpo: %d crash trials in each of async, sync and remote_apply, %s\n", o->trials,
+	       fresh ? "each from the saved lab (replab reset)"
+		     : "the crashed primary rewound into a standby after each");
 	timeline_begin(&x);
 	for (size_t m = 0; ok && m < sizeof(modes) / sizeof(modes[0]); m++) {
 		json_t *trials = json_array();
 
 		for (int n = 0; ok && n < o->trials; n++) {
-			json_t *t = trial(&p, &modes[m], o->rate, n);
+			json_t *t = trial(&p, &modes[m], o->rate, n, fresh);
 
 			ok = t != NULL;
 			if (ok) {
@@ -228,7 +242,11 @@ int experiment_rpo(const struct experiment_options *o)
 		json_array_append_new(summary, mode_summary(&modes[m], trials));
 		json_decref(trials);
 	}
-	set_mode(p.primary, &modes[0]);
+	/* Left as found: the saved lab again, or the default mode on the new primary. */
+	if (fresh && ok && !interrupted())
+		ok = snapshot_reset();
+	else
+		set_mode(p.primary, &modes[0]);
 	print_table(summary);
 	printf("  (the server in the primary VM is now the %s)\n",
 	       p.primary == lab_find_vm("primary") ? "primary, as at the start"

@@ -208,6 +208,20 @@ bool faults_heal_all(void)
 	return true;
 }
 
+bool faults_clear_all(void)
+{
+	bool ok = true;
+
+	for (int i = 0; i < lab_nvms; i++) {
+		char tap[32];
+
+		lab_tap_name(&lab_vms[i], tap, sizeof(tap));
+		if (has_scaffold(tap))
+			ok = TC("qdisc", "del", "dev", tap, "root") && ok;
+	}
+	return ok;
+}
+
 /*
  * A shaped class queues at most about 100 ms of its rate (a bfifo leaf;
  * the tap's default queue of 1000 packets would hold seconds of it at

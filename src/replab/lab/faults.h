@@ -33,6 +33,9 @@ bool faults_heal_pair(const struct vm *a, const struct vm *b);
 /* Remove every drop rule on every tap (shaping stays). */
 bool faults_heal_all(void);
 
+/* Take every fault off every tap: cuts, rates and netem (the taps as a new lab has them). */
+bool faults_clear_all(void);
+
 /* Limit everything sent to vm to rate (tc syntax: "1mbit", "500kbit"); NULL: no limit. */
 bool faults_rate(const struct vm *vm, const char *rate);
 

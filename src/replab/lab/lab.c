@@ -114,6 +114,13 @@ const char *lab_state_dir(void)
 	return under_root("REPLAB_STATE", "build/lab", dir, sizeof(dir));
 }
 
+const char *lab_saved_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	return under_root("REPLAB_SAVED", "build/saved", dir, sizeof(dir));
+}
+
 const char *lab_state_path(const char *name, char *buf, size_t len)
 {
 	xsnprintf(buf, len, "%s/%s", lab_state_dir(), name);

@@ -51,6 +51,8 @@ void lab_tap_name(const struct vm *vm, char *buf, size_t len);
 const char *lab_root(void);
 const char *lab_images_dir(void);
 const char *lab_state_dir(void);
+/* Where the saved lab is kept (saved.h): $REPLAB_SAVED, else build/saved. */
+const char *lab_saved_dir(void);
 
 /* STATE/name, e.g. lab_state_path("primary.pid"). */
 const char *lab_state_path(const char *name, char *buf, size_t len);

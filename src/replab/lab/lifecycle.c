@@ -32,22 +32,34 @@
 static const char *const lab_entries[] = {
 	MARKER,	      "*.json",	     "*.json.*", "*.png", "*.png.*", "*.log",	  "*.qcow2",
 	"*-seed.iso", "*.pid",	     "*.proc",	 "*.new", "*.qmp",   "*.console", "*.out",
-	"*.txt",      "known_hosts", "secrets",	 "nodes", "seed-*",
+	"*.txt",      "known_hosts", "secrets",	 "nodes", "seed-*",  NULL,
 };
 
-static bool is_lab_entry(const char *name)
+static const struct lab_dir *state_dir(void)
 {
-	for (size_t i = 0; i < sizeof(lab_entries) / sizeof(lab_entries[0]); i++)
-		if (fnmatch(lab_entries[i], name, FNM_PERIOD) == 0 ||
-		    strcmp(lab_entries[i], name) == 0)
+	static struct lab_dir d = { .kind = "a replab lab's state directory",
+				    .env = "REPLAB_STATE",
+				    .marker = MARKER,
+				    .marker_text = MARKER_TEXT,
+				    .entries = lab_entries };
+
+	d.path = lab_state_dir();
+	return &d;
+}
+
+static bool is_entry(const struct lab_dir *d, const char *name)
+{
+	for (size_t i = 0; d->entries[i]; i++)
+		if (fnmatch(d->entries[i], name, FNM_PERIOD) == 0 ||
+		    strcmp(d->entries[i], name) == 0)
 			return true;
 	return false;
 }
 
-static bool marker_present(int dirfd)
+static bool marker_present(const struct lab_dir *d, int dirfd)
 {
 	char text[64];
-	int fd = openat(dirfd, MARKER, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dirfd, d->marker, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
 	struct stat st;
 	bool ok = n > 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
@@ -57,80 +69,96 @@ static bool marker_present(int dirfd)
 	if (!ok)
 		return false;
 	text[n] = '\0';
-	return strcmp(text, MARKER_TEXT) == 0;
+	return strcmp(text, d->marker_text) == 0;
 }
 
-static void foreign(const char *why)
+static void foreign(const struct lab_dir *d, const char *why)
 {
-	log_error("%s is not a replab lab's state directory: %s", lab_state_dir(), why);
+	log_error("%s is not %s: %s", d->path, d->kind, why);
 	log_detail("nothing in it was touched");
-	log_hint("point REPLAB_STATE at a directory that does not exist yet (replab up makes it), "
-		 "or unset it");
+	log_hint("point %s at a directory that does not exist yet (replab makes it), or unset it",
+		 d->env);
 }
 
-enum lab_state lab_state_check(void)
+enum lab_state lab_dir_check(const struct lab_dir *d)
 {
-	const char *dir = lab_state_dir();
 	struct stat st;
 	enum lab_state kind = STATE_FOREIGN;
 	int fd;
 
-	if (lstat(dir, &st) != 0) {
+	if (lstat(d->path, &st) != 0) {
 		if (errno == ENOENT)
 			return STATE_ABSENT;
-		log_error("could not look at %s: %s", dir, strerror(errno));
+		log_error("could not look at %s: %s", d->path, strerror(errno));
 		return STATE_FOREIGN;
 	}
 	if (S_ISLNK(st.st_mode))
-		foreign("it is a symbolic link");
+		foreign(d, "it is a symbolic link");
 	else if (!S_ISDIR(st.st_mode))
-		foreign("it is not a directory");
+		foreign(d, "it is not a directory");
 	else if (st.st_uid != geteuid())
-		foreign("it belongs to another user");
+		foreign(d, "it belongs to another user");
 	else if ((st.st_mode & 077) != 0)
-		foreign("others may enter it (a lab's is mode 0700)");
-	else if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		log_error("could not open %s: %s", dir, strerror(errno));
+		foreign(d, "others may enter it (it should be mode 0700)");
+	else if ((fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		log_error("could not open %s: %s", d->path, strerror(errno));
 	else {
-		kind = marker_present(fd) ? STATE_LAB : STATE_FOREIGN;
+		kind = marker_present(d, fd) ? STATE_LAB : STATE_FOREIGN;
 		close(fd);
-		if (kind == STATE_FOREIGN)
-			foreign("it has no " MARKER " marker");
+		if (kind == STATE_FOREIGN) {
+			char why[64];
+
+			xsnprintf(why, sizeof(why), "it has no %s marker", d->marker);
+			foreign(d, why);
+		}
 	}
 	return kind;
 }
 
-bool lab_state_create(void)
+enum lab_state lab_state_check(void)
 {
-	const char *dir = lab_state_dir();
+	return lab_dir_check(state_dir());
+}
+
+bool lab_dir_create(const struct lab_dir *d)
+{
 	char marker[PATH_MAX];
+	size_t len = strlen(d->marker_text);
 	int fd;
 
-	if (mkdir(dir, 0700) != 0) {
-		log_error("could not create %s: %s", dir, strerror(errno));
+	if (mkdir(d->path, 0700) != 0) {
+		log_error("could not create %s: %s", d->path, strerror(errno));
 		return false;
 	}
-	fd = open(lab_state_path(MARKER, marker, sizeof(marker)),
-		  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 ||
-	    write(fd, MARKER_TEXT, strlen(MARKER_TEXT)) != (ssize_t) strlen(MARKER_TEXT) ||
-	    close(fd) != 0) {
+	xsnprintf(marker, sizeof(marker), "%s/%s", d->path, d->marker);
+	fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, d->marker_text, len) != (ssize_t) len || close(fd) != 0) {
 		log_error("could not write %s: %s", marker, strerror(errno));
 		return false;
 	}
 	return true;
 }
 
-bool lab_state_ensure(void)
+bool lab_state_create(void)
 {
-	switch (lab_state_check()) {
+	return lab_dir_create(state_dir());
+}
+
+bool lab_dir_ensure(const struct lab_dir *d)
+{
+	switch (lab_dir_check(d)) {
 	case STATE_LAB:
 		return true;
 	case STATE_ABSENT:
-		return lab_state_create();
+		return lab_dir_create(d);
 	default:
 		return false;
 	}
+}
+
+bool lab_state_ensure(void)
+{
+	return lab_dir_ensure(state_dir());
 }
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -144,28 +172,32 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 	return 0;
 }
 
-bool lab_state_remove_entry(const char *name)
+bool lab_dir_remove_entry(const struct lab_dir *d, const char *name)
 {
 	char path[PATH_MAX];
 
-	if (!is_lab_entry(name) || strchr(name, '/'))
-		fatal("internal error: \"%s\" is not an entry the lab makes", name);
-	lab_state_path(name, path, sizeof(path));
+	if (!is_entry(d, name) || strchr(name, '/'))
+		fatal("internal error: \"%s\" is not an entry replab makes in %s", name, d->path);
+	xsnprintf(path, sizeof(path), "%s/%s", d->path, name);
 	if (access(path, F_OK) != 0 && errno == ENOENT)
 		return true;
 	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0;
 }
 
-bool lab_state_remove(bool verbose)
+bool lab_state_remove_entry(const char *name)
 {
-	const char *dir = lab_state_dir();
+	return lab_dir_remove_entry(state_dir(), name);
+}
+
+bool lab_dir_remove(const struct lab_dir *d, bool verbose)
+{
 	char path[PATH_MAX];
 	struct dirent *e;
 	bool ok = true;
 	int kept = 0;
-	DIR *d;
+	DIR *dir;
 
-	switch (lab_state_check()) {
+	switch (lab_dir_check(d)) {
 	case STATE_ABSENT:
 		return true;
 	case STATE_FOREIGN:
@@ -173,38 +205,47 @@ bool lab_state_remove(bool verbose)
 	default:
 		break;
 	}
-	d = opendir(dir);
-	if (!d) {
-		log_error("could not open %s: %s", dir, strerror(errno));
+	dir = opendir(d->path);
+	if (!dir) {
+		log_error("could not open %s: %s", d->path, strerror(errno));
 		return false;
 	}
-	while ((e = readdir(d)) != NULL) {
+	while ((e = readdir(dir)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    strcmp(e->d_name, MARKER) == 0)
+		    strcmp(e->d_name, d->marker) == 0)
 			continue;
-		if (!is_lab_entry(e->d_name)) {
+		if (!is_entry(d, e->d_name)) {
 			if (kept++ == 0)
-				log_warning("kept %s/%s: the lab did not make it", dir, e->d_name);
+				log_warning("kept %s/%s: replab did not make it", d->path,
+					    e->d_name);
 			continue;
 		}
-		xsnprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		xsnprintf(path, sizeof(path), "%s/%s", d->path, e->d_name);
 		/* Depth first, never through a symbolic link nor into another file system. */
 		if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
 			ok = false;
 	}
-	closedir(d);
+	closedir(dir);
 	if (kept) {
 		if (verbose)
-			printf("kept %s: it holds %d entr%s the lab did not make\n", dir, kept,
+			printf("kept %s: it holds %d entr%s replab did not make\n", d->path, kept,
 			       kept == 1 ? "y" : "ies");
 		return ok;
 	}
-	if (ok && (unlink(lab_state_path(MARKER, path, sizeof(path))) != 0 || rmdir(dir) != 0)) {
-		log_error("could not remove %s: %s", dir, strerror(errno));
+	xsnprintf(path, sizeof(path), "%s/%s", d->path, d->marker);
+	if (ok && (unlink(path) != 0 || rmdir(d->path) != 0)) {
+		log_error("could not remove %s: %s", d->path, strerror(errno));
 		ok = false;
 	}
-	if (ok && verbose)
-		printf("removed the lab's state (%s)\n", dir);
+	return ok;
+}
+
+bool lab_state_remove(bool verbose)
+{
+	bool ok = lab_dir_remove(state_dir(), verbose);
+
+	if (ok && verbose && access(lab_state_dir(), F_OK) != 0)
+		printf("removed the lab's state (%s)\n", lab_state_dir());
 	return ok;
 }
 

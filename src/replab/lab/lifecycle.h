@@ -24,6 +24,27 @@
 
 enum lab_state { STATE_ABSENT, STATE_LAB, STATE_FOREIGN };
 
+/*
+ * A directory of replab's own, under the same rules as the state directory
+ * (which is one): its marker, 0700, ours, and only its entries (fnmatch
+ * patterns, NULL-terminated; directories among them are replab's whole)
+ * ever removed.  The saved lab (saved.h) is another.
+ */
+struct lab_dir {
+	const char *path;
+	const char *kind;	 /* "a replab lab's state directory", for errors */
+	const char *env;	 /* the variable that names it, for hints */
+	const char *marker;	 /* ".replab-lab" */
+	const char *marker_text; /* what the marker holds */
+	const char *const *entries;
+};
+
+enum lab_state lab_dir_check(const struct lab_dir *d);
+bool lab_dir_create(const struct lab_dir *d);
+bool lab_dir_ensure(const struct lab_dir *d);
+bool lab_dir_remove(const struct lab_dir *d, bool verbose);
+bool lab_dir_remove_entry(const struct lab_dir *d, const char *name);
+
 /* What the state directory is; STATE_FOREIGN is logged with what to do. */
 enum lab_state lab_state_check(void);
 

@@ -4,9 +4,11 @@
 #define _GNU_SOURCE
 #include "vm.h"
 
+#include "accel.h"
 #include "clock.h"
 #include "log.h"
 #include "interrupt.h"
+#include "jsonfile.h"
 #include "netns.h"
 #include "proc.h"
 #include "qmp.h"
@@ -54,6 +56,39 @@ static char *option_value(const char *v)
 const char *vm_qemu_user(void)
 {
 	return getpwnam(VM_QEMU_USER) ? VM_QEMU_USER : "nobody";
+}
+
+void vm_config_make(struct vm_config *c, int memory_mb, int cpus)
+{
+	*c = (struct vm_config){
+		.images_dir = lab_images_dir(),
+		.state_dir = lab_state_dir(),
+		.kvm = accel_use_kvm(),
+		.memory_mb = memory_mb,
+		.cpus = cpus,
+		.run_as = geteuid() == 0 ? vm_qemu_user() : NULL,
+	};
+}
+
+bool vm_config_load(struct vm_config *c)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *doc = json_read_file(lab_state_path("options.json", path, sizeof(path)), 65536,
+				     &jerr);
+	json_t *memory = jfield(doc, "memory_mb", JSON_INTEGER);
+	json_t *cpus = jfield(doc, "cpus", JSON_INTEGER);
+	bool ok = memory && cpus;
+
+	/* A lab brought up before options.json existed had the defaults. */
+	if (!doc && access(path, F_OK) != 0)
+		vm_config_make(c, 512, 1);
+	else if (ok)
+		vm_config_make(c, (int) json_integer_value(memory), (int) json_integer_value(cpus));
+	else
+		log_error("could not read %s: %s", path, doc ? "no memory_mb or cpus" : jerr.text);
+	json_decref(doc);
+	return ok || (!doc && access(path, F_OK) != 0);
 }
 
 /* "-NAME VALUE": an option of QEMU's and its value, printf-formatted. */
@@ -106,8 +141,15 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	option(a, "-kernel", "%s/vmlinuz", c->images_dir);
 	option(a, "-initrd", "%s/initrd.img", c->images_dir);
 	option(a, "-append", "root=/dev/vda rw console=ttyS0 panic=-1");
-	option(a, "-drive", "file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap", s,
-	       n);
+	/*
+	 * Opened read-write from the start: QEMU, no longer root, could not
+	 * reopen it in the 0700 state directory when a migration hands the
+	 * disk over (auto-read-only would open it read-only first).
+	 */
+	option(a, "-drive",
+	       "file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap,"
+	       "file.auto-read-only=off",
+	       s, n);
 	option(a, "-drive", "file=%s/%s-seed.iso,if=virtio,format=raw,readonly=on", s, n);
 	/* The data link: a tap on the lab's bridge, where faults are injected. */
 	option(a, "-netdev", "tap,id=data,ifname=%s,script=no,downscript=no", tap);
@@ -124,6 +166,10 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	       n, s, n);
 	option(a, "-serial", "chardev:console");
 	option(a, "-qmp", "unix:%s.qmp,server=on,wait=off", n);
+	if (c->incoming) {
+		option(a, "-incoming", "defer");
+		argv_add(a, "-S");
+	}
 	free(s);
 }
 
@@ -198,7 +244,10 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 	pid_t pid;
 	int rc;
 
-	xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->role);
+	if (c->disks_from)
+		xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->disks_from, vm->name);
+	else
+		xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->role);
 	vm_path(vm, ".qcow2", disk, sizeof(disk));
 	vm_path(vm, ".qemu.log", log_path, sizeof(log_path));
 	rc = !fresh_disk ? 0

@@ -31,7 +31,17 @@ struct vm_config {
 	int memory_mb;
 	int cpus;
 	const char *run_as; /* the user QEMU becomes, or NULL to stay who we are */
+	/* A restore (saved.h): QEMU waits, paused, for its state ("-incoming defer -S"),
+	 * and a fresh disk is an overlay on DISKS_FROM/NAME.qcow2 rather than the image. */
+	bool incoming;
+	const char *disks_from;
 };
+
+/* This machine's settings for the lab's VMs, with memory_mb and cpus (accelerator, paths, user). */
+void vm_config_make(struct vm_config *c, int memory_mb, int cpus);
+
+/* The settings the running lab was brought up with (STATE/options.json); false (logged). */
+bool vm_config_load(struct vm_config *c);
 
 /* The user QEMU runs as when the harness runs as root. */
 const char *vm_qemu_user(void);
