@@ -5,6 +5,8 @@
 # new timeline by itself.
 . "$(dirname "$0")/lib.sh"
 
+# Its own saved lab: the two-VM lab the other tests restore stays saved.
+export REPLAB_SAVED=$work/saved
 replab down >/dev/null
 replab up --replicas 2 --cascade >"$work/up.out" 2>&1
 ok $? "replab up --replicas 2 --cascade" || sed 's/^/# /' "$work/up.out"

@@ -11,8 +11,9 @@ running() { pgrep -f "$1" >/dev/null; }
 not_running() { ! running "$1"; }
 nothing_left() { not_running "$STATE" && test ! -e "$STATE"; }
 replab down >/dev/null
-# make run boots from power-on here: its milestones are what is checked.
-replab forget >/dev/null
+# make run boots from power-on here (a saved lab of this test's own, none
+# yet): its milestones are what is checked.
+export REPLAB_SAVED=$work/saved
 host_net >"$work/net.before"
 
 # ---- make run ----------------------------------------------------------------
