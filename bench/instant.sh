@@ -5,11 +5,15 @@
 # min/median/max wall time, the warm/cold ratio and the disk the saved lab
 # takes.  Prints figures; asserts nothing.  Removes any running lab; uses
 # its own saved lab (REPLAB_SAVED, default build/saved-bench), removed after.
-#   usage: bench/instant.sh [N]
+# Then the rpo experiment's wall time for the same trials (--trials T,
+# default 2, in each of its three modes) from the saved lab (reset before
+# each trial) and without one (each trial rewinds the crashed primary).
+#   usage: bench/instant.sh [N [T]]
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REPLAB=${REPLAB:-$ROOT/build/bin/replab}
 N=${1:-3}
+T=${2:-2}
 export REPLAB_SAVED=${REPLAB_SAVED:-$ROOT/build/saved-bench}
 now() { date +%s.%N; }
 # stats LABEL SECONDS...: min/median/max
@@ -51,10 +55,18 @@ for i in $(seq "$N"); do
 	reset+=("$t")
 	"$REPLAB" down >/dev/null
 done
+"$REPLAB" up >/dev/null 2>&1 || { echo "warm up failed"; exit 1; }
+rpo_saved=$(timed /tmp/replab-bench-rpo-saved.log "$REPLAB" experiment rpo --trials "$T")
+"$REPLAB" down >/dev/null
+"$REPLAB" up >/dev/null 2>&1 || { echo "warm up failed"; exit 1; }
+rpo_none=$(REPLAB_SAVED=$ROOT/build/saved-bench-none timed /tmp/replab-bench-rpo-none.log \
+	"$REPLAB" experiment rpo --trials "$T")
+"$REPLAB" down >/dev/null
 stats "cold up (boot, stream, save)" "${cold[@]}"
 [ ${#saving[@]} -gt 0 ] && stats "  of which the save" "${saving[@]}"
 stats "warm up (restored, row verified)" "${warm[@]}"
 stats "reset after run --crash" "${reset[@]}"
 echo "warm/cold (medians): $(awk -v w="$(median "${warm[@]}")" -v c="$(median "${cold[@]}")" 'BEGIN { printf "%.3f", w / c }')"
+echo "rpo --trials $T (3 modes): from the saved lab ${rpo_saved} s, without one ${rpo_none} s"
 echo "saved lab on disk: $size ($(ls "$REPLAB_SAVED/lab" | tr '\n' ' '))"
 "$REPLAB" forget >/dev/null
