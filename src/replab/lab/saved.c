@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,51 @@ static const struct lab_dir *saved_dir(void)
 
 	d.path = lab_saved_dir();
 	return &d;
+}
+
+/* SAVED's lock, held from the first use until replab exits or forgets SAVED. */
+static int lock_fd = -1;
+
+/*
+ * Take SAVED's lock (flock on the directory itself), so labs that share
+ * SAVED never save, restore or forget it at once.  False when another
+ * replab holds it (*busy) or on an error (logged).
+ */
+static bool saved_lock(bool *busy)
+{
+	int fd;
+
+	*busy = false;
+	if (lock_fd >= 0)
+		return true;
+	fd = open(lab_saved_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		log_error("could not open %s: %s", lab_saved_dir(), strerror(errno));
+		return false;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		lock_fd = fd;
+		return true;
+	}
+	*busy = errno == EWOULDBLOCK;
+	if (!*busy)
+		log_error("could not lock %s: %s", lab_saved_dir(), strerror(errno));
+	close(fd);
+	return false;
+}
+
+/* saved_lock, saying what is refused when another replab holds it. */
+static bool saved_lock_for(const char *what)
+{
+	bool busy;
+
+	if (saved_lock(&busy))
+		return true;
+	if (busy)
+		log_error("could not %s: another replab is saving, restoring or forgetting "
+			  "the lab saved in %s",
+			  what, lab_saved_dir());
+	return false;
 }
 
 const char *saved_path(bool tmp, const char *file, char *buf, size_t len)
@@ -222,6 +268,7 @@ enum saved_found saved_find(json_t *key, char **why, json_t **manifest)
 	json_error_t jerr;
 	json_t *doc, *files, *size;
 	const char *file;
+	bool busy;
 
 	*why = NULL;
 	*manifest = NULL;
@@ -230,6 +277,11 @@ enum saved_found saved_find(json_t *key, char **why, json_t **manifest)
 	saved_path(false, NULL, path, sizeof(path));
 	if (access(path, F_OK) != 0)
 		return SAVED_NONE;
+	if (!saved_lock(&busy)) {
+		*why = xstrdup(busy ? "another replab is saving, restoring or forgetting it"
+				    : "it could not be locked");
+		return SAVED_OTHER;
+	}
 	doc = json_read_file(saved_path(false, MANIFEST, path, sizeof(path)), 1 << 20, &jerr);
 	files = jfield(doc, "files", JSON_OBJECT);
 	if (!doc || !files || !json_is_object(json_object_get(doc, "key"))) {
@@ -275,7 +327,7 @@ bool saved_begin(void)
 {
 	char path[PATH_MAX];
 
-	if (!lab_dir_ensure(saved_dir()) || remove_tmp() != 0)
+	if (!lab_dir_ensure(saved_dir()) || !saved_lock_for("save the lab") || remove_tmp() != 0)
 		return false;
 	if (mkdir(saved_path(true, NULL, path, sizeof(path)), 0700) != 0) {
 		log_error("could not create %s: %s", path, strerror(errno));
@@ -506,9 +558,13 @@ bool saved_forget(bool verbose)
 	default:
 		break;
 	}
+	if (!saved_lock_for("forget the saved lab"))
+		return false;
 	had = saved_bytes() >= 0;
 	if (!lab_dir_remove(d, false))
 		return false;
+	close(lock_fd); /* SAVED is gone: a new one is locked anew */
+	lock_fd = -1;
 	if (verbose)
 		printf("%s (%s)\n", had ? "removed the saved lab and its secrets" : "removed",
 		       d->path);
