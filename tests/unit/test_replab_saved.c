@@ -3,7 +3,9 @@
  * in a scratch REPLAB_SAVED: a complete one is found for its own key; for
  * another key it is refused with what differs; a file of the wrong size
  * or a hostile manifest makes it damaged; an unfinished save (lab.tmp) is never taken for one;
- * forget removes it; a directory that is not replab's is left untouched.
+ * forget removes it; while another process holds the saved lab's lock it is
+ * neither restored, saved over nor forgotten; a directory that is not
+ * replab's is left untouched.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -20,7 +22,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char root[PATH_MAX], saved[PATH_MAX + 16];
@@ -147,6 +151,37 @@ static void forget_removes_it(void **state)
 	assert_int_equal(saved_bytes(), -1);
 }
 
+/* A child saves a lab and keeps its lock: this process may not use it meanwhile. */
+static void another_replabs_lock_refused(void **state)
+{
+	char *why = NULL, c;
+	int ready[2];
+	pid_t child;
+
+	(void) state;
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		save_one(64);
+		if (write(ready[1], "s", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(find(512, &why), SAVED_OTHER);
+	assert_string_equal(why, "another replab is saving, restoring or forgetting it");
+	free(why);
+	assert_false(saved_begin());
+	assert_false(saved_forget(false));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(ready[0]);
+	close(ready[1]);
+	assert_int_equal(find(512, &why), SAVED_MATCH);
+	assert_true(saved_forget(false));
+}
+
 /* Without the marker it is not replab's: found as nothing, kept as it is. */
 static void foreign_directory_untouched(void **state)
 {
@@ -179,6 +214,7 @@ int main(void)
 		cmocka_unit_test(hostile_manifest_is_damaged),
 		cmocka_unit_test(unfinished_save_ignored),
 		cmocka_unit_test(forget_removes_it),
+		cmocka_unit_test(another_replabs_lock_refused),
 		cmocka_unit_test(foreign_directory_untouched),
 	};
 	char tmpl[] = "/tmp/replab-saved-test.XXXXXX";
