@@ -147,11 +147,14 @@ static bool start_lab(const struct up_options *u, const struct vm_config *cp)
 	return ok;
 }
 
-/* Once the replicas stream: check it with a row, and save the lab for the next up. */
+/*
+ * Once the replicas stream: save the lab for the next up (its check row is
+ * written and read back on every replica as the lab runs on).
+ */
 static void save_lab(const struct vm_config *c)
 {
-	if (!snapshot_prepare_check() || !snapshot_check_row(60)) {
-		log_warning("the lab was not saved: a row written on the primary did not reach "
+	if (!snapshot_prepare_check()) {
+		log_warning("the lab was not saved: a table made on the primary did not reach "
 			    "every replica");
 		return;
 	}

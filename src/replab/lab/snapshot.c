@@ -71,40 +71,6 @@ bool snapshot_prepare_check(void)
 	return timeouts_off();
 }
 
-bool snapshot_check_row(int timeout_s)
-{
-	double deadline = clock_now_ms() + timeout_s * 1000.0;
-	char token[17];
-
-	/* Letters, digits, '.' and '_' only: nothing to quote in SQL. */
-	if (!secrets_password(token, sizeof(token)) ||
-	    !node_execf(&lab_vms[0], "INSERT INTO " CHECK_TABLE " (token) VALUES ('%s')", token))
-		return false;
-	for (int i = 1; i < lab_nvms; i++) {
-		long long n = 0;
-
-		while (n != 1 && !interrupted() && clock_now_ms() < deadline) {
-			json_t *rows = node_queryf(&lab_vms[i], "read the check row back", 1, 1,
-						   "SELECT count(*) AS n FROM " CHECK_TABLE
-						   " WHERE token = '%s'",
-						   token);
-
-			if (!rows || !sql_int(sql_row(rows, 0), "n", &n))
-				n = 0;
-			json_decref(rows);
-			if (n != 1)
-				clock_sleep_ms(100);
-		}
-		if (n != 1) {
-			log_error(
-				"the %s VM did not get the row written on the primary within %d s",
-				lab_vms[i].name, timeout_s);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* ---- after the QEMUs run: one SSH session per guest ------------------------ */
 
 /*
@@ -450,6 +416,9 @@ bool snapshot_save(const struct vm_config *c)
 	if (!key || !saved_begin()) {
 		json_decref(key);
 		log_warning("the lab was not saved: the next replab up boots from power-on");
+		/* The timeouts are off (snapshot_prepare_check): back on once the row crossed. */
+		if (!snapshot_resume(30, -1))
+			log_warning("the guests' replication timeouts may be off (replab status)");
 		return false;
 	}
 	undo = lab_cleanup_push("remove the unfinished saved lab", abort_save, NULL);

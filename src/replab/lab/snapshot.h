@@ -17,17 +17,11 @@
 struct vm_config;
 
 /*
- * Make sure a row written on the primary can be read back on the replicas
- * (the table for it, replicated), and the replication timeouts off (see
- * snapshot_resume); done before saving.
+ * Before saving: the table for the check row made on the primary and seen
+ * on every replica (replication works), and the replication timeouts off
+ * (see snapshot_resume, which writes the row once the lab runs on).
  */
 bool snapshot_prepare_check(void);
-
-/*
- * Write a row on the primary and read it back on every replica, within
- * timeout_s; false (logged) when one does not see it.
- */
-bool snapshot_check_row(int timeout_s);
 
 /*
  * Save the running lab (its VMs started with c).  On any failure the lab
