@@ -1,6 +1,6 @@
 #!/bin/bash
-# run.t — "make run" end to end on real VMs (TCG here): both VMs boot on the
-# lab's network, pgrepl demo and pgrepl failover run inside, the figures
+# run.t — "make run" end to end on real VMs (TCG here): both VMs come up on
+# the lab's network (restored from the saved lab, or booted), pgrepl demo and pgrepl failover run inside, the figures
 # are checked; then bad input, a crash-style failover, teardown after kill -9,
 # and the host's own network left exactly as it was.
 . "$(dirname "$0")/lib.sh"
@@ -11,9 +11,8 @@ running() { pgrep -f "$1" >/dev/null; }
 not_running() { ! running "$1"; }
 nothing_left() { not_running "$STATE" && test ! -e "$STATE"; }
 replab down >/dev/null
-# make run boots from power-on here (a saved lab of this test's own, none
-# yet): its milestones are what is checked.
-export REPLAB_SAVED=$work/saved
+# make run restores the saved lab the other tests share, or boots from
+# power-on (and saves it) when there is none: its milestones are checked.
 host_net >"$work/net.before"
 
 # ---- make run ----------------------------------------------------------------
@@ -21,7 +20,10 @@ start=$(date +%s)
 make -C "$ROOT" -s --no-print-directory run >"$work/run.out" 2>&1
 ok $? "make run exits 0 ($(($(date +%s) - start)) s)"
 run=$STATE/run.json
-test_expect_success 'it printed the boot milestones' 'grep "replica: streaming WAL from its upstream" "$work/run.out"'
+test_expect_success 'it printed the milestones of its boot or its restore' '
+	grep -e "replica: streaming WAL from its upstream" \
+		-e "a row written on the primary read back on the replica" "$work/run.out"
+'
 test_expect_success 'it streamed pgrepl'\''s narrative' 'grep "SQLSTATE 25006" "$work/run.out"'
 test_expect_success 'it ended with a summary' 'grep "first write on the new primary" "$work/run.out"'
 jq_check "$run" '.up.streaming_s > 0 and .up.accel != null'
