@@ -102,6 +102,11 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n, bool
 
 	ok = ok && set_mode(p->primary, m) && mode_in_force(p, m) &&
 	     (loader = load_start(p->standby, rate, 60, true, true)) > 0;
+	/* The crash comes crash_after into the writes, however long the load took to start. */
+	if (ok && !load_writing(loader, 30000)) {
+		json_decref(load_finish(loader));
+		ok = false;
+	}
 	if (ok) {
 		clock_sleep_ms(crash_after);
 		node_kill_server(p->primary);

@@ -6,6 +6,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "fileread.h"
 #include "interrupt.h"
 #include "lab/jsonfile.h"
 #include "lab/lifecycle.h"
@@ -154,6 +155,27 @@ pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, boo
 	node_job_start(&load, on, cmd, err);
 	close(err);
 	return load.pid;
+}
+
+bool load_writing(pid_t pid, int timeout_ms)
+{
+	double deadline = clock_now_ms() + timeout_ms;
+	char path[PATH_MAX];
+
+	lab_state_path("load.log", path, sizeof(path));
+	while (!interrupted() && !load_done(pid) && clock_now_ms() < deadline) {
+		/* pgrepl narrates its INSERT once load_test is made, before the first row. */
+		char *narrative = file_read_all(path, 1 << 20, NULL);
+		bool writing = narrative && strstr(narrative, "sql> INSERT INTO load_test");
+
+		free(narrative);
+		if (writing)
+			return true;
+		clock_sleep_ms(50);
+	}
+	log_error("pgrepl load did not begin to write within %d s (its narrative: %s)",
+		  timeout_ms / 1000, path);
+	return false;
 }
 
 bool load_done(pid_t pid)

@@ -54,6 +54,12 @@ void watch_stop(struct watch *w);
  */
 pid_t load_start(const struct vm *on, int rate, int duration_s, bool follow, bool until_failure);
 
+/*
+ * Wait until the load writes rows (its table made, its first INSERT under
+ * way), up to timeout_ms; false (logged) when it ended first or timed out.
+ */
+bool load_writing(pid_t pid, int timeout_ms);
+
 /* Has the load ended?  Does not block. */
 bool load_done(pid_t pid);
 
