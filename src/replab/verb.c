@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *verb_vm_names(const char *last, char *buf, size_t len)
@@ -100,6 +101,23 @@ static bool lab_up_now(void)
 	return false;
 }
 
+/* Is vm's guest running (not frozen, not paused)?  False after saying why. */
+static bool vm_thawed(const struct vm *vm)
+{
+	char *state = vm_run_state(vm);
+	bool running = state && strcmp(state, "running") == 0;
+
+	if (!state)
+		log_error("the %s VM does not answer on QMP", vm->name);
+	else if (strcmp(state, "paused") == 0) {
+		log_error("the %s VM is frozen: its guest cannot act on this", vm->name);
+		log_hint("replab thaw %s resumes it", vm->name);
+	} else if (!running)
+		log_error("the %s VM is %s, not running", vm->name, state);
+	free(state);
+	return running;
+}
+
 /* Is vm in the state needs asks for?  False after saying why. */
 static bool vm_ready(int needs, const struct vm *vm)
 {
@@ -108,6 +126,8 @@ static bool vm_ready(int needs, const struct vm *vm)
 		log_hint("replab start %s boots it again", vm->name);
 		return false;
 	}
+	if ((needs & VM_THAWED) == VM_THAWED && !vm_thawed(vm))
+		return false;
 	if ((needs & VM_STOPPED) && vm_pid(vm)) {
 		log_error("the %s VM is already running", vm->name);
 		return false;

@@ -30,6 +30,7 @@ enum verb_needs {
 	VM_STOPPED = 1 << 9, /* the VM's QEMU does not run */
 	LINK_UP = 1 << 10,   /* the VM is not down, so a fault on its link changes something */
 	ALL_RUN = 1 << 11,   /* when a lab is up, every VM of it runs */
+	VM_THAWED = 1 << 12 | VM_RUNS, /* it runs and is not frozen: its guest can answer */
 };
 
 /* What a verb is given: its arguments, and the VMs they name. */
