@@ -65,6 +65,9 @@ static int wrong_count(const char *verb, int needs)
 	if (needs & ONE_VM)
 		return usage_error(verb, "name one VM: %s",
 				   verb_vm_names(" or", names, sizeof(names)));
+	if (needs & ONE_OR_TWO_VMS)
+		return usage_error(verb, "name one VM of %s, or two for the traffic between them",
+				   verb_vm_names(" and", names, sizeof(names)));
 	return usage_error(verb, "name two VMs of %s%s, e.g. \"replab %s primary replica\"",
 			   verb_vm_names(" and", names, sizeof(names)),
 			   needs & NONE_OR_TWO_VMS ? " (or none)" : "", verb);
@@ -75,6 +78,8 @@ int verb_name_vms(const char *verb, int needs, int nargs, char *const *args, con
 	int want = needs & ONE_VM ? 1 : needs & (TWO_VMS | NONE_OR_TWO_VMS) ? 2 : 0;
 	char names[64];
 
+	if (needs & ONE_OR_TWO_VMS)
+		want = nargs == 1 ? 1 : 2;
 	if (want == 0 || ((needs & NONE_OR_TWO_VMS) && nargs == 0))
 		return 0;
 	if (nargs < want || (nargs > want && !(needs & TAKES_COMMAND))) {
@@ -118,8 +123,7 @@ static bool vm_thawed(const struct vm *vm)
 	return running;
 }
 
-/* Is vm in the state needs asks for?  False after saying why. */
-static bool vm_ready(int needs, const struct vm *vm)
+bool verb_vm_ready(int needs, const struct vm *vm)
 {
 	if ((needs & VM_RUNS) && !vm_pid(vm)) {
 		log_error("the %s VM is not running", vm->name);
@@ -160,7 +164,7 @@ static bool state_ready(int needs, const struct verb_args *a)
 	if ((needs & LAB_UP) && !lab_up_now())
 		return false;
 	for (int i = 0; i < a->nvms; i++)
-		if (!vm_ready(needs, a->vm[i]))
+		if (!verb_vm_ready(needs, a->vm[i]))
 			return false;
 	return !(needs & ALL_RUN) || all_run();
 }
