@@ -25,10 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define UNLIMITED "10gbit"
-#define GUEST_DEV "ifb-data0"
-#define GUEST_NIC "data0"
-#define SCRIPT_MAX 4096
+#define UNLIMITED     "10gbit"
+#define GUEST_DEV     "ifb-data0"
+#define GUEST_NIC     "data0"
+#define SCRIPT_MAX    4096
 #define NO_NETEM_EXIT 3 /* the guest script's exit status when its kernel lacks sch_netem */
 
 static const char *log_path(void)
@@ -270,8 +270,7 @@ bool shape_can_change(const struct vm *vm, bool netem)
 }
 
 /* The host's part of a shape: its rate, and its netem with the host mechanism. */
-static bool set_host(const struct vm *to, const struct vm *from, const struct shape *s,
-		     bool netem)
+static bool set_host(const struct vm *to, const struct vm *from, const struct shape *s, bool netem)
 {
 	char buf[SCRIPT_MAX] = "set -e\n", tap[32];
 
