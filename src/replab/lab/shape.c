@@ -95,11 +95,15 @@ static bool run_logged(const struct vm *guest, const char *script, const char *w
 
 enum shape_mechanism shape_mechanism(void)
 {
+	static int known = -1; /* the kernel does not change under a run */
 	char *cmd[] = { "modprobe", "--dry-run", "--quiet", "sch_netem", NULL };
 
-	if (access("/sys/module/sch_netem", F_OK) == 0)
-		return SHAPE_HOST;
-	return child_run(cmd, log_path()) == 0 ? SHAPE_HOST : SHAPE_GUEST;
+	if (known < 0)
+		known = access("/sys/module/sch_netem", F_OK) == 0 ||
+					child_run(cmd, log_path()) == 0
+				? SHAPE_HOST
+				: SHAPE_GUEST;
+	return (enum shape_mechanism) known;
 }
 
 const char *shape_mechanism_name(enum shape_mechanism m)
@@ -301,10 +305,17 @@ static bool set_guest(const struct vm *to, const struct vm *from, const struct s
 
 bool shape_set(const struct vm *to, const struct vm *from, const struct shape *s)
 {
+	bool ok;
+
 	if (shape_mechanism() == SHAPE_HOST)
 		return set_host(to, from, s, shape_has_netem(s));
-	/* the guest first: where it refuses (no netem there), the host is left as it was */
-	return set_guest(to, from, s) && set_host(to, from, s, false);
+	/* netem: the guest first, so that where it refuses (no netem there) the host is left as
+	 * it was; else the host first, so that a rate is lifted even when the guest cannot
+	 * answer (a command cut short by an interruption) */
+	if (shape_has_netem(s))
+		return set_guest(to, from, s) && set_host(to, from, s, false);
+	ok = set_host(to, from, s, false);
+	return set_guest(to, from, s) && ok;
 }
 
 /* Take the ifb and the ingress redirection out of a guest. */
@@ -322,7 +333,7 @@ static bool clear_guest(const struct vm *vm)
 bool shape_clear_vm(const struct vm *vm)
 {
 	static const struct shape none;
-	bool ok = clear_guest(vm) && set_host(vm, NULL, &none, false);
+	bool ok = set_host(vm, NULL, &none, false);
 
 	for (int i = 0; i < lab_nvms; i++) {
 		const struct vm *peer = &lab_vms[i];
@@ -334,7 +345,7 @@ bool shape_clear_vm(const struct vm *vm)
 		if (shape_mechanism() == SHAPE_GUEST)
 			ok = set_guest(peer, vm, &none) && ok;
 	}
-	return ok;
+	return clear_guest(vm) && ok;
 }
 
 bool shape_clear_all(void)
@@ -412,14 +423,11 @@ static void read_leaves(json_t *shapes, const struct vm *to, const char *text,
 static void read_rates(json_t *shapes, const struct vm *to, char *text)
 {
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char minor[16], rate[32];
+		char minor[16], rate[32], *r = strstr(line, " rate ");
 		json_t *e;
 
-		if (sscanf(line, "class htb 1:%15s %*s", minor) != 1)
-			continue;
-		char *r = strstr(line, " rate ");
-
-		if (!r || sscanf(r, " rate %31s", rate) != 1 || strcmp(rate, "10Gbit") == 0 ||
+		if (sscanf(line, "class htb 1:%15s", minor) != 1 || !r ||
+		    sscanf(r, " rate %31s", rate) != 1 || strcmp(rate, "10Gbit") == 0 ||
 		    !(e = entry(shapes, to, minor)))
 			continue;
 		json_object_set_new(e, "rate", json_string(rate));
