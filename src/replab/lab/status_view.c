@@ -112,7 +112,8 @@ static void print_shape(FILE *out, const json_t *row)
 	if (jfield_string(row, "rate"))
 		fprintf(out, " limited to %s/s", text(rate, sizeof(rate), row, "rate", "?"));
 	if (netem) {
-		char *dump = json_dumps(netem, JSON_COMPACT | JSON_ENSURE_ASCII);
+		char *dump = json_dumps(netem,
+					JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
 
 		fprintf(out, "%s netem %s", jfield_string(row, "rate") ? "," : ":",
 			safe_text(what, sizeof(what), dump, "?"));
