@@ -1,6 +1,7 @@
 /*
  * cmd_faults.c — network faults: "replab partition A B [--oneway]",
- * "replab isolate VM", "replab heal [A B]", "replab shape VM ...".
+ * "replab isolate VM", "replab heal [A B]", "replab shape VM [B] ..."
+ * (shape.h says where shapes go and why).
  * They act on the data network only; the management link (SSH) and QMP
  * keep working whatever is cut.  The VMs named are checked (verb.c) before
  * any of them runs.
@@ -9,10 +10,12 @@
 #include "commands.h"
 #include "lab/faults.h"
 #include "lab/lab.h"
+#include "lab/shape.h"
 #include "log.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 const char cmd_partition_help[] =
 	"Usage: replab partition A B [--oneway]\n"
@@ -85,31 +88,58 @@ int cmd_heal(const struct verb_args *a)
 	return EXIT_OK;
 }
 
-#define TIME_ERROR "invalid --%s \"%s\": a time from 0 to 60s, e.g. 50ms, 1.5s or 200us"
-
 const char cmd_shape_help[] =
-	"Usage: replab shape VM --rate RATE\n"
-	"       replab shape VM --delay TIME [--jitter TIME] [--loss PERCENT]\n"
-	"       replab shape VM --clear\n"
+	"Usage: replab shape VM [B] [--delay TIME [--jitter TIME[,CORR]] [--reorder PCT[,CORR]]]\n"
+	"                    [--loss PCT[,CORR]] [--duplicate PCT[,CORR]] [--corrupt PCT[,CORR]]\n"
+	"                    [--rate RATE]\n"
+	"       replab shape VM [B] --clear\n"
 	"\n"
-	"Slows what the data network delivers to VM.  --rate (e.g. 1mbit) uses htb and\n"
-	"works everywhere; --delay, --jitter and --loss need the kernel's sch_netem and\n"
-	"are refused without it.  --clear removes all shaping of VM.\n"
+	"Shapes what the data network delivers to VM (its incoming traffic), or with\n"
+	"two VMs only the traffic between them, both ways: what VM receives from B\n"
+	"and what B receives from VM.  Each shape replaces the one that traffic had;\n"
+	"a pair's shape is in place of VM's own shape for the pair's traffic.\n"
 	"\n"
+	"  --delay TIME     hold every packet TIME (netem delay)\n"
+	"  --jitter TIME    vary the delay by up to +-TIME; CORR ties each to the last\n"
+	"  --loss PCT       drop PCT of the packets; with CORR (e.g. 5%,25%) losses come\n"
+	"                   in bursts: each depends CORR on the one before\n"
+	"  --duplicate PCT  deliver PCT of the packets twice\n"
+	"  --reorder PCT    send PCT of the packets at once, the others after --delay\n"
+	"  --corrupt PCT    flip a bit in PCT of the packets\n"
+	"  --rate RATE      at most RATE (htb on the host's tap, everywhere)\n"
+	"  --clear          no shape on VM's traffic any more (with B: on the pair's)\n"
+	"\n"
+	"The netem options run on the host's taps where its kernel has sch_netem, and\n"
+	"else in the VM's own kernel (ingress of its data NIC through an ifb device),\n"
+	"which needs the VM running and not frozen.  replab status shows which.\n"
 	"RATE is 1kbit to 10gbit in tc's units (bit, kbit, mbit, gbit, bps, kbps, mbps,\n"
-	"gbps), TIME 0 to 60s (us, ms, s), PERCENT 0 to 100 (\"5%\" or \"5\").\n";
+	"gbps), TIME 0 to 60s (us, ms, s), PCT and CORR 0 to 100 (\"5%\" or \"5\").\n";
 
 /* What shape was asked to do; NULL for what it was not. */
-static struct {
-	const char *rate, *delay, *jitter, *loss;
-	bool clear;
-} shaping;
+static struct shape shaping;
+static bool clearing;
 
 /* Option c (word on the command line) and its value, checked; false after a usage error. */
 static bool shape_option(int c, const char *value, const char *word)
 {
-	switch (c) {
-	case 'r':
+	static const struct {
+		int c;
+		const char *name, **field;
+		bool time;
+	} opts[] = {
+		{ 'd', "delay", &shaping.delay, true },
+		{ 'j', "jitter", &shaping.jitter, true },
+		{ 'l', "loss", &shaping.loss, false },
+		{ 'u', "duplicate", &shaping.duplicate, false },
+		{ 'o', "reorder", &shaping.reorder, false },
+		{ 'x', "corrupt", &shaping.corrupt, false },
+	};
+
+	if (c == 'c') {
+		clearing = true;
+		return true;
+	}
+	if (c == 'r') {
 		shaping.rate = value;
 		if (faults_rate_bits(value) >= 0)
 			return true;
@@ -118,44 +148,50 @@ static bool shape_option(int c, const char *value, const char *word)
 			    " 500kbit or 2.5mbps",
 			    value);
 		return false;
-	case 'd':
-		shaping.delay = value;
-		if (faults_time_ms(value) >= 0)
+	}
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (opts[i].c != c)
+			continue;
+		*opts[i].field = value;
+		if (opts[i].time && (strcmp(opts[i].name, "delay") == 0 ? faults_time_ms(value) >= 0
+									: shape_time_ok(value)))
 			return true;
-		usage_error("shape", TIME_ERROR, "delay", value);
-		return false;
-	case 'j':
-		shaping.jitter = value;
-		if (faults_time_ms(value) >= 0)
+		if (!opts[i].time && shape_percent_ok(value))
 			return true;
-		usage_error("shape", TIME_ERROR, "jitter", value);
-		return false;
-	case 'l':
-		shaping.loss = value;
-		if (faults_percent(value) >= 0)
-			return true;
-		usage_error("shape",
-			    "invalid --loss \"%s\": a percentage from 0 to 100, e.g. 5%% or 0.5%%",
-			    value);
-		return false;
-	case 'c':
-		shaping.clear = true;
-		return true;
-	default:
-		usage_error("shape", "unknown option or missing value: \"%s\"", word);
+		if (opts[i].time)
+			usage_error("shape",
+				    "invalid --%s \"%s\": a time from 0 to 60s, e.g. 50ms, 1.5s or "
+				    "200us%s",
+				    opts[i].name, value,
+				    strcmp(opts[i].name, "jitter") == 0
+					    ? " (and a correlation: 10ms,25%)"
+					    : "");
+		else
+			usage_error("shape",
+				    "invalid --%s \"%s\": a percentage from 0 to 100, e.g. 5%% or "
+				    "0.5%%, and a correlation if wanted: 5%%,25%%",
+				    opts[i].name, value);
 		return false;
 	}
+	usage_error("shape", "unknown option or missing value: \"%s\"", word);
+	return false;
 }
 
 /* Do the options ask for one thing that can be done?  False after a usage error. */
 static bool shaping_makes_sense(void)
 {
-	if (!shaping.clear && !shaping.rate && !shaping.delay && !shaping.loss)
-		usage_error("shape", "give --rate, --delay/--loss, or --clear");
-	else if (shaping.clear && (shaping.rate || shaping.delay || shaping.jitter || shaping.loss))
+	bool any = shaping.rate || shaping.jitter || shape_has_netem(&shaping);
+
+	if (!clearing && !any)
+		usage_error("shape", "give --delay, --loss, --duplicate, --reorder, --corrupt, "
+				     "--rate, or --clear");
+	else if (clearing && any)
 		usage_error("shape", "--clear goes alone");
 	else if (shaping.jitter && !shaping.delay)
-		usage_error("shape", "--jitter needs --delay");
+		usage_error("shape", "--jitter needs --delay (it varies the delay)");
+	else if (shaping.reorder && !shaping.delay)
+		usage_error("shape", "--reorder needs --delay (the packets not reordered are "
+				     "delayed)");
 	else
 		return true;
 	return false;
@@ -168,36 +204,79 @@ int cmd_shape_options(int argc, char **argv)
 		{ "delay", required_argument, NULL, 'd' },
 		{ "jitter", required_argument, NULL, 'j' },
 		{ "loss", required_argument, NULL, 'l' },
+		{ "duplicate", required_argument, NULL, 'u' },
+		{ "reorder", required_argument, NULL, 'o' },
+		{ "corrupt", required_argument, NULL, 'x' },
 		{ "clear", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:d:j:l:c", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 		if (!shape_option(c, optarg, argv[optind - 1]))
 			return -1;
 	return shaping_makes_sense() ? optind : -1;
 }
 
+/* Can every VM this shape touches take it?  Clearing VM alone touches its peers' guests too. */
+static bool can_change(const struct verb_args *a)
+{
+	bool netem = shape_has_netem(&shaping);
+
+	if (clearing && a->nvms == 1) {
+		for (int i = 0; i < lab_nvms; i++)
+			if (!shape_can_change(&lab_vms[i], false))
+				return false;
+		return true;
+	}
+	for (int i = 0; i < a->nvms; i++)
+		if (!shape_can_change(a->vm[i], netem))
+			return false;
+	return true;
+}
+
+/* " delay 100ms loss 5%,25%": what was asked, for the message. */
+static void describe(char *buf, size_t len)
+{
+	const char *names[] = {
+		"delay", "jitter", "loss", "duplicate", "reorder", "corrupt", "rate"
+	};
+	const char *values[] = { shaping.delay,	  shaping.jitter,  shaping.loss, shaping.duplicate,
+				 shaping.reorder, shaping.corrupt, shaping.rate };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && used < len; i++)
+		if (values[i])
+			used += (size_t) snprintf(buf + used, len - used, " %s %s", names[i],
+						  values[i]);
+}
+
 int cmd_shape(const struct verb_args *a)
 {
-	const struct vm *vm = a->vm[0];
+	static const struct shape none;
+	const struct vm *vm = a->vm[0], *peer = a->nvms == 2 ? a->vm[1] : NULL;
+	const char *where = shape_mechanism_name(shape_mechanism());
+	char what[256];
 
-	if (shaping.clear) {
-		if (!faults_rate(vm, NULL) || !faults_netem_clear(vm))
+	if (!can_change(a))
+		return EXIT_FAIL;
+	if (clearing && !peer) {
+		if (!shape_clear_vm(vm))
 			return EXIT_FAIL;
-		printf("%s's link is no longer shaped\n", vm->name);
+		printf("no shape on %s's traffic any more\n", vm->name);
 		return EXIT_OK;
 	}
-	if ((shaping.delay || shaping.loss) &&
-	    !faults_netem(vm, shaping.delay, shaping.jitter, shaping.loss))
+	if (!shape_set(vm, peer, clearing ? &none : &shaping) ||
+	    (peer && !shape_set(peer, vm, clearing ? &none : &shaping)))
 		return EXIT_FAIL;
-	if (shaping.rate && !faults_rate(vm, shaping.rate))
-		return EXIT_FAIL;
-	printf("shaped what reaches %s:%s%s%s%s%s%s%s%s\n", vm->name, shaping.rate ? " rate " : "",
-	       shaping.rate ? shaping.rate : "", shaping.delay ? " delay " : "",
-	       shaping.delay ? shaping.delay : "", shaping.jitter ? " jitter " : "",
-	       shaping.jitter ? shaping.jitter : "", shaping.loss ? " loss " : "",
-	       shaping.loss ? shaping.loss : "");
+	describe(what, sizeof(what));
+	if (clearing)
+		printf("no shape between %s and %s any more\n", vm->name, peer->name);
+	else if (peer)
+		printf("shaped the traffic between %s and %s, both ways (netem: %s):%s\n", vm->name,
+		       peer->name, where, what);
+	else
+		printf("shaped what reaches %s (netem: %s):%s\n", vm->name, where, what);
 	return EXIT_OK;
 }

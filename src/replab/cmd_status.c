@@ -25,23 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* QMP's view: "running", "paused", ... (caller frees); NULL when unreachable. */
-static char *run_state(const struct vm *vm)
-{
-	struct qmp q;
-	json_t *r;
-	char *state = NULL;
-
-	if (!vm_qmp_open(vm, &q))
-		return NULL;
-	r = qmp_execute(&q, "query-status", NULL);
-	if (json_is_string(json_object_get(r, "status")))
-		state = xstrdup(json_string_value(json_object_get(r, "status")));
-	json_decref(r);
-	qmp_close(&q);
-	return state;
-}
-
 /* pgrepl status --json in a VM (replica: another replica's conninfo, or NULL). */
 static json_t *pgrepl_status(const struct vm *from, const char *replica)
 {
@@ -122,7 +105,7 @@ int cmd_status(const struct verb_args *a)
 	for (int i = 0; i < lab_nvms; i++) {
 		const struct vm *vm = &lab_vms[i];
 		pid_t pid = vm_pid(vm);
-		char *state = pid ? run_state(vm) : NULL;
+		char *state = pid ? vm_run_state(vm) : NULL;
 		char pidtext[16];
 
 		xsnprintf(pidtext, sizeof(pidtext), "%d", (int) pid);

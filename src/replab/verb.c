@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *verb_vm_names(const char *last, char *buf, size_t len)
@@ -64,6 +65,9 @@ static int wrong_count(const char *verb, int needs)
 	if (needs & ONE_VM)
 		return usage_error(verb, "name one VM: %s",
 				   verb_vm_names(" or", names, sizeof(names)));
+	if (needs & ONE_OR_TWO_VMS)
+		return usage_error(verb, "name one VM of %s, or two for the traffic between them",
+				   verb_vm_names(" and", names, sizeof(names)));
 	return usage_error(verb, "name two VMs of %s%s, e.g. \"replab %s primary replica\"",
 			   verb_vm_names(" and", names, sizeof(names)),
 			   needs & NONE_OR_TWO_VMS ? " (or none)" : "", verb);
@@ -74,6 +78,8 @@ int verb_name_vms(const char *verb, int needs, int nargs, char *const *args, con
 	int want = needs & ONE_VM ? 1 : needs & (TWO_VMS | NONE_OR_TWO_VMS) ? 2 : 0;
 	char names[64];
 
+	if (needs & ONE_OR_TWO_VMS)
+		want = nargs == 1 ? 1 : 2;
 	if (want == 0 || ((needs & NONE_OR_TWO_VMS) && nargs == 0))
 		return 0;
 	if (nargs < want || (nargs > want && !(needs & TAKES_COMMAND))) {
@@ -100,14 +106,32 @@ static bool lab_up_now(void)
 	return false;
 }
 
-/* Is vm in the state needs asks for?  False after saying why. */
-static bool vm_ready(int needs, const struct vm *vm)
+/* Is vm's guest running (not frozen, not paused)?  False after saying why. */
+static bool vm_thawed(const struct vm *vm)
+{
+	char *state = vm_run_state(vm);
+	bool running = state && strcmp(state, "running") == 0;
+
+	if (!state)
+		log_error("the %s VM does not answer on QMP", vm->name);
+	else if (strcmp(state, "paused") == 0) {
+		log_error("the %s VM is frozen: its guest cannot act on this", vm->name);
+		log_hint("replab thaw %s resumes it", vm->name);
+	} else if (!running)
+		log_error("the %s VM is %s, not running", vm->name, state);
+	free(state);
+	return running;
+}
+
+bool verb_vm_ready(int needs, const struct vm *vm)
 {
 	if ((needs & VM_RUNS) && !vm_pid(vm)) {
 		log_error("the %s VM is not running", vm->name);
 		log_hint("replab start %s boots it again", vm->name);
 		return false;
 	}
+	if ((needs & VM_THAWED) == VM_THAWED && !vm_thawed(vm))
+		return false;
 	if ((needs & VM_STOPPED) && vm_pid(vm)) {
 		log_error("the %s VM is already running", vm->name);
 		return false;
@@ -140,7 +164,7 @@ static bool state_ready(int needs, const struct verb_args *a)
 	if ((needs & LAB_UP) && !lab_up_now())
 		return false;
 	for (int i = 0; i < a->nvms; i++)
-		if (!vm_ready(needs, a->vm[i]))
+		if (!verb_vm_ready(needs, a->vm[i]))
 			return false;
 	return !(needs & ALL_RUN) || all_run();
 }

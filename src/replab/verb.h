@@ -7,6 +7,7 @@
 #ifndef REPLAB_VERB_H
 #define REPLAB_VERB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vm;
@@ -30,6 +31,8 @@ enum verb_needs {
 	VM_STOPPED = 1 << 9, /* the VM's QEMU does not run */
 	LINK_UP = 1 << 10,   /* the VM is not down, so a fault on its link changes something */
 	ALL_RUN = 1 << 11,   /* when a lab is up, every VM of it runs */
+	VM_THAWED = 1 << 12 | VM_RUNS, /* it runs and is not frozen: its guest can answer */
+	ONE_OR_TWO_VMS = 1 << 13,      /* one VM, or two different ones */
 };
 
 /* What a verb is given: its arguments, and the VMs they name. */
@@ -62,6 +65,13 @@ int verb_run(const struct verb *v, int argc, char **argv);
  */
 int verb_name_vms(const char *verb, int needs, int nargs, char *const *args,
 		  const struct vm *vm[2]);
+
+/*
+ * Is vm in the state needs (VM_RUNS, VM_THAWED, VM_STOPPED, LINK_UP) asks
+ * for?  False after saying why: for a verb whose needs depend on its
+ * options, checked by the verb itself.
+ */
+bool verb_vm_ready(int needs, const struct vm *vm);
 
 /* This lab's VM names as words: "primary, replica or replica2" (last: "or", "and"). */
 const char *verb_vm_names(const char *last, char *buf, size_t len);

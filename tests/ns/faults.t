@@ -74,14 +74,41 @@ test_expect_success 'replab shape replica --clear' 'replab shape replica --clear
 kbit=$(rate_kbit)
 test_expect_success "unshaped again: $kbit kbit/s" 'test "$kbit" -gt 5000'
 
+# A pair's shape: only what each receives from the other (tap-replica's
+# class for the primary's packets, and tap-primary's for the replica's).
+test_expect_success 'replab shape primary replica --rate 1mbit' 'replab shape primary replica --rate 1mbit'
+kbit=$(rate_kbit)
+test_expect_success "measured $kbit kbit/s from the primary to the replica: about 1 Mbit/s" '
+	test "$kbit" -ge 700 -a "$kbit" -le 1100
+'
+test_expect_success 'status shows both halves of the pair, on the host' '
+	replab status >"$WORK/status" 2>&1 &&
+	grep -E "traffic to replica from primary limited to 1Mbit/s \(host: [1-9]" "$WORK/status" &&
+	grep -E "traffic to primary from replica limited to 1Mbit/s \(host" "$WORK/status"
+'
+test_expect_success 'replab shape replica --clear takes both halves away' '
+	replab shape replica --clear &&
+	replab status >"$WORK/status" 2>&1 &&
+	! grep "traffic to" "$WORK/status"
+'
+kbit=$(rate_kbit)
+test_expect_success "unshaped again: $kbit kbit/s" 'test "$kbit" -gt 5000'
+
+# netem: on the host where its kernel has it; else in the member, which in
+# this tier is a namespace on the host's kernel: so either it works, or
+# both mechanisms lack it and it is refused, changing nothing.
+tc_state() { ip netns exec "$NS_LAB" tc qdisc show; ip netns exec "$NS_LAB" tc class show dev tap-replica; }
+before=$(tc_state)
 replab shape replica --delay 50ms >"$WORK/netem.out" 2>&1
 rc=$?
-if grep -q 'no sch_netem' "$WORK/netem.out"; then
-	test_expect_success 'shape --delay refused with exit 1 on this kernel' 'test "$rc" -eq 1'
-	test_expect_success 'it says why: the kernel lacks sch_netem' '
-		grep "this kernel has no sch_netem" "$WORK/netem.out"
+if grep -q 'has sch_netem' "$WORK/netem.out"; then
+	test_expect_success 'shape --delay refused with exit 1 without netem anywhere' 'test "$rc" -eq 1'
+	test_expect_success 'it says why: neither kernel has sch_netem' '
+		grep "neither this host.s kernel nor the replica VM.s has sch_netem" "$WORK/netem.out"
 	'
-	skip "kernel lacks sch_netem" "a round trip to the replica takes >= 50 ms"
+	test_expect_success 'and nothing changed' 'is "$(tc_state)" "$before"'
+	expect 1 'has sch_netem' "a pair's --loss refused too" -- replab shape primary replica --loss 5%
+	skip "no sch_netem here" "a round trip to the replica takes >= 50 ms"
 else
 	test_expect_success 'replab shape replica --delay 50ms (netem present)' 'test "$rc" -eq 0'
 	start=$(date +%s%N)
@@ -90,6 +117,22 @@ else
 	test_expect_success "a round trip to the replica takes >= 50 ms ($took ms)" 'test "$took" -ge 50'
 	replab shape replica --clear >/dev/null
 fi
+
+# Bad input: a usage error (exit 2) naming what is wrong, nothing changed.
+before=$(tc_state)
+expect 2 'jitter needs --delay' "--jitter without --delay" -- replab shape replica --jitter 5ms
+expect 2 'reorder needs --delay' "--reorder without --delay" -- replab shape replica --reorder 25%
+expect 2 'invalid --loss "5%,101%"' "a correlation out of range" -- replab shape replica --loss 5%,101%
+expect 2 'invalid --duplicate "-1%"' "a negative percentage" -- replab shape replica --duplicate -1%
+expect 2 'invalid --corrupt "2x"' "an unknown unit" -- replab shape replica --corrupt 2x
+expect 2 'invalid --delay "10parsecs"' "an unknown time unit" -- replab shape replica --delay 10parsecs
+expect 2 'invalid --jitter "5ms,"' "a jitter with an empty correlation" -- \
+	replab shape replica --delay 50ms --jitter 5ms,
+expect 2 'invalid --rate "1mbit,5"' "a rate takes no correlation" -- replab shape primary replica --rate 1mbit,5
+expect 2 'name two different VMs' "a pair of one VM" -- replab shape replica replica --rate 1mbit
+expect 2 'name one VM of primary and replica, or two' "three VMs" -- \
+	replab shape primary replica primary --rate 1mbit
+test_expect_success 'none of it changed tc' 'is "$(tc_state)" "$before"'
 
 test_expect_success 'partition of a VM with itself (exit 2)' 'test_expect_code 2 replab partition primary primary'
 test_expect_success 'partition of an unknown VM (exit 2)' 'test_expect_code 2 replab partition primary standby'

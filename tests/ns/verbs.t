@@ -30,6 +30,10 @@ expect 2 'name two different VMs of primary and replica' "partition of a VM with
 	nolab partition primary primary
 expect 2 'unknown option: "--bogus"' "partition --bogus" -- nolab partition --oneway primary replica --bogus
 expect 2 'invalid --rate "fast"' "a bad option before the lab is looked at" -- nolab shape replica --rate fast
+expect 2 'name one VM of primary and replica, or two for the traffic between them' "shape names no VM" -- \
+	nolab shape --rate 1mbit
+expect 2 'reorder needs --delay' "shape --reorder without --delay, before the lab is looked at" -- \
+	nolab shape primary replica --reorder 5%
 check "bad input made no state directory" test ! -e "$WORK/nolab"
 
 lab_up || bail "could not bring the namespace lab up"

@@ -136,8 +136,12 @@ static void prints_faults(void **state)
 {
 	json_t *doc = json_loads("{\"cuts\": [{\"from\": \"primary\", \"to\": \"replica\", "
 				 "\"dropped_packets_to_vm\": 3}],"
-				 " \"rates\": {\"replica\": \"1mbit\", \"x\": 5}, \"netem\": "
-				 "{\"primary\": {\"delay\": \"50ms\"}}}",
+				 " \"shapes\": [{\"to\": \"replica\", \"rate\": \"1mbit\", "
+				 "\"mechanism\": \"host\", \"sent_packets\": 7, "
+				 "\"dropped_packets\": 1}, {\"to\": \"x\", \"rate\": 5}, "
+				 "{\"to\": \"primary\", \"from\": \"replica\", \"netem\": "
+				 "{\"delay\": \"50ms\"}, \"mechanism\": \"guest\"}, "
+				 "{\"to\": \"replica\", \"unknown\": \"paused\"}]}",
 				 0, NULL);
 	char *out = NULL;
 	size_t len = 0;
@@ -150,9 +154,12 @@ static void prints_faults(void **state)
 	assert_string_equal(out, "faults on the data network:\n"
 				 "  primary -> replica dropped (3 packets dropped on their way to "
 				 "replica so far)\n"
-				 "  traffic to replica limited to 1mbit/s\n"
-				 "  traffic to x limited to ?/s\n"
-				 "  netem on traffic to primary: {\"delay\":\"50ms\"}\n"
+				 "  traffic to replica limited to 1mbit/s (host: 7 packets sent, "
+				 "1 dropped)\n"
+				 "  traffic to x (?)\n"
+				 "  traffic to primary from replica: netem {\"delay\":\"50ms\"} "
+				 "(guest)\n"
+				 "  traffic to replica: shapes in its guest unknown (paused)\n"
 				 "faults on the data network:\n"
 				 "  unknown (tc failed)\n");
 	free(out);

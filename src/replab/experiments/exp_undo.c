@@ -14,6 +14,7 @@
 #include "lab/lifecycle.h"
 #include "log.h"
 #include "lab/node.h"
+#include "lab/shape.h"
 #include "strutil.h"
 
 #include <stdio.h>
@@ -79,9 +80,10 @@ void experiment_heal(const struct vm *a, const struct vm *b)
 
 static void undo_rate(void *arg)
 {
+	static const struct shape none;
 	struct change *c = arg;
 
-	faults_rate(c->a, NULL);
+	shape_set(c->a, NULL, &none);
 }
 
 bool experiment_rate(const struct vm *vm, const char *rate)
@@ -90,7 +92,7 @@ bool experiment_rate(const struct vm *vm, const char *rate)
 
 	xsnprintf(what, sizeof(what), "take the rate limit off the link to %s", vm->name);
 	lab_cleanup_push(what, undo_rate, change_new(vm, NULL, NULL));
-	return faults_rate(vm, rate);
+	return shape_set(vm, NULL, &(const struct shape){ .rate = rate });
 }
 
 /* ---- server settings (ALTER SYSTEM) -------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * faults.c — partitions and shaping with tc, in the lab's namespace.
+ * faults.c — partitions with tc, in the lab's namespace (shaping: shape.c).
  */
 #define _GNU_SOURCE
 #include "faults.h"
@@ -7,6 +7,7 @@
 #include "child.h"
 #include "log.h"
 #include "netns.h"
+#include "shape.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -120,7 +121,7 @@ static enum scaffold scaffold_state(const char *tap)
 	return state;
 }
 
-static bool has_scaffold(const char *tap)
+bool faults_has_scaffold(const char *tap)
 {
 	return scaffold_state(tap) == SCAFFOLD_OURS;
 }
@@ -130,7 +131,7 @@ static bool has_scaffold(const char *tap)
  * not "replace": a root qdisc that is not the kernel's default is left
  * alone, and the fault refused.
  */
-static bool scaffold(const struct vm *vm, char *tap, size_t len)
+bool faults_scaffold(const struct vm *vm, char *tap, size_t len)
 {
 	lab_tap_name(vm, tap, len);
 	switch (scaffold_state(tap)) {
@@ -164,7 +165,7 @@ bool faults_cut(const struct vm *from, const struct vm *to)
 {
 	char tap[32], pref[16], src[32];
 
-	if (!scaffold(to, tap, sizeof(tap)))
+	if (!faults_scaffold(to, tap, sizeof(tap)))
 		return false;
 	xsnprintf(pref, sizeof(pref), "%d", from->host_id);
 	xsnprintf(src, sizeof(src), "%s/32", from->addr);
@@ -188,7 +189,7 @@ static void uncut(const struct vm *from, const struct vm *to)
 
 	lab_tap_name(to, tap, sizeof(tap));
 	xsnprintf(pref, sizeof(pref), "%d", from->host_id);
-	if (has_scaffold(tap))
+	if (faults_has_scaffold(tap))
 		(void) TC("filter", "del", "dev", tap, "parent", "1:", "prio", pref);
 }
 
@@ -216,105 +217,10 @@ bool faults_clear_all(void)
 		char tap[32];
 
 		lab_tap_name(&lab_vms[i], tap, sizeof(tap));
-		if (has_scaffold(tap))
+		if (faults_has_scaffold(tap))
 			ok = TC("qdisc", "del", "dev", tap, "root") && ok;
 	}
 	return ok;
-}
-
-/*
- * A shaped class queues at most about 100 ms of its rate (a bfifo leaf;
- * the tap's default queue of 1000 packets would hold seconds of it at
- * 1mbit, and TCP would fill it, delaying every acknowledgement).
- */
-static bool shaped_queue(const char *tap, const char *rate)
-{
-	double bits = faults_rate_bits(rate);
-	long limit = bits > 0 ? (long) (bits / 8 / 10) : 100000;
-	char limit_s[24];
-
-	xsnprintf(limit_s, sizeof(limit_s), "%ld", limit < 6056 ? 6056 : limit);
-	return TC("qdisc", "replace", "dev", tap, "parent", "1:1", "handle", "3:", "bfifo", "limit",
-		  limit_s);
-}
-
-bool faults_rate(const struct vm *vm, const char *rate)
-{
-	char tap[32];
-	bool ok;
-
-	if (rate && faults_rate_bits(rate) < 0) {
-		log_error("invalid rate \"%s\": a tc rate from 1kbit to 10gbit, e.g. 1mbit or "
-			  "500kbit",
-			  rate);
-		return false;
-	}
-	if (!scaffold(vm, tap, sizeof(tap)))
-		return false;
-	ok = TC("class", "change", "dev", tap, "parent", "1:", "classid", "1:1", "htb", "rate",
-		rate ? rate : UNLIMITED, "quantum", "1514");
-	if (ok && !rate) {
-		/* the bfifo is absent if the tap was never shaped: no matter */
-		tc_run(log_path(), "qdisc", "del", "dev", tap, "parent", "1:1", "handle",
-		       "3:", (const char *) NULL);
-		return true;
-	}
-	if (ok && shaped_queue(tap, rate))
-		return true;
-	log_error("tc refused the rate \"%s\" (see %s)", rate, log_path());
-	log_hint("give a tc rate such as 1mbit, 500kbit or 10mbit");
-	return false;
-}
-
-bool faults_netem(const struct vm *vm, const char *delay, const char *jitter, const char *loss)
-{
-	char *words[16], tap[32], *err;
-	int n = 0, rc;
-
-	if (!scaffold(vm, tap, sizeof(tap)))
-		return false;
-	words[n++] = "qdisc";
-	words[n++] = "replace";
-	words[n++] = "dev";
-	words[n++] = tap;
-	words[n++] = "parent";
-	words[n++] = "1:1";
-	words[n++] = "handle";
-	words[n++] = "10:";
-	words[n++] = "netem";
-	if (delay) {
-		words[n++] = "delay";
-		words[n++] = (char *) delay;
-		if (jitter)
-			words[n++] = (char *) jitter;
-	}
-	if (loss) {
-		words[n++] = "loss";
-		words[n++] = (char *) loss;
-	}
-	words[n] = NULL;
-	rc = tc_capture(true, &err, words);
-	if (rc != 0 && strstr(err, "qdisc kind is unknown")) {
-		log_error("this kernel has no sch_netem: delay, jitter and loss need it, so "
-			  "nothing was changed");
-		log_hint("on a kernel with netem, \"modprobe sch_netem\" makes them work; --rate "
-			 "works without it");
-	} else if (rc != 0) {
-		err[strcspn(err, "\n")] = '\0';
-		log_error("tc refused the netem settings: %s", str_trim(err));
-	}
-	free(err);
-	return rc == 0;
-}
-
-bool faults_netem_clear(const struct vm *vm)
-{
-	char tap[32];
-
-	lab_tap_name(vm, tap, sizeof(tap));
-	if (has_scaffold(tap))
-		(void) TC("qdisc", "del", "dev", tap, "parent", "1:1", "handle", "10:");
-	return true;
 }
 
 static const struct vm *vm_by_id(long id)
@@ -325,46 +231,23 @@ static const struct vm *vm_by_id(long id)
 	return NULL;
 }
 
-/* The rate of the passing class 1:1 as tc prints it ("1Mbit"); its JSON output lacks htb classes.
- */
-static char *class_rate(const char *tap)
-{
-	char *text, *p, *rate = NULL;
-
-	if (tc_capture(false, &text,
-		       (char *[]){ "class", "show", "dev", (char *) tap, "classid", "1:1",
-				   NULL }) == 0 &&
-	    (p = strstr(text, " rate ")) != NULL) {
-		p += 6;
-		p[strcspn(p, " \n")] = '\0';
-		rate = xstrdup(p);
-	}
-	free(text);
-	return rate;
-}
-
 /* Add the cuts and the dropped-packet count found on one tap to doc. */
 static void list_tap(const struct vm *to, json_t *doc)
 {
 	char tap[32];
 	json_t *filters, *qdiscs, *row;
-	char *rate;
 	long dropped = 0;
 	size_t i;
 
 	lab_tap_name(to, tap, sizeof(tap));
-	if (!has_scaffold(tap))
+	if (!faults_has_scaffold(tap))
 		return;
 	qdiscs = tc_json("qdisc", tap, true);
 	json_array_foreach(qdiscs, i, row) {
 		const char *parent = json_string_value(json_object_get(row, "parent"));
-		const char *kind = json_string_value(json_object_get(row, "kind"));
 
 		if (parent && strcmp(parent, "1:2") == 0)
 			dropped = (long) json_integer_value(json_object_get(row, "drops"));
-		if (kind && strcmp(kind, "netem") == 0)
-			json_object_set(json_object_get(doc, "netem"), to->name,
-					json_object_get(row, "options"));
 	}
 	filters = tc_json("filter", tap, false);
 	json_array_foreach(filters, i, row) {
@@ -379,17 +262,13 @@ static void list_tap(const struct vm *to, json_t *doc)
 							to->name, "dropped_packets_to_vm",
 							(int) dropped));
 	}
-	rate = class_rate(tap);
-	if (rate && strcmp(rate, "10Gbit") != 0)
-		json_object_set_new(json_object_get(doc, "rates"), to->name, json_string(rate));
-	free(rate);
 	json_decref(qdiscs);
 	json_decref(filters);
 }
 
 json_t *faults_list(void)
 {
-	json_t *doc = json_pack("{s:[],s:{},s:{}}", "cuts", "rates", "netem");
+	json_t *doc = json_pack("{s:[],s:o}", "cuts", "shapes", shape_list());
 
 	for (int i = 0; i < lab_nvms; i++)
 		list_tap(&lab_vms[i], doc);

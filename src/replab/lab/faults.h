@@ -8,8 +8,8 @@
  *          u32 filters at preference N steering packets from the VM whose
  *          address ends in N to 1:2.
  *
- * This needs neither sch_netem nor act_gact.  Delay, jitter and loss do
- * need netem: on a kernel without it they are refused, never ignored.
+ * This needs neither sch_netem nor act_gact.  Shaping (shape.h) adds
+ * classes of its own, and netem where the host's kernel has it.
  * The faults in force are read back from tc itself, so what is shown is
  * what the kernel does.
  */
@@ -36,8 +36,15 @@ bool faults_heal_all(void);
 /* Take every fault off every tap: cuts, rates and netem (the taps as a new lab has them). */
 bool faults_clear_all(void);
 
-/* Limit everything sent to vm to rate (tc syntax: "1mbit", "500kbit"); NULL: no limit. */
-bool faults_rate(const struct vm *vm, const char *rate);
+/*
+ * The scaffold above on vm's tap (made when missing, never over a root
+ * qdisc the lab did not make), its name in tap: false (logged) when it
+ * cannot be there.  Shaping (shape.h) adds its classes to it.
+ */
+bool faults_scaffold(const struct vm *vm, char *tap, size_t len);
+
+/* Is our scaffold on this tap? */
+bool faults_has_scaffold(const char *tap);
 
 /* What the shaping verbs accept: rates 1kbit to 10gbit, times up to 60 s. */
 #define FAULTS_RATE_MIN_BITS 1e3
@@ -58,15 +65,9 @@ double faults_time_ms(const char *time);
 /* A netem percentage ("5%" or "5"), 0 to 100; -1 when not one. */
 double faults_percent(const char *percent);
 
-/* netem on traffic to vm; refuses clearly on a kernel without sch_netem. */
-bool faults_netem(const struct vm *vm, const char *delay, const char *jitter, const char *loss);
-
-/* Remove netem from vm's tap. */
-bool faults_netem_clear(const struct vm *vm);
-
 /*
- * The faults in force: {"cuts": [{"from", "to", "dropped_packets"}...],
- * "rates": {"replica": "1Mbit"}, "netem": {...}}.  NULL when tc fails.
+ * The faults in force: {"cuts": [{"from", "to", "dropped_packets_to_vm"}...],
+ * "shapes": shape_list()}.
  */
 json_t *faults_list(void);
 

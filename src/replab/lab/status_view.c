@@ -93,11 +93,44 @@ void status_print_server(FILE *out, const char *name, const json_t *s)
 			text(a, sizeof(a), s, "role", "unknown"));
 }
 
+/* One shape: "traffic to replica from primary: limited to 1Mbit/s, netem {...} (guest: ...)". */
+static void print_shape(FILE *out, const json_t *row)
+{
+	char to[TEXT_BUF], from[TEXT_BUF], rate[TEXT_BUF], mech[TEXT_BUF], what[TEXT_BUF];
+	const json_t *netem = json_object_get(row, "netem");
+	json_t *sent = jfield(row, "sent_packets", JSON_INTEGER),
+	       *dropped = jfield(row, "dropped_packets", JSON_INTEGER);
+
+	fprintf(out, "  traffic to %s", text(to, sizeof(to), row, "to", "?"));
+	if (jfield_string(row, "from"))
+		fprintf(out, " from %s", text(from, sizeof(from), row, "from", "?"));
+	if (jfield_string(row, "unknown")) {
+		fprintf(out, ": shapes in its guest unknown (%s)\n",
+			text(what, sizeof(what), row, "unknown", "?"));
+		return;
+	}
+	if (jfield_string(row, "rate"))
+		fprintf(out, " limited to %s/s", text(rate, sizeof(rate), row, "rate", "?"));
+	if (netem) {
+		char *dump = json_dumps(netem,
+					JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
+
+		fprintf(out, "%s netem %s", jfield_string(row, "rate") ? "," : ":",
+			safe_text(what, sizeof(what), dump, "?"));
+		free(dump);
+	}
+	fprintf(out, " (%s", text(mech, sizeof(mech), row, "mechanism", "?"));
+	if (sent)
+		fprintf(out, ": %lld packets sent, %lld dropped",
+			(long long) json_integer_value(sent),
+			(long long) json_integer_value(dropped));
+	fprintf(out, ")\n");
+}
+
 void status_print_faults(FILE *out, const json_t *doc)
 {
-	json_t *cuts = jfield(doc, "cuts", JSON_ARRAY), *rates = jfield(doc, "rates", JSON_OBJECT);
-	json_t *netem = jfield(doc, "netem", JSON_OBJECT), *row, *v;
-	const char *name;
+	json_t *cuts = jfield(doc, "cuts", JSON_ARRAY), *shapes = jfield(doc, "shapes", JSON_ARRAY);
+	json_t *row;
 	size_t i;
 
 	fprintf(out, "faults on the data network:\n");
@@ -115,22 +148,9 @@ void status_print_faults(FILE *out, const json_t *doc)
 			"  %s -> %s dropped (%lld packets dropped on their way to %s so far)\n", f,
 			t, (long long) json_integer_value(dropped), t);
 	}
-	json_object_foreach(rates, name, v) {
-		char vm[TEXT_BUF], rate[TEXT_BUF];
-
-		fprintf(out, "  traffic to %s limited to %s/s\n",
-			safe_text(vm, sizeof(vm), name, "?"),
-			safe_text(rate, sizeof(rate), json_string_value(v), "?"));
-	}
-	json_object_foreach(netem, name, v) {
-		char vm[TEXT_BUF], what[TEXT_BUF],
-			*dump = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-		fprintf(out, "  netem on traffic to %s: %s\n", safe_text(vm, sizeof(vm), name, "?"),
-			safe_text(what, sizeof(what), dump, "?"));
-		free(dump);
-	}
-	if (json_array_size(cuts) == 0 && json_object_size(rates) == 0 &&
-	    json_object_size(netem) == 0)
+	/* at most one per pair of VMs and one per VM: shape_list() keeps only the lab's classes */
+	json_array_foreach(shapes, i, row)
+		print_shape(out, row);
+	if (json_array_size(cuts) == 0 && json_array_size(shapes) == 0)
 		fprintf(out, "  none\n");
 }

@@ -285,6 +285,22 @@ bool vm_is_down(const struct vm *vm)
 	return access(vm_path(vm, ".qcow2", path, sizeof(path)), F_OK) == 0 && !vm_pid(vm);
 }
 
+char *vm_run_state(const struct vm *vm)
+{
+	struct qmp q;
+	json_t *r;
+	char *state = NULL;
+
+	if (!vm_qmp_open(vm, &q))
+		return NULL;
+	r = qmp_execute(&q, "query-status", NULL);
+	if (json_is_string(json_object_get(r, "status")))
+		state = xstrdup(json_string_value(json_object_get(r, "status")));
+	json_decref(r);
+	qmp_close(&q);
+	return state;
+}
+
 pid_t vm_pid(const struct vm *vm)
 {
 	return proc_find(vm->name);

@@ -65,6 +65,9 @@ bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk);
 /* Was the VM started by the lab and is now gone (its disk, no process)? */
 bool vm_is_down(const struct vm *vm);
 
+/* QMP's run state of vm: "running", "paused", ... (caller frees); NULL when unreachable. */
+char *vm_run_state(const struct vm *vm);
+
 /* The QEMU process's PID if it runs, else 0. */
 pid_t vm_pid(const struct vm *vm);
 
