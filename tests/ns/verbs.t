@@ -54,6 +54,11 @@ expect 1 'the replica VM is not running' "crash of a VM whose QEMU does not run"
 expect 1 'hint: replab start replica boots it again' "  hints replab start" -- replab freeze replica
 expect 1 'the replica VM is not running' "disk of a VM whose QEMU does not run" -- \
 	replab disk replica --bandwidth 1M
+expect 1 'slow-disk needs the VM lab' "experiment slow-disk without VMs" -- \
+	replab experiment slow-disk
+expect 2 'invalid --iops "0"' "experiment slow-disk --iops 0" -- replab experiment slow-disk --iops 0
+expect 2 'invalid --bandwidth "1MB"' "experiment slow-disk --bandwidth 1MB" -- \
+	replab experiment slow-disk --bandwidth 1MB
 expect 0 'partitioned: primary and replica' "partition primary replica" -- \
 	replab partition primary replica
 replab heal >/dev/null

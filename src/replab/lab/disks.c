@@ -142,9 +142,9 @@ static json_t *throttle_of(const json_t *block)
 	json_t *t = json_pack("{s:s}", "disk", name ? name : "?");
 
 	for (size_t i = 0; i < NLIMITS; i++)
-		json_object_set_new(
-			t, limits[i],
-			json_integer(json_integer_value(jfield(inserted, limits[i], JSON_INTEGER))));
+		json_object_set_new(t, limits[i],
+				    json_integer(json_integer_value(
+					    jfield(inserted, limits[i], JSON_INTEGER))));
 	return t;
 }
 
