@@ -75,10 +75,11 @@ fail:
 /* Bytes of WAL the replica has still to flush and to replay, as the primary sees it. */
 static bool standby_lag(const struct vm *primary, long long *flush, long long *replay)
 {
-	json_t *rows = node_queryf(primary, "read the replica's lag", 1, 2,
-				   "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn) AS flush,"
-				   " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay"
-				   " FROM pg_stat_replication WHERE application_name = 'replica'");
+	json_t *rows =
+		node_queryf(primary, "read the replica's lag", 1, 2,
+			    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn) AS flush,"
+			    " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay"
+			    " FROM pg_stat_replication WHERE application_name = 'replica'");
 	bool ok = sql_int(sql_row(rows, 0), "flush", flush) &&
 		  sql_int(sql_row(rows, 0), "replay", replay);
 
