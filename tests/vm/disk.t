@@ -24,8 +24,8 @@ mib_per_s() { # mib_per_s VM MIB DD-ARGS...: MiB/s of a dd moving MIB MiB
 within() { # within VALUE LOW HIGH
 	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'
 }
-commit_p50() { # the median commit latency (ms) of 5 s of one-at-a-time commits on the primary
-	replab exec primary -- pgrepl load --rate 5000 --duration 5 --json 2>/dev/null |
+commit_p50() { # the median commit latency (ms) of 50 commits, one at a time, on the primary
+	replab exec primary -- pgrepl load --rate 10 --duration 5 --json 2>/dev/null |
 		jq -r '.commits.p50_ms // empty'
 }
 replica_lag() { # bytes the replica has still to replay, as the primary sees it
@@ -64,7 +64,8 @@ test_expect_success 'status reads the limit back from QEMU' '
 '
 iops=$(read_iops replica 200)
 echo "# under --iops 50: $iops reads/s"
-test_expect_success 'the guest measures 50 requests/s (40 to 60)' 'within "$iops" 40 60'
+# The limit is a ceiling: under TCG on a busy host the guest measured 40/s against 50.
+test_expect_success 'the guest measures 50 requests/s (35 to 55)' 'within "$iops" 35 55'
 test_expect_success 'the primary is not slowed' '
 	p=$(read_iops primary 400) && echo "primary: $p reads/s" && within "$p" 150 1e9
 '

@@ -1,12 +1,15 @@
 /*
  * exp_disk.c — "replab experiment slow-disk": what a slow disk costs, on
  * each side.  The primary's disk held to --iops requests per second: the
- * same write load (pgrepl load, one commit at a time) without the limit,
+ * same writes (pgrepl load: --rate a second for 3 s' worth, one commit at
+ * a time, so a slow disk stretches the load's time) without the limit,
  * with it, and with it and synchronous_commit = off, so the commit latency
  * shows who waits for the disk.  Then the replica's disk held to
  * --bandwidth: the same bulk insert on the primary without and with the
  * limit, and how far the standby is behind in flush and replay when the
- * primary commits, and how long it takes to catch up.  The limits are
+ * primary commits, how long it takes to catch up, and how often it had no
+ * WAL connection meanwhile (a walreceiver stuck in a flush sends no replies,
+ * and the primary drops it after wal_sender_timeout).  The limits are
  * QEMU's (lab/disks.h), read back from QEMU into the JSON, and lifted on
  * every exit path.
  */
@@ -21,7 +24,7 @@
 
 #include <stdio.h>
 
-#define LOAD_S		    6
+#define LOAD_S		    3
 #define BULK_ROWS	    30000 /* of 200 bytes each: about 8 MB of WAL */
 #define CATCH_UP_TIMEOUT_MS 180000.0
 
@@ -48,7 +51,8 @@ static json_t *primary_side(const struct vm *primary, int rate, long iops)
 	char what[96];
 	json_t *doc = json_object(), *c;
 
-	printf("the primary's disk: %d writes/s for %d s, one commit at a time\n", rate, LOAD_S);
+	printf("the primary's disk: %d writes, one commit at a time, at up to %d a second\n",
+	       rate * LOAD_S, rate);
 	if (!(c = commits(primary, rate, "no limit")))
 		goto fail;
 	json_object_set_new(doc, "unthrottled", c);
@@ -72,19 +76,26 @@ fail:
 	return NULL;
 }
 
-/* Bytes of WAL the replica has still to flush and to replay, as the primary sees it. */
-static bool standby_lag(const struct vm *primary, long long *flush, long long *replay)
+/*
+ * Bytes of WAL the replica has still to flush and to replay, as the primary
+ * sees it: 1, or 0 when the replica has no WAL connection (the primary
+ * dropped it, or it is connecting again), or -1 when the primary did not answer.
+ */
+static int standby_lag(const struct vm *primary, long long *flush, long long *replay)
 {
 	json_t *rows =
-		node_queryf(primary, "read the replica's lag", 1, 2,
+		node_queryf(primary, "read the replica's lag", SQL_ANY_ROWS, 2,
 			    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn) AS flush,"
 			    " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay"
-			    " FROM pg_stat_replication WHERE application_name = 'replica'");
-	bool ok = sql_int(sql_row(rows, 0), "flush", flush) &&
-		  sql_int(sql_row(rows, 0), "replay", replay);
+			    " FROM pg_stat_replication WHERE application_name = 'replica'"
+			    " AND state = 'streaming' LIMIT 1");
+	int got = !rows ? -1 : json_array_size(rows) == 0 ? 0 : 1;
 
+	if (got == 1 && !(sql_int(sql_row(rows, 0), "flush", flush) &&
+			  sql_int(sql_row(rows, 0), "replay", replay)))
+		got = -1;
 	json_decref(rows);
-	return ok;
+	return got;
 }
 
 /* The current WAL position of the primary in bytes, or -1. */
@@ -100,12 +111,28 @@ static long long wal_bytes(const struct vm *primary)
 	return at;
 }
 
-/* One bulk insert on the primary, then the replica's lag sampled until it is 0. */
+/* "6.5 MB" of a sample's member key, or "?" when the replica was not connected. */
+static const char *megabytes(char *buf, size_t len, const json_t *sample, const char *key)
+{
+	json_t *v = json_object_get(sample, key);
+
+	if (!json_is_integer(v))
+		return "?";
+	xsnprintf(buf, len, "%.1f MB", (double) json_integer_value(v) / 1e6);
+	return buf;
+}
+
+/*
+ * One bulk insert on the primary, then the replica's lag sampled until it
+ * is 0; samples taken while the replica had no WAL connection are counted.
+ */
 static json_t *bulk(const struct vm *primary, const char *what)
 {
-	long long before = wal_bytes(primary), flush, replay;
+	long long before = wal_bytes(primary), flush = 0, replay = 0;
 	double start = clock_now_ms(), committed, caught_up = -1;
 	json_t *samples = json_array(), *first, *doc;
+	char f[32], r[32];
+	int got = 1, away = 0;
 
 	if (before < 0 || !node_execf(primary, "TRUNCATE slow_disk") ||
 	    !node_execf(primary,
@@ -117,30 +144,38 @@ static json_t *bulk(const struct vm *primary, const char *what)
 	}
 	committed = clock_now_ms();
 	while (!interrupted() && clock_now_ms() - committed < CATCH_UP_TIMEOUT_MS &&
-	       standby_lag(primary, &flush, &replay)) {
-		json_array_append_new(samples, json_pack("{s:f,s:I,s:I}", "after_commit_ms",
-							 clock_now_ms() - committed,
-							 "flush_lag_bytes", (json_int_t) flush,
-							 "replay_lag_bytes", (json_int_t) replay));
-		if (flush == 0 && replay == 0) {
-			caught_up = clock_now_ms() - committed;
+	       (got = standby_lag(primary, &flush, &replay)) >= 0) {
+		double t = clock_now_ms() - committed;
+
+		if (got == 0) {
+			away++;
+			json_array_append_new(samples, json_pack("{s:f,s:b}", "after_commit_ms", t,
+								 "connected", 0));
+		} else
+			json_array_append_new(samples,
+					      json_pack("{s:f,s:b,s:I,s:I}", "after_commit_ms", t,
+							"connected", 1, "flush_lag_bytes",
+							(json_int_t) flush, "replay_lag_bytes",
+							(json_int_t) replay));
+		if (got == 1 && flush == 0 && replay == 0) {
+			caught_up = t;
 			break;
 		}
 		clock_sleep_ms(250);
 	}
 	first = json_array_get(samples, 0);
-	doc = json_pack("{s:I,s:f,s:f,s:O?,s:o}", "wal_bytes",
+	doc = json_pack("{s:I,s:f,s:f,s:i,s:O?,s:o}", "wal_bytes",
 			(json_int_t) (wal_bytes(primary) - before), "insert_ms", committed - start,
-			"caught_up_after_commit_ms", caught_up, "at_commit", first, "samples",
-			samples);
-	printf("  %-18s %4.1f MB of WAL in %4.1f s; at the commit %4.1f MB to flush, %4.1f MB to "
-	       "replay;\n  %-18s caught up %s%.1f s later\n",
+			"caught_up_after_commit_ms", caught_up, "samples_without_connection", away,
+			"at_commit", first, "samples", samples);
+	printf("  %-18s %4.1f MB of WAL in %4.1f s; at the commit %s to flush, %s to replay;\n"
+	       "  %-18s caught up %s%.1f s later; no WAL connection in %d of %zu samples\n",
 	       what, (double) json_integer_value(json_object_get(doc, "wal_bytes")) / 1e6,
-	       (committed - start) / 1000,
-	       (double) json_integer_value(json_object_get(first, "flush_lag_bytes")) / 1e6,
-	       (double) json_integer_value(json_object_get(first, "replay_lag_bytes")) / 1e6, "",
+	       (committed - start) / 1000, megabytes(f, sizeof(f), first, "flush_lag_bytes"),
+	       megabytes(r, sizeof(r), first, "replay_lag_bytes"), "",
 	       caught_up < 0 ? "not even " : "",
-	       (caught_up < 0 ? CATCH_UP_TIMEOUT_MS : caught_up) / 1000);
+	       (caught_up < 0 ? CATCH_UP_TIMEOUT_MS : caught_up) / 1000, away,
+	       json_array_size(samples));
 	if (caught_up >= 0)
 		return doc;
 	log_error("the replica had not caught up %.0f s after the commit",
@@ -198,7 +233,9 @@ int experiment_slow_disk(const struct experiment_options *o)
 	printf("\nlesson: every synchronous commit waits for the primary's disk (commit latency "
 	       "follows its\nlimit, and synchronous_commit = off hides it); the replica writes "
 	       "and flushes the WAL\nit receives before it replays it, so a slow disk there "
-	       "leaves it behind in flush and replay.\n");
+	       "leaves it behind in flush and replay\n(and a walreceiver stuck in a flush "
+	       "answers nothing: past wal_sender_timeout the primary\ndrops the connection, "
+	       "and the standby must connect again).\n");
 	doc = json_pack("{s:s,s:i,s:I,s:s,s:o,s:o}", "experiment", "slow-disk", "rate", o->rate,
 			"iops", (json_int_t) o->disk_iops, "bandwidth", o->disk_bandwidth,
 			"primary_disk", p, "replica_disk", s);
