@@ -67,6 +67,7 @@ static bool set_throttle(const struct vm *vm, const char *qdev, long iops, long 
 				 (json_int_t) bps);
 	struct qmp q;
 	json_t *r;
+	bool ok;
 
 	for (size_t i = 0; i < NLIMITS; i++)
 		if (!json_object_get(args, limits[i]))
@@ -77,8 +78,9 @@ static bool set_throttle(const struct vm *vm, const char *qdev, long iops, long 
 	}
 	r = qmp_execute(&q, "block_set_io_throttle", args);
 	qmp_close(&q);
+	ok = r != NULL;
 	json_decref(r);
-	return r != NULL;
+	return ok;
 }
 
 bool disks_throttle(const struct vm *vm, const char *disk, long iops, long long bytes_per_s)
