@@ -5,6 +5,7 @@
  */
 #include "commands.h"
 #include "experiments/experiment.h"
+#include "lab/disks.h"
 #include "lab/faults.h"
 #include "lab/snapshot.h"
 #include "interrupt.h"
@@ -33,6 +34,7 @@ static const struct {
 	{ "failover-under-load", experiment_failover_under_load, true },
 	{ "split-brain", experiment_split_brain, true },
 	{ "rpo", experiment_rpo, false },
+	{ "slow-disk", experiment_slow_disk, false },
 };
 
 const char cmd_experiment_help[] =
@@ -68,6 +70,11 @@ const char cmd_experiment_help[] =
 	"                        latency and throughput, side by side (each trial\n"
 	"                        from the saved lab when there is one, else the\n"
 	"                        crashed primary is rewound into a standby)\n"
+	"  slow-disk             the primary's disk held to --iops: commit latency\n"
+	"                        without the limit, with it, and with it and\n"
+	"                        synchronous_commit = off; then the replica's disk\n"
+	"                        held to --bandwidth under a bulk insert: how far\n"
+	"                        it is behind in flush and replay, and for how long\n"
 	"\n"
 	"Options:\n"
 	"  --json FILE          where the result goes\n"
@@ -78,7 +85,9 @@ const char cmd_experiment_help[] =
 	"  --segments N         wal-retention: WAL segments written (default 6)\n"
 	"  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
 	"  --duration SECONDS   failover-under-load: length of the load (default 15)\n"
-	"  --trials N           rpo: crash trials per mode (default 20)\n";
+	"  --trials N           rpo: crash trials per mode (default 20)\n"
+	"  --iops N             slow-disk: the primary's limit (default 20 requests/s)\n"
+	"  --bandwidth R        slow-disk: the replica's limit (default 512K: KiB/s)\n";
 
 static bool number(const char *opt, const char *text, long min, long max, int *out)
 {
@@ -96,7 +105,14 @@ static bool number(const char *opt, const char *text, long min, long max, int *o
 /* The experiment asked for, and its options. */
 static int chosen = -1;
 static struct experiment_options options = {
-	.cut_s = 20, .rate = 200, .segments = 6, .crash_at_s = 5, .duration_s = 15, .trials = 20
+	.cut_s = 20,
+	.rate = 200,
+	.segments = 6,
+	.crash_at_s = 5,
+	.duration_s = 15,
+	.trials = 20,
+	.disk_iops = 20,
+	.disk_bandwidth = "512K",
 };
 
 /* Option c (word on the command line) and its value into options; false after a usage
@@ -130,6 +146,21 @@ static bool experiment_option(int c, const char *value, const char *word)
 		return number("--duration", value, 2, 3600, &o->duration_s);
 	case 't':
 		return number("--trials", value, 1, 1000, &o->trials);
+	case 'i':
+		if (str_to_long(value, 1, DISKS_IOPS_MAX, &o->disk_iops))
+			return true;
+		usage_error("experiment", "invalid --iops \"%s\": a whole number from 1 to %ld",
+			    value, DISKS_IOPS_MAX);
+		return false;
+	case 'b':
+		o->disk_bandwidth = value;
+		if (disks_bandwidth_bytes(value) > 0)
+			return true;
+		usage_error("experiment",
+			    "invalid --bandwidth \"%s\": bytes per second with K, M or G, from 1K "
+			    "to 10G, e.g. 512K",
+			    value);
+		return false;
 	default:
 		usage_error("experiment", "unknown option or missing value: \"%s\"", word);
 		return false;
@@ -144,7 +175,7 @@ static int experiment_called(const char *name)
 			return (int) i;
 	usage_error("experiment",
 		    "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, "
-		    "failover-under-load, split-brain, rpo)",
+		    "failover-under-load, split-brain, rpo, slow-disk)",
 		    name);
 	return -1;
 }
@@ -160,16 +191,19 @@ int cmd_experiment_options(int argc, char **argv)
 		{ "crash-at", required_argument, NULL, 'a' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "trials", required_argument, NULL, 't' },
+		{ "iops", required_argument, NULL, 'i' },
+		{ "bandwidth", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:", longopts, NULL)) != -1)
 		if (!experiment_option(c, optarg, argv[optind - 1]))
 			return -1;
 	if (optind != argc - 1) {
 		usage_error("experiment", "name one experiment: partition-reconnect, "
-					  "wal-retention, failover-under-load, split-brain or rpo");
+					  "wal-retention, failover-under-load, split-brain, rpo or "
+					  "slow-disk");
 		return -1;
 	}
 	if (options.crash_at_s >= options.duration_s) {

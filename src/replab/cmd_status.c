@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "lab/disks.h"
 #include "lab/faults.h"
 #include "lab/lab.h"
 #include "log.h"
@@ -84,6 +85,9 @@ static void print_faults(void)
 	json_t *doc = faults_list();
 
 	status_print_faults(stdout, doc);
+	json_decref(doc);
+	doc = disks_list();
+	status_print_disks(stdout, doc);
 	json_decref(doc);
 }
 

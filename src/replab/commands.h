@@ -37,6 +37,8 @@ int cmd_heal(const struct verb_args *a);
 extern const char cmd_heal_help[];
 int cmd_shape(const struct verb_args *a);
 extern const char cmd_shape_help[];
+int cmd_disk(const struct verb_args *a);
+extern const char cmd_disk_help[];
 int cmd_crash(const struct verb_args *a);
 extern const char cmd_crash_help[];
 int cmd_freeze(const struct verb_args *a);
@@ -64,6 +66,7 @@ extern const char cmd_accel_help[];
 int cmd_run_options(int argc, char **argv);
 int cmd_partition_options(int argc, char **argv);
 int cmd_shape_options(int argc, char **argv);
+int cmd_disk_options(int argc, char **argv);
 int cmd_experiment_options(int argc, char **argv);
 int cmd_reset_options(int argc, char **argv);
 

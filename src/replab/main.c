@@ -39,6 +39,8 @@ static const struct verb verbs[] = {
 	  "remove cuts: between two VMs, or all" },
 	{ "shape", cmd_shape, cmd_shape_options, CHANGES_LAB | ONE_OR_TWO_VMS | LAB_UP | LINK_UP,
 	  cmd_shape_help, "shape a VM's traffic, or two VMs': netem's delay, loss... and --rate" },
+	{ "disk", cmd_disk, cmd_disk_options, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS,
+	  cmd_disk_help, "slow a VM's disk: --iops, --bandwidth (QEMU throttling), --clear" },
 	{ "crash", cmd_crash, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_crash_help,
 	  "kill a VM's QEMU process (SIGKILL)" },
 	{ "freeze", cmd_freeze, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_freeze_help,

@@ -3,11 +3,12 @@
 # -h and --help the same everywhere, no lab up, a VM name this lab does not
 # have (the error lists the ones it has, replica2 once the lab has two
 # replicas), a VM that must run and does not, two VMs that must differ;
-# and bad input changes nothing.
+# a disk's limits out of range or in unknown units; and bad input changes
+# nothing.
 . "$(dirname "$0")/lib.sh"
 nolab() { REPLAB_STATE=$WORK/nolab "$REPLAB" "$@"; }
 
-verbs="up run status exec psql console down reset forget partition isolate heal shape crash
+verbs="up run status exec psql console down reset forget partition isolate heal shape disk crash
 	freeze thaw stop start experiment report build inspect seed accel"
 for verb in $verbs; do
 	for flag in -h --help; do
@@ -34,6 +35,18 @@ expect 2 'name one VM of primary and replica, or two for the traffic between the
 	nolab shape --rate 1mbit
 expect 2 'reorder needs --delay' "shape --reorder without --delay, before the lab is looked at" -- \
 	nolab shape primary replica --reorder 5%
+for bad in "--iops 0" "--iops -5" "--iops 1.5" "--iops 1000001" "--iops 50x"; do
+	expect 2 "invalid --iops \"${bad#--iops }\": a whole number from 1 to 1000000" \
+		"disk $bad" -- nolab disk replica $bad
+done
+for bad in 0K -1M 1MB 1MiB 1048576 1M/s 0.5K 11G infM nanK 1T; do
+	expect 2 "invalid --bandwidth \"$bad\": bytes per second with K, M or G" \
+		"disk --bandwidth $bad" -- nolab disk replica --bandwidth "$bad"
+done
+expect 2 'clear goes alone' "disk --clear with --iops" -- nolab disk replica --clear --iops 50
+expect 2 'give --iops, --bandwidth, or --clear' "disk with nothing to do" -- nolab disk replica
+expect 2 'unknown VM "standby"' "disk of an unknown VM" -- nolab disk standby --iops 50
+expect 1 'no lab is running' "disk without a lab" -- nolab disk replica --iops 50
 check "bad input made no state directory" test ! -e "$WORK/nolab"
 
 lab_up || bail "could not bring the namespace lab up"
@@ -43,6 +56,13 @@ expect 2 'the lab.s VMs are "primary" and "replica" \(replab up --replicas 2 add
 expect 2 'name two VMs of primary and replica \(or none\)' "heal with one VM" -- replab heal primary
 expect 1 'the replica VM is not running' "crash of a VM whose QEMU does not run" -- replab crash replica
 expect 1 'hint: replab start replica boots it again' "  hints replab start" -- replab freeze replica
+expect 1 'the replica VM is not running' "disk of a VM whose QEMU does not run" -- \
+	replab disk replica --bandwidth 1M
+expect 1 'slow-disk needs the VM lab' "experiment slow-disk without VMs" -- \
+	replab experiment slow-disk
+expect 2 'invalid --iops "0"' "experiment slow-disk --iops 0" -- replab experiment slow-disk --iops 0
+expect 2 'invalid --bandwidth "1MB"' "experiment slow-disk --bandwidth 1MB" -- \
+	replab experiment slow-disk --bandwidth 1MB
 expect 0 'partitioned: primary and replica' "partition primary replica" -- \
 	replab partition primary replica
 replab heal >/dev/null

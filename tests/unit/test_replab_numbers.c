@@ -1,7 +1,8 @@
 /*
  * test_replab_numbers.c — the number parsers every option goes through
  * (src/common/strutil.c) and the units of the shaping verbs (tc rates,
- * netem times and percentages, src/replab/lab/faults.c): whole strings only,
+ * netem times and percentages, src/replab/lab/faults.c; disk bandwidths,
+ * src/replab/lab/disks.c): whole strings only,
  * finite, in range, never inf, nan, hex, exponents or trailing text.
  */
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lab/disks.h"
 #include "lab/faults.h"
 #include "log.h"
 #include "strutil.h"
@@ -160,12 +162,36 @@ static void netem_values(void **state)
 			fail_msg("a netem value \"%s\" was accepted", garbage[i]);
 }
 
+static void disk_bandwidths(void **state)
+{
+	(void) state;
+	assert_float_equal(disks_bandwidth_bytes("512K"), 512 * 1024, 1e-6);
+	assert_float_equal(disks_bandwidth_bytes("1M"), 1024 * 1024, 1e-6);
+	assert_float_equal(disks_bandwidth_bytes("1.5m"), 1.5 * 1024 * 1024, 1e-6);
+	assert_float_equal(disks_bandwidth_bytes("1K"), 1024, 1e-6);
+	assert_float_equal(disks_bandwidth_bytes("10G"), 10.0 * 1024 * 1024 * 1024, 1e-6);
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (disks_bandwidth_bytes(garbage[i]) >= 0)
+			fail_msg("disks_bandwidth_bytes accepted \"%s\"", garbage[i]);
+	assert_true(disks_bandwidth_bytes("0M") < 0);
+	assert_true(disks_bandwidth_bytes("-1M") < 0);
+	assert_true(disks_bandwidth_bytes("0.5K") < 0);	   /* below 1K */
+	assert_true(disks_bandwidth_bytes("10.1G") < 0);   /* above 10G */
+	assert_true(disks_bandwidth_bytes("1048576") < 0); /* no unit */
+	assert_true(disks_bandwidth_bytes("1M/s") < 0);
+	assert_true(disks_bandwidth_bytes("1MB") < 0);
+	assert_true(disks_bandwidth_bytes("1MiB") < 0);
+	assert_true(disks_bandwidth_bytes("1T") < 0);
+	assert_true(disks_bandwidth_bytes("infM") < 0);
+	assert_true(disks_bandwidth_bytes("nanK") < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(longs),	cmocka_unit_test(doubles),
 		cmocka_unit_test(scaled),	cmocka_unit_test(tc_rates),
-		cmocka_unit_test(netem_values),
+		cmocka_unit_test(netem_values), cmocka_unit_test(disk_bandwidths),
 	};
 
 	log_init("replab");

@@ -125,7 +125,7 @@ static void qemu_command_line(void **state)
 	assert_string_equal(after(&a, "-accel", 0), "tcg,tb-size=128");
 	assert_string_equal(after(&a, "-m", 0), "512");
 	assert_string_equal(after(&a, "-kernel", 0), "/img/vmlinuz");
-	assert_string_equal(after(&a, "-drive", 0), "file=/st/"
+	assert_string_equal(after(&a, "-drive", 0), "id=root,file=/st/"
 						    "replica.qcow2,if=virtio,format=qcow2,cache="
 						    "unsafe,discard=unmap,file.auto-read-only=off");
 	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-replica,script=no,"
@@ -168,7 +168,7 @@ static void qemu_paths_escaped(void **state)
 
 	(void) state;
 	vm_qemu_argv(&lab_vms[0], &c, &a);
-	assert_string_equal(after(&a, "-drive", 0), "file=/a "
+	assert_string_equal(after(&a, "-drive", 0), "id=root,file=/a "
 						    "b,,c/lab/"
 						    "primary.qcow2,if=virtio,format=qcow2,cache="
 						    "unsafe,discard=unmap,file.auto-read-only=off");

@@ -166,6 +166,38 @@ static void prints_faults(void **state)
 	json_decref(doc);
 }
 
+static void prints_disks(void **state)
+{
+	json_t *doc =
+		json_loads("{\"primary\": [{\"disk\": \"root\", \"iops\": 50, \"iops_rd\": 0,"
+			   " \"iops_wr\": 0, \"bps\": 1048576, \"bps_rd\": 0, \"bps_wr\": 0}],"
+			   " \"replica\": [{\"disk\": \"\\u001b[2J\", \"bps_wr\": 1000,"
+			   " \"iops_rd\": \"x\"}], \"replica2\": null}",
+			   0, NULL);
+	json_t *none = json_object();
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void) state;
+	status_print_disks(f, doc);
+	status_print_disks(f, none);
+	status_print_disks(f, NULL);
+	fclose(f);
+	assert_string_equal(out, "slow disks (QEMU's block I/O limits):\n"
+				 "  primary's disk root: at most 50 requests/s, 1M/s (reads and "
+				 "writes together)\n"
+				 "  replica's disk ^[[2J: at most 1000 bytes/s written\n"
+				 "  replica2: unknown (its QEMU did not answer)\n"
+				 "slow disks (QEMU's block I/O limits):\n"
+				 "  none\n"
+				 "slow disks (QEMU's block I/O limits):\n"
+				 "  unknown\n");
+	free(out);
+	json_decref(doc);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +206,7 @@ int main(void)
 		cmocka_unit_test(survives_malformed_answers),
 		cmocka_unit_test(long_lists_and_texts_are_cut),
 		cmocka_unit_test(prints_faults),
+		cmocka_unit_test(prints_disks),
 	};
 
 	return cmocka_run_group_tests_name("status", tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /*
  * exp_undo.c — the changes experiments make to a lab, each with its undoing
- * pushed on the cleanup stack (lifecycle.h): cuts, shaping, server
- * settings and replication slots.  Whatever ends the experiment (its end,
+ * pushed on the cleanup stack (lifecycle.h): cuts, shaping, slow disks,
+ * server settings and replication slots.  Whatever ends the experiment (its end,
  * a failure, Ctrl-C), the lab is given back as it was found, and each
  * restoration is said.
  */
@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "lab/faults.h"
 #include "interrupt.h"
+#include "lab/disks.h"
 #include "lab/lifecycle.h"
 #include "log.h"
 #include "lab/node.h"
@@ -93,6 +94,24 @@ bool experiment_rate(const struct vm *vm, const char *rate)
 	xsnprintf(what, sizeof(what), "take the rate limit off the link to %s", vm->name);
 	lab_cleanup_push(what, undo_rate, change_new(vm, NULL, NULL));
 	return shape_set(vm, NULL, &(const struct shape){ .rate = rate });
+}
+
+/* ---- slow disks ------------------------------------------------------------ */
+
+static void undo_disk(void *arg)
+{
+	struct change *c = arg;
+
+	disks_clear(c->a);
+}
+
+bool experiment_disk(const struct vm *vm, long iops, long long bytes_per_s)
+{
+	char what[160];
+
+	xsnprintf(what, sizeof(what), "lift the limits on %s's disk", vm->name);
+	lab_cleanup_push(what, undo_disk, change_new(vm, NULL, NULL));
+	return disks_throttle(vm, DISKS_ROOT, iops, bytes_per_s);
 }
 
 /* ---- server settings (ALTER SYSTEM) -------------------------------------- */

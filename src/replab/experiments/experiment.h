@@ -89,25 +89,29 @@ bool experiment_save(json_t *doc, const char *name, const char *json_path);
  * What experiments change in a lab, each undone on every exit path
  * (exp_undo.c, on the cleanup stack of lifecycle.h): a cut between a and b
  * both ways (experiment_heal heals it within the experiment), a rate limit
- * on the link to vm, a server setting (ALTER SYSTEM, reset afterwards), a
+ * on the link to vm, limits on vm's root disk (disks_throttle; lifted
+ * afterwards), a server setting (ALTER SYSTEM, reset afterwards), a
  * physical replication slot (dropped afterwards).
  */
 bool experiment_cut(const struct vm *a, const struct vm *b);
 void experiment_heal(const struct vm *a, const struct vm *b);
 bool experiment_rate(const struct vm *vm, const char *rate);
+bool experiment_disk(const struct vm *vm, long iops, long long bytes_per_s);
 bool experiment_set(const struct vm *vm, const char *name, const char *value);
 bool experiment_slot(const struct vm *vm, const char *slot);
 
 /* The command line of "replab experiment", shared by all of them. */
 struct experiment_options {
-	const char *json_path; /* --json, or NULL for STATE/NAME.json */
-	int cut_s;	       /* partition-reconnect: how long the replica is cut off */
-	int rate;	       /* writes per second of the load */
-	const char *link_rate; /* partition-reconnect: shape the replica's link first */
-	int segments;	       /* wal-retention: WAL segments written during the cut */
-	int crash_at_s;	       /* failover-under-load: when the primary crashes */
-	int duration_s;	       /* failover-under-load: how long the load runs */
-	int trials;	       /* rpo: crash trials per mode */
+	const char *json_path;	    /* --json, or NULL for STATE/NAME.json */
+	int cut_s;		    /* partition-reconnect: how long the replica is cut off */
+	int rate;		    /* writes per second of the load */
+	const char *link_rate;	    /* partition-reconnect: shape the replica's link first */
+	int segments;		    /* wal-retention: WAL segments written during the cut */
+	int crash_at_s;		    /* failover-under-load: when the primary crashes */
+	int duration_s;		    /* failover-under-load: how long the load runs */
+	int trials;		    /* rpo: crash trials per mode */
+	long disk_iops;		    /* slow-disk: the primary's disk limit */
+	const char *disk_bandwidth; /* slow-disk: the replica's disk limit */
 };
 
 int experiment_partition_reconnect(const struct experiment_options *o);
@@ -115,5 +119,6 @@ int experiment_wal_retention(const struct experiment_options *o);
 int experiment_failover_under_load(const struct experiment_options *o);
 int experiment_split_brain(const struct experiment_options *o);
 int experiment_rpo(const struct experiment_options *o);
+int experiment_slow_disk(const struct experiment_options *o);
 
 #endif

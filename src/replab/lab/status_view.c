@@ -154,3 +154,82 @@ void status_print_faults(FILE *out, const json_t *doc)
 	if (json_array_size(cuts) == 0 && json_array_size(shapes) == 0)
 		fprintf(out, "  none\n");
 }
+
+/* bytes per second as "1M/s", "512K/s" or "1000 bytes/s", in replab disk's units. */
+static const char *bandwidth_text(char *buf, size_t len, long long bytes)
+{
+	if (bytes % (1024 * 1024) == 0)
+		snprintf(buf, len, "%lldM/s", bytes / (1024 * 1024));
+	else if (bytes % 1024 == 0)
+		snprintf(buf, len, "%lldK/s", bytes / 1024);
+	else
+		snprintf(buf, len, "%lld bytes/s", bytes);
+	return buf;
+}
+
+/* The limits of one throttle of disks_list(), e.g. " 50 requests/s, 1M/s written". */
+static void print_limits(FILE *out, const json_t *t)
+{
+	static const struct {
+		const char *key, *what;
+		bool bytes;
+	} limits[] = {
+		{ "iops", "requests/s", false },
+		{ "iops_rd", "read requests/s", false },
+		{ "iops_wr", "write requests/s", false },
+		{ "bps", "", true },
+		{ "bps_rd", " read", true },
+		{ "bps_wr", " written", true },
+	};
+	const char *sep = " ";
+	bool together = false;
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		long long v = (long long) json_integer_value(
+			jfield(t, limits[i].key, JSON_INTEGER));
+		char buf[64];
+
+		if (v <= 0)
+			continue;
+		if (limits[i].bytes)
+			fprintf(out, "%s%s%s", sep, bandwidth_text(buf, sizeof(buf), v),
+				limits[i].what);
+		else
+			fprintf(out, "%s%lld %s", sep, v, limits[i].what);
+		together = together || strcmp(limits[i].key, "iops") == 0 ||
+			   strcmp(limits[i].key, "bps") == 0;
+		sep = ", ";
+	}
+	fprintf(out, "%s\n", together ? " (reads and writes together)" : "");
+}
+
+void status_print_disks(FILE *out, const json_t *doc)
+{
+	const char *name;
+	json_t *list;
+
+	fprintf(out, "slow disks (QEMU's block I/O limits):\n");
+	if (!json_is_object(doc)) {
+		fprintf(out, "  unknown\n");
+		return;
+	}
+	json_object_foreach((json_t *) doc, name, list) {
+		char vm[TEXT_BUF], disk[TEXT_BUF];
+		json_t *t;
+		size_t i;
+
+		if (!json_is_array(list)) {
+			fprintf(out, "  %s: unknown (its QEMU did not answer)\n",
+				safe_text(vm, sizeof(vm), name, "?"));
+			continue;
+		}
+		json_array_foreach(list, i, t) {
+			fprintf(out, "  %s's disk %s: at most",
+				safe_text(vm, sizeof(vm), name, "?"),
+				text(disk, sizeof(disk), t, "disk", "?"));
+			print_limits(out, t);
+		}
+	}
+	if (json_object_size(doc) == 0)
+		fprintf(out, "  none\n");
+}

@@ -6,6 +6,7 @@
 
 #include "accel.h"
 #include "clock.h"
+#include "disks.h"
 #include "log.h"
 #include "interrupt.h"
 #include "jsonfile.h"
@@ -144,12 +145,13 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	/*
 	 * Opened read-write from the start: QEMU, no longer root, could not
 	 * reopen it in the 0700 state directory when a migration hands the
-	 * disk over (auto-read-only would open it read-only first).
+	 * disk over (auto-read-only would open it read-only first).  Its id
+	 * names it for QMP (disks.h: throttling).
 	 */
 	option(a, "-drive",
-	       "file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap,"
+	       "id=%s,file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap,"
 	       "file.auto-read-only=off",
-	       s, n);
+	       DISKS_ROOT, s, n);
 	option(a, "-drive", "file=%s/%s-seed.iso,if=virtio,format=raw,readonly=on", s, n);
 	/* The data link: a tap on the lab's bridge, where faults are injected. */
 	option(a, "-netdev", "tap,id=data,ifname=%s,script=no,downscript=no", tap);
