@@ -13,6 +13,7 @@
 #include "lab/saved.h"
 #include "lab/ssh.h"
 #include "lab/status_view.h"
+#include "lab/vmfaults.h"
 #include "strutil.h"
 #include "lab/vm.h"
 
@@ -84,6 +85,9 @@ static void print_faults(void)
 	json_t *doc = faults_list();
 
 	status_print_faults(stdout, doc);
+	json_decref(doc);
+	doc = vmfaults_list();
+	status_print_vm_faults(stdout, doc);
 	json_decref(doc);
 }
 

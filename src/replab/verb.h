@@ -19,11 +19,12 @@ enum verb_needs {
 	WAITS_LOCK = 1 << 2,
 	/* The arguments (after the options) begin with VM names of this lab:
 	 * one, two different ones, or none or two different ones.  Without
-	 * TAKES_COMMAND nothing may follow them. */
+	 * TAKES_COMMAND or TAKES_WORD nothing may follow them. */
 	ONE_VM = 1 << 3,
 	TWO_VMS = 1 << 4,
 	NONE_OR_TWO_VMS = 1 << 5,
 	TAKES_COMMAND = 1 << 6, /* after the VM, a command to run: none of its words are ours */
+	TAKES_WORD = 1 << 13,	/* after the VM, at most one word, the verb's options parser's */
 	/* The state the lab and the named VMs must be in. */
 	LAB_UP = 1 << 7,     /* some process of the lab is alive */
 	VM_RUNS = 1 << 8,    /* the VM's QEMU runs */

@@ -1,6 +1,7 @@
 /*
  * status_view.h — what "replab status" prints from JSON: pgrepl's status
- * document (written in a guest, so untrusted) and the data network's faults.
+ * document (written in a guest, so untrusted), the data network's faults and
+ * the VMs' own (their link and clock, as their guests report them).
  * Every member is checked for its type before use; text is made safe for
  * the terminal and cut short; long lists are cut short too.
  */
@@ -18,5 +19,9 @@ void status_print_server(FILE *out, const char *name, const json_t *s);
 
 /* The faults document of faults_list() (NULL: tc failed). */
 void status_print_faults(FILE *out, const json_t *doc);
+
+/* The VMs' own faults, vmfaults_list()'s document (a guest's numbers, so checked too);
+ * nothing for an empty one. */
+void status_print_vm_faults(FILE *out, const json_t *doc);
 
 #endif
