@@ -47,10 +47,11 @@ int cmd_clock_options(int argc, char **argv)
 				    argv[optind - 1]);
 			return -1;
 		} else if (!vmfaults_offset_s(clocking.jump = optarg, &clocking.offset_s)) {
-			usage_error("clock",
-				    "invalid --jump \"%s\": an offset with a unit, from -30d to +30d,"
-				    " e.g. +30s, -30s, +5min or -2h",
-				    optarg);
+			usage_error(
+				"clock",
+				"invalid --jump \"%s\": an offset with a unit, from -30d to +30d,"
+				" e.g. +30s, -30s, +5min or -2h",
+				optarg);
 			return -1;
 		}
 	}

@@ -44,7 +44,7 @@ const char cmd_link_help[] =
 #define FOR_MAX_S  86400.0
 
 static struct {
-	const char *state;   /* "down" or "up", or NULL with --flap */
+	const char *state;	/* "down" or "up", or NULL with --flap */
 	double period_s, for_s; /* --flap, --for; 0 when not given */
 } linking;
 
@@ -81,8 +81,7 @@ int cmd_link_options(int argc, char **argv)
 	/* What follows the options: the VM, then down or up unless it flaps. */
 	if (argc - optind == 2)
 		linking.state = argv[argc - 1];
-	if (linking.state && strcmp(linking.state, "down") != 0 &&
-	    strcmp(linking.state, "up") != 0)
+	if (linking.state && strcmp(linking.state, "down") != 0 && strcmp(linking.state, "up") != 0)
 		usage_error("link", "say down or up after the VM, not \"%s\"", linking.state);
 	else if (linking.state && linking.period_s > 0)
 		usage_error("link", "--flap takes no down or up: it ends with the link up");

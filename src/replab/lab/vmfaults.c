@@ -31,8 +31,9 @@ bool vmfaults_link(const struct vm *vm, bool up)
 }
 
 /* The guest's clock, then its data NIC's carrier and carrier changes. */
-#define PROBE_SCRIPT \
-	GUESTCLOCK_READ " && cat /sys/class/net/data0/carrier /sys/class/net/data0/carrier_changes"
+#define PROBE_SCRIPT                                            \
+	GUESTCLOCK_READ " && cat /sys/class/net/data0/carrier " \
+			"/sys/class/net/data0/carrier_changes"
 
 /* vm's faults as its guest tells them, from a session running PROBE_SCRIPT. */
 static json_t *probe_read(struct guest_session *s, double deadline)
@@ -111,7 +112,8 @@ bool vmfaults_clear_all(void)
 double vmfaults_duration_s(const char *text, double max_s)
 {
 	static const struct str_unit units[] = {
-		{ "ms", 1e-3 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 }, { NULL, 0 },
+		{ "ms", 1e-3 }, { "s", 1 },	{ "min", 60 },
+		{ "h", 3600 },	{ "d", 86400 }, { NULL, 0 },
 	};
 	double s;
 

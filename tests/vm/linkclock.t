@@ -1,0 +1,163 @@
+#!/bin/bash
+# linkclock.t — a pulled cable and a clock jump on the real VM lab, one lab
+# for both.  The clock: +30 s on the replica shows in its now() against the
+# host's time and in every lag measured across the two clocks, while LSNs and
+# data stay as they were; --reset brings it back within 1 s.  The cable: the
+# guest sees its carrier go (data0's carrier 0, NO-CARRIER), the replica's
+# WAL receiver stops once its timeout is over, and streams again once the
+# link is up; a flap changes the carrier as often as it says and ends up, and
+# SIGINT leaves the link up too, saying so.  replab status shows both.
+. "$(dirname "$0")/lib.sh"
+
+sql() { # sql VM SQL: as postgres, database lab, one value
+	replab exec "$1" -- sh -c 'cd /tmp && exec runuser -u postgres -- psql -XAtq -d lab -c "$0"' "$2"
+}
+now() { date +%s.%N; }
+since() { awk -v now="$(now)" -v t="$1" 'BEGIN { printf "%.1f", now - t }'; }
+near() { # near X WANT TOLERANCE: |X - WANT| <= TOLERANCE
+	awk -v x="$1" -v w="$2" -v t="$3" 'BEGIN { d = x - w; exit !(x != "" && d <= t && -d <= t) }'
+}
+carrier() { replab exec "$1" -- cat /sys/class/net/data0/carrier; }
+carrier_changes() { replab exec "$1" -- cat /sys/class/net/data0/carrier_changes; }
+receiver() { sql replica "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')"; }
+streams() { [ "$(receiver)" = streaming ]; }
+stopped_streaming() { [ "$(receiver)" != streaming ]; }
+has_row() { [ "$(sql replica "SELECT count(*) FROM clock_test WHERE id = $1")" = 1 ]; }
+replayed() { [ "$(sql replica "SELECT pg_last_wal_replay_lsn() >= '$1'")" = t ]; }
+no_standby() { [ "$(sql primary "SELECT count(*) FROM pg_stat_replication")" = 0 ]; }
+# clock_offset VM: the guest's now() minus the host's time, the host's read
+# halfway round the SSH command; the error is at most half of it (printed).
+clock_offset() {
+	local t0 t1 g
+	t0=$(now)
+	g=$(sql "$1" "SELECT extract(epoch FROM clock_timestamp())")
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" -v g="$g" 'BEGIN { printf "%.3f %.3f", g - (a + b) / 2, (b - a) / 2 }'
+}
+status_offset() { # status_offset VM: the clock offset replab status shows for VM
+	replab status | sed -nE "s/^  $1 +link .*; clock ([-+][0-9.]+) s$/\1/p"
+}
+
+vm_lab_up
+ok 0 "lab up"
+
+# ---- the clock -----------------------------------------------------------------------
+test_expect_success 'a table made on the primary reaches the replica' '
+	sql primary "CREATE TABLE clock_test (id int PRIMARY KEY, at timestamptz DEFAULT now())" &&
+	retry 30 sql replica "SELECT FROM clock_test"
+'
+read -r before err <<<"$(clock_offset replica)"
+echo "# the replica's clock before the jump: $before s from the host's (+/- $err s)"
+test_expect_success 'replab clock replica --jump +30s' 'replab clock replica --jump +30s'
+read -r after err <<<"$(clock_offset replica)"
+echo "# the replica's now() after the jump: $after s from the host's (+/- $err s)"
+test_expect_success 'the replica'"'"'s now() is 30 s ahead of the host'"'"'s time' \
+	'near "$after" 30 1'
+test_expect_success 'replab status shows it' '
+	off=$(status_offset replica) && echo "# status: replica clock $off s" && near "$off" 30 1
+'
+test_expect_success 'the primary'"'"'s clock is untouched' '
+	near "$(status_offset primary)" 0 1
+'
+test_expect_success 'a row written on the primary reaches the replica' '
+	sql primary "INSERT INTO clock_test (id) VALUES (1)" && retry 30 has_row 1
+'
+test_expect_success 'the replica replays up to the primary'"'"'s LSN: LSNs are the primary'"'"'s' '
+	lsn=$(sql primary "SELECT pg_current_wal_lsn()") && retry 30 replayed "$lsn"
+'
+test_expect_success 'the row is the same on both (its timestamp is the primary'"'"'s now())' '
+	is "$(sql replica "SELECT at FROM clock_test WHERE id = 1")" \
+		"$(sql primary "SELECT at FROM clock_test WHERE id = 1")"
+'
+test_expect_success 'now() - pg_last_xact_replay_timestamp() on the replica: about 30 s, though nothing waits' '
+	lag=$(sql replica "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())") &&
+	echo "# replay \"lag\" by the timestamps: $lag s" && near "$lag" 30 3
+'
+test_expect_success 'replay_lag on the primary (its own clock only): under a second' '
+	sql primary "INSERT INTO clock_test (id) VALUES (2)" && sleep 2 &&
+	rl=$(sql primary "SELECT coalesce(extract(epoch FROM replay_lag), 0) FROM pg_stat_replication") &&
+	echo "# pg_stat_replication.replay_lag: $rl s" && near "$rl" 0 1
+'
+test_expect_success 'replab clock replica --jump -30s' 'replab clock replica --jump -30s'
+test_expect_success 'status shows -30 s' 'near "$(status_offset replica)" -30 1'
+test_expect_success 'replab clock replica --reset' 'replab clock replica --reset'
+test_expect_success 'the replica'"'"'s clock is back within 1 s of the host'"'"'s' '
+	off=$(status_offset replica) && echo "# status after --reset: $off s" && near "$off" 0 1 &&
+	read -r o e <<<"$(clock_offset replica)" && echo "# now() after --reset: $o s (+/- $e s)" &&
+	near "$o" 0 1
+'
+test_expect_success 'the replica still streams' 'is "$(receiver)" streaming'
+
+# ---- the cable -----------------------------------------------------------------------
+# Short replication timeouts, so that losing the link is noticed within the test.
+test_expect_success 'wal_receiver_timeout and wal_sender_timeout 5 s' '
+	sql replica "ALTER SYSTEM SET wal_receiver_timeout = '"'"'5s'"'"'" &&
+	sql replica "SELECT pg_reload_conf()" &&
+	sql primary "ALTER SYSTEM SET wal_sender_timeout = '"'"'5s'"'"'" &&
+	sql primary "SELECT pg_reload_conf()"
+'
+test_expect_success 'the replica'"'"'s data0 has its carrier' 'is "$(carrier replica)" 1'
+pulled=$(now)
+test_expect_success 'replab link replica down' 'replab link replica down'
+test_expect_success 'the guest sees no carrier on data0' 'is "$(carrier replica)" 0'
+test_expect_success 'ip link says NO-CARRIER' '
+	replab exec replica -- ip link show data0 | grep -q NO-CARRIER
+'
+test_expect_success 'replab status shows the link down' '
+	replab status | grep -E "^  replica +link DOWN \(no carrier\)"
+'
+test_expect_success 'the primary'"'"'s carrier stays (the cable was the replica'"'"'s)' '
+	is "$(carrier primary)" 1
+'
+test_expect_success 'the replica'"'"'s WAL receiver stops streaming' '
+	retry 60 stopped_streaming
+'
+echo "# WAL receiver no longer streaming $(since "$pulled") s after the pull"
+test_expect_success 'the primary drops the standby' '
+	retry 60 no_standby
+'
+echo "# the primary's pg_stat_replication empty $(since "$pulled") s after the pull"
+plugged=$(now)
+test_expect_success 'replab link replica up' 'replab link replica up'
+test_expect_success 'the carrier is back' 'is "$(carrier replica)" 1'
+test_expect_success 'the replica streams again' 'retry 90 streams'
+echo "# streaming again $(since "$plugged") s after the link came up"
+
+test_expect_success 'replab link replica --flap 2s --for 6s, with status while it runs' '
+	n0=$(carrier_changes replica) &&
+	{ replab link replica --flap 2s --for 6s >"$work/flap.out" 2>&1 & } &&
+	flapper=$! && sleep 2.5 &&
+	replab status >"$work/flap-status.out" 2>&1 &&
+	wait "$flapper" && sed "s/^/# /" "$work/flap.out"
+'
+test_expect_success 'status worked during the flap' '
+	grep -E "^  replica +link" "$work/flap-status.out"
+'
+test_expect_success 'the flap pulled the cable 3 times and left it up' '
+	is "$(grep -c "] down$" "$work/flap.out")" 3 &&
+	grep -q "pulled 3 times in .*; it is up" "$work/flap.out" &&
+	is "$(carrier replica)" 1
+'
+test_expect_success 'the guest counted 6 carrier changes (3 down, 3 up)' '
+	n1=$(carrier_changes replica) && echo "# carrier_changes $n0 -> $n1" &&
+	is "$((n1 - n0))" 6
+'
+test_expect_success 'SIGINT during a flap: exit 130, says it put the link back up' '
+	replab link replica --flap 1s >"$work/int.out" 2>&1 &
+	pid=$! && sleep 1.7 && kill -INT "$pid"; wait "$pid"; rc=$?
+	sed "s/^/# /" "$work/int.out"
+	is "$rc" 130 && grep -q "undo: the replica VM.s data link back up" "$work/int.out" &&
+	is "$(carrier replica)" 1
+'
+test_expect_success 'the replica streams at the end' 'retry 90 streams'
+
+test_expect_success 'a link change on a frozen VM works (QEMU acts, not the guest)' '
+	replab freeze replica && replab link replica down && replab link replica up &&
+	replab thaw replica
+'
+test_expect_success 'a clock jump on a frozen VM is refused, nothing changed' '
+	replab freeze replica &&
+	test_expect_code 1 replab clock replica --jump +30s >"$work/frozen.out" 2>&1;
+	rc=$?; replab thaw replica && grep -q "frozen" "$work/frozen.out" && return $rc
+'
+done_testing
