@@ -1,6 +1,6 @@
 /*
  * fuzz_status.c — what "replab status" prints of pgrepl's JSON answer (from
- * a guest) and of the faults: any document prints, and what it prints holds
+ * a guest) and of the faults, the VMs' own too: any document prints, and what it prints holds
  * no control character or escape sequence.
  */
 #include "fuzz.h"
@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	status_print_server(f, "replica", json_object_get(doc, "replica"));
 	status_print_server(f, "whole", doc);
 	status_print_faults(f, doc);
+	status_print_vm_faults(f, doc);
 	FUZZ_ASSERT(fclose(f) == 0);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char) out[i];
