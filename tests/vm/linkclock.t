@@ -116,18 +116,59 @@ echo "# the replica's WAL receiver ended by its timeout $(($(timeouts) - t0)) ti
 # The lab's settings (images/postgres/replication.conf): the standby reports every
 # second and its connection has tcp_user_timeout=1000; both ends drop a silent
 # peer after 10 s.  First a silent cut, to compare with the pull.
-cut=$(now)
-test_expect_success 'a silent cut: replab partition primary replica' 'replab partition primary replica'
-test_expect_success 'the guest'"'"'s carrier stays' 'is "$(carrier replica)" 1'
-test_expect_success 'the replica'"'"'s WAL receiver stops streaming' 'retry 60 stopped_streaming'
-echo "# after a cut: WAL receiver no longer streaming $(since "$cut") s after it"
-test_expect_success 'the primary drops the standby' 'retry 60 no_standby'
-echo "# after a cut: the primary's pg_stat_replication empty $(since "$cut") s after it"
-test_expect_success 'replab heal; streaming again' 'replab heal && retry 90 streams'
+# watch VM NAME CONDITION: in the background, a psql in VM that says "watching"
+# (on stderr), then prints the guest's time once the SQL CONDITION holds, to
+# $work/NAME; the guests' clocks are the host's (checked below, within 0.2 s).
+watch() {
+	timeout 120 "$REPLAB" exec "$1" -- sh -c 'cd /tmp && exec runuser -u postgres -- psql -XAtq -d lab -c "$0"' \
+		"DO \$\$BEGIN RAISE NOTICE 'watching'; WHILE NOT ($3) LOOP PERFORM pg_sleep(0.05); END LOOP;
+		END\$\$; SELECT extract(epoch FROM clock_timestamp())" >"$work/$2" 2>"$work/$2.err" &
+}
+watching() { grep -q watching "$work/$1.err"; }
+after() { awk -v a="$(cat "$work/$1")" -v t="$2" 'BEGIN { printf "%.1f", a - t }'; }
+NOT_STREAMING="NOT EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming')"
+STREAMING="EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming')"
+NO_STANDBY="NOT EXISTS (SELECT FROM pg_stat_replication)"
+rx_log() { # the replica's last word on its WAL receiver
+	replab exec replica -- journalctl -q -o cat --no-pager -u replab-postgres |
+		grep -E "walreceiver|WAL stream|replication" | tail -n 1
+}
+test_expect_success 'the clocks agree within 0.2 s' '
+	echo "# replica $(status_offset replica) s, primary $(status_offset primary) s" &&
+	near "$(status_offset replica)" 0 0.2 && near "$(status_offset primary)" 0 0.2
+'
+# fault NAME COMMAND...: watch both ends, run the fault, wait until both noticed
+fault() {
+	local name=$1 t
+	shift
+	watch replica "$name-rx" "$NOT_STREAMING" && watch primary "$name-tx" "$NO_STANDBY" &&
+		retry 60 watching "$name-rx" && retry 60 watching "$name-tx" || return 1
+	t=$(now)
+	"$@" || return 1
+	wait || return 1
+	echo "# after a $name: the replica's WAL receiver stopped $(after "$name-rx" "$t") s later," \
+		"the primary dropped the standby $(after "$name-tx" "$t") s later"
+	echo "# the replica's log: $(rx_log)"
+}
+# back NAME COMMAND...: the repair, and how long until the replica streams again
+back() {
+	local name=$1 t
+	shift
+	watch replica "$name-up" "$STREAMING" && retry 60 watching "$name-up" || return 1
+	t=$(now)
+	"$@" && wait || return 1
+	echo "# after $*: streaming again $(after "$name-up" "$t") s later"
+}
 
-test_expect_success 'the replica'"'"'s data0 has its carrier' 'is "$(carrier replica)" 1'
-pulled=$(now)
-test_expect_success 'replab link replica down' 'replab link replica down'
+test_expect_success 'a silent cut (replab partition primary replica): both ends notice' '
+	fault cut replab partition primary replica
+'
+test_expect_success 'the guest'"'"'s carrier stayed through it' 'is "$(carrier replica)" 1'
+test_expect_success 'replab heal: streaming again' 'back cut replab heal'
+
+test_expect_success 'a pulled cable (replab link replica down): both ends notice' '
+	fault pull replab link replica down
+'
 test_expect_success 'the guest sees no carrier on data0' 'is "$(carrier replica)" 0'
 echo "# the guest's data0 without its carrier: $(replab exec replica -- ip -br addr show data0)"
 test_expect_success 'ip link says NO-CARRIER' '
@@ -139,23 +180,13 @@ test_expect_success 'replab status shows the link down' '
 test_expect_success 'the primary'"'"'s carrier stays (the cable was the replica'"'"'s)' '
 	is "$(carrier primary)" 1
 '
-test_expect_success 'the replica'"'"'s WAL receiver stops streaming' '
-	retry 60 stopped_streaming
+test_expect_success 'replab link replica up: the carrier is back, streaming again' '
+	back pull replab link replica up && is "$(carrier replica)" 1
 '
-echo "# after a pull: WAL receiver no longer streaming $(since "$pulled") s after it"
-test_expect_success 'the primary drops the standby' '
-	retry 60 no_standby
-'
-echo "# after a pull: the primary's pg_stat_replication empty $(since "$pulled") s after it"
-plugged=$(now)
-test_expect_success 'replab link replica up' 'replab link replica up'
-test_expect_success 'the carrier is back' 'is "$(carrier replica)" 1'
-test_expect_success 'the replica streams again' 'retry 90 streams'
-echo "# streaming again $(since "$plugged") s after the link came up"
 
 test_expect_success 'replab link replica --flap 2s --for 6s, with status while it runs' '
 	n0=$(carrier_changes replica) &&
-	{ replab link replica --flap 2s --for 6s >"$work/flap.out" 2>&1 & } &&
+	{ "$REPLAB" link replica --flap 2s --for 6s >"$work/flap.out" 2>&1 & } &&
 	flapper=$! && sleep 2.5 &&
 	replab status >"$work/flap-status.out" 2>&1 &&
 	wait "$flapper" && sed "s/^/# /" "$work/flap.out"
@@ -173,7 +204,7 @@ test_expect_success 'the guest counted 6 carrier changes (3 down, 3 up)' '
 	is "$((n1 - n0))" 6
 '
 test_expect_success 'SIGINT during a flap: exit 130, says it put the link back up' '
-	replab link replica --flap 1s >"$work/int.out" 2>&1 &
+	"$REPLAB" link replica --flap 1s >"$work/int.out" 2>&1 &
 	pid=$! && sleep 1.7 && kill -INT "$pid"; wait "$pid"; rc=$?
 	sed "s/^/# /" "$work/int.out"
 	is "$rc" 130 && grep -q "undo: the replica VM.s data link back up" "$work/int.out" &&
