@@ -42,11 +42,16 @@ status_offset() { # status_offset VM: the clock offset replab status shows for V
 	replab status | sed -nE "s/^  $1 +link .*; clock ([-+][0-9.]+) s$/\1/p"
 }
 
+# figure TEXT: a measured figure, shown as a TAP comment after the case (bodies' output is kept)
+figure() { echo "$*" >>"$work/figures"; }
+figures() { [ -s "$work/figures" ] && sed 's/^/# /' "$work/figures" && : >"$work/figures"; }
+case_then_figures() { test_expect_success "$@"; local rc=$?; figures; return $rc; }
+
 vm_lab_up
 ok 0 "lab up"
 
 # ---- the clock -----------------------------------------------------------------------
-test_expect_success 'no time synchronisation runs in the guests (nothing undoes a jump)' '
+case_then_figures 'no time synchronisation runs in the guests (nothing undoes a jump)' '
 	for vm in primary replica; do
 		replab exec $vm -- sh -c "! systemctl -q is-active systemd-timesyncd.service &&
 			! pgrep -x \"chronyd|ntpd|ntpsec|openntpd|systemd-timesyn\"" || return 1
@@ -57,30 +62,30 @@ timeouts() { # the replica's "terminating walreceiver due to timeout" so far
 		grep -c "terminating walreceiver due to timeout"
 }
 t0=$(timeouts)
-test_expect_success 'a table made on the primary reaches the replica' '
+case_then_figures 'a table made on the primary reaches the replica' '
 	sql primary "CREATE TABLE clock_test (id int PRIMARY KEY, at timestamptz DEFAULT now())" &&
 	retry 30 sql replica "SELECT FROM clock_test"
 '
 read -r before err <<<"$(clock_offset replica)"
 echo "# the replica's clock before the jump: $before s from the host's (+/- $err s)"
-test_expect_success 'replab clock replica --jump +30s' 'replab clock replica --jump +30s'
+case_then_figures 'replab clock replica --jump +30s' 'replab clock replica --jump +30s'
 read -r after err <<<"$(clock_offset replica)"
 echo "# the replica's now() after the jump: $after s from the host's (+/- $err s)"
-test_expect_success 'the replica'"'"'s now() is 30 s ahead of the host'"'"'s time' \
+case_then_figures 'the replica'"'"'s now() is 30 s ahead of the host'"'"'s time' \
 	'near "$after" 30 0.5 "$err"'
-test_expect_success 'replab status shows it' '
-	off=$(status_offset replica) && echo "# status: replica clock $off s" && near "$off" 30 1
+case_then_figures 'replab status shows it' '
+	off=$(status_offset replica) && figure "status: replica clock $off s" && near "$off" 30 1
 '
-test_expect_success 'the primary'"'"'s clock is untouched' '
+case_then_figures 'the primary'"'"'s clock is untouched' '
 	near "$(status_offset primary)" 0 1
 '
-test_expect_success 'a row written on the primary reaches the replica' '
+case_then_figures 'a row written on the primary reaches the replica' '
 	sql primary "INSERT INTO clock_test (id) VALUES (1)" && retry 30 has_row 1
 '
-test_expect_success 'the replica replays up to the primary'"'"'s LSN: LSNs are the primary'"'"'s' '
+case_then_figures 'the replica replays up to the primary'"'"'s LSN: LSNs are the primary'"'"'s' '
 	lsn=$(sql primary "SELECT pg_current_wal_lsn()") && retry 30 replayed "$lsn"
 '
-test_expect_success 'the row is the same on both (its timestamp is the primary'"'"'s now())' '
+case_then_figures 'the row is the same on both (its timestamp is the primary'"'"'s now())' '
 	is "$(sql replica "SELECT at FROM clock_test WHERE id = 1")" \
 		"$(sql primary "SELECT at FROM clock_test WHERE id = 1")"
 '
@@ -90,26 +95,26 @@ wait_then_lag() {
 		PERFORM pg_sleep(0.02); END LOOP; END\$\$;
 		SELECT extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())"
 }
-test_expect_success 'clock_timestamp() - pg_last_xact_replay_timestamp() on the replica as a row arrives: 30 s' '
+case_then_figures 'clock_timestamp() - pg_last_xact_replay_timestamp() on the replica as a row arrives: 30 s' '
 	{ wait_then_lag >"$work/lag" & } && waiter=$! && sleep 8 &&
 	sql primary "INSERT INTO clock_test (id) VALUES (3)" && wait "$waiter" &&
-	lag=$(cat "$work/lag") && echo "# replay \"delay\" by the timestamps: $lag s" &&
+	lag=$(cat "$work/lag") && figure "replay \"delay\" by the timestamps as the row arrives: $lag s" &&
 	near "$lag" 30.5 1
 '
-test_expect_success 'replay_lag on the primary (its own clock only): under a second' '
+case_then_figures 'replay_lag on the primary (its own clock only): under a second' '
 	sql primary "INSERT INTO clock_test (id) VALUES (2)" && sleep 2 &&
 	rl=$(sql primary "SELECT coalesce(extract(epoch FROM replay_lag), 0) FROM pg_stat_replication") &&
-	echo "# pg_stat_replication.replay_lag: $rl s" && near "$rl" 0 1
+	figure "pg_stat_replication.replay_lag: $rl s" && near "$rl" 0 1
 '
-test_expect_success 'replab clock replica --jump -30s' 'replab clock replica --jump -30s'
-test_expect_success 'status shows -30 s' 'near "$(status_offset replica)" -30 1'
-test_expect_success 'replab clock replica --reset' 'replab clock replica --reset'
-test_expect_success 'the replica'"'"'s clock is back within 1 s of the host'"'"'s' '
-	off=$(status_offset replica) && echo "# status after --reset: $off s" && near "$off" 0 1 &&
-	read -r o e <<<"$(clock_offset replica)" && echo "# now() after --reset: $o s (+/- $e s)" &&
+case_then_figures 'replab clock replica --jump -30s' 'replab clock replica --jump -30s'
+case_then_figures 'status shows -30 s' 'near "$(status_offset replica)" -30 1'
+case_then_figures 'replab clock replica --reset' 'replab clock replica --reset'
+case_then_figures 'the replica'"'"'s clock is back within 1 s of the host'"'"'s' '
+	off=$(status_offset replica) && figure "status after --reset: $off s" && near "$off" 0 1 &&
+	read -r o e <<<"$(clock_offset replica)" && figure "now() after --reset: $o s (+/- $e s)" &&
 	near "$o" 0 0.5 "$e"
 '
-test_expect_success 'the replica streams' 'retry 30 streams'
+case_then_figures 'the replica streams' 'retry 30 streams'
 echo "# the replica's WAL receiver ended by its timeout $(($(timeouts) - t0)) times across the jumps"
 
 # ---- the cable -----------------------------------------------------------------------
@@ -133,8 +138,8 @@ rx_log() { # the replica's last word on its WAL receiver
 	replab exec replica -- journalctl -q -o cat --no-pager -u replab-postgres |
 		grep -E "walreceiver|WAL stream|replication" | tail -n 1
 }
-test_expect_success 'the clocks agree within 0.2 s' '
-	echo "# replica $(status_offset replica) s, primary $(status_offset primary) s" &&
+case_then_figures 'the clocks agree within 0.2 s' '
+	figure "before the cable: replica $(status_offset replica) s, primary $(status_offset primary) s" &&
 	near "$(status_offset replica)" 0 0.2 && near "$(status_offset primary)" 0 0.2
 '
 # fault NAME COMMAND...: watch both ends, run the fault, wait until both noticed
@@ -146,9 +151,9 @@ fault() {
 	t=$(now)
 	"$@" || return 1
 	wait || return 1
-	echo "# after a $name: the replica's WAL receiver stopped $(after "$name-rx" "$t") s later," \
+	figure "after a $name: the replica's WAL receiver stopped $(after "$name-rx" "$t") s later," \
 		"the primary dropped the standby $(after "$name-tx" "$t") s later"
-	echo "# the replica's log: $(rx_log)"
+	figure "the replica's log: $(rx_log)"
 }
 # back NAME COMMAND...: the repair, and how long until the replica streams again
 back() {
@@ -157,66 +162,66 @@ back() {
 	watch replica "$name-up" "$STREAMING" && retry 60 watching "$name-up" || return 1
 	t=$(now)
 	"$@" && wait || return 1
-	echo "# after $*: streaming again $(after "$name-up" "$t") s later"
+	figure "after $*: streaming again $(after "$name-up" "$t") s later"
 }
 
-test_expect_success 'a silent cut (replab partition primary replica): both ends notice' '
+case_then_figures 'a silent cut (replab partition primary replica): both ends notice' '
 	fault cut replab partition primary replica
 '
-test_expect_success 'the guest'"'"'s carrier stayed through it' 'is "$(carrier replica)" 1'
-test_expect_success 'replab heal: streaming again' 'back cut replab heal'
+case_then_figures 'the guest'"'"'s carrier stayed through it' 'is "$(carrier replica)" 1'
+case_then_figures 'replab heal: streaming again' 'back cut replab heal'
 
-test_expect_success 'a pulled cable (replab link replica down): both ends notice' '
+case_then_figures 'a pulled cable (replab link replica down): both ends notice' '
 	fault pull replab link replica down
 '
-test_expect_success 'the guest sees no carrier on data0' 'is "$(carrier replica)" 0'
+case_then_figures 'the guest sees no carrier on data0' 'is "$(carrier replica)" 0'
 echo "# the guest's data0 without its carrier: $(replab exec replica -- ip -br addr show data0)"
-test_expect_success 'ip link says NO-CARRIER' '
+case_then_figures 'ip link says NO-CARRIER' '
 	replab exec replica -- ip link show data0 | grep -q NO-CARRIER
 '
-test_expect_success 'replab status shows the link down' '
+case_then_figures 'replab status shows the link down' '
 	replab status | grep -E "^  replica +link DOWN \(no carrier\)"
 '
-test_expect_success 'the primary'"'"'s carrier stays (the cable was the replica'"'"'s)' '
+case_then_figures 'the primary'"'"'s carrier stays (the cable was the replica'"'"'s)' '
 	is "$(carrier primary)" 1
 '
-test_expect_success 'replab link replica up: the carrier is back, streaming again' '
+case_then_figures 'replab link replica up: the carrier is back, streaming again' '
 	back pull replab link replica up && is "$(carrier replica)" 1
 '
 
-test_expect_success 'replab link replica --flap 2s --for 6s, with status while it runs' '
+case_then_figures 'replab link replica --flap 2s --for 6s, with status while it runs' '
 	n0=$(carrier_changes replica) &&
 	{ "$REPLAB" link replica --flap 2s --for 6s >"$work/flap.out" 2>&1 & } &&
 	flapper=$! && sleep 2.5 &&
 	replab status >"$work/flap-status.out" 2>&1 &&
-	wait "$flapper" && sed "s/^/# /" "$work/flap.out"
+	wait "$flapper" && cat "$work/flap.out" >>"$work/figures"
 '
-test_expect_success 'status worked during the flap' '
+case_then_figures 'status worked during the flap' '
 	grep -E "^  replica +link" "$work/flap-status.out"
 '
-test_expect_success 'the flap pulled the cable 3 times and left it up' '
+case_then_figures 'the flap pulled the cable 3 times and left it up' '
 	is "$(grep -c "] down$" "$work/flap.out")" 3 &&
 	grep -q "pulled 3 times in .*; it is up" "$work/flap.out" &&
 	is "$(carrier replica)" 1
 '
-test_expect_success 'the guest counted 6 carrier changes (3 down, 3 up)' '
-	n1=$(carrier_changes replica) && echo "# carrier_changes $n0 -> $n1" &&
+case_then_figures 'the guest counted 6 carrier changes (3 down, 3 up)' '
+	n1=$(carrier_changes replica) && figure "carrier_changes $n0 -> $n1" &&
 	is "$((n1 - n0))" 6
 '
-test_expect_success 'SIGINT during a flap: exit 130, says it put the link back up' '
+case_then_figures 'SIGINT during a flap: exit 130, says it put the link back up' '
 	"$REPLAB" link replica --flap 1s >"$work/int.out" 2>&1 &
 	pid=$! && sleep 1.7 && kill -INT "$pid"; wait "$pid"; rc=$?
-	sed "s/^/# /" "$work/int.out"
+	cat "$work/int.out" >>"$work/figures"
 	is "$rc" 130 && grep -q "undo: the replica VM.s data link back up" "$work/int.out" &&
 	is "$(carrier replica)" 1
 '
-test_expect_success 'the replica streams at the end' 'retry 90 streams'
+case_then_figures 'the replica streams at the end' 'retry 90 streams'
 
-test_expect_success 'a link change on a frozen VM works (QEMU acts, not the guest)' '
+case_then_figures 'a link change on a frozen VM works (QEMU acts, not the guest)' '
 	replab freeze replica && replab link replica down && replab link replica up &&
 	replab thaw replica
 '
-test_expect_success 'a clock jump on a frozen VM is refused, nothing changed' '
+case_then_figures 'a clock jump on a frozen VM is refused, nothing changed' '
 	replab freeze replica &&
 	test_expect_code 1 replab clock replica --jump +30s >"$work/frozen.out" 2>&1;
 	rc=$?; replab thaw replica && grep -q "frozen" "$work/frozen.out" && return $rc
