@@ -116,8 +116,10 @@ static int flap(const struct vm *vm)
 	for (int k = 0; !interrupted(); k++) {
 		double at = start + k * half_ms;
 
-		if (linking.for_s > 0 && at - start >= linking.for_s * 1000)
+		if (linking.for_s > 0 && at - start >= linking.for_s * 1000) {
+			clock_sleep_ms(start + linking.for_s * 1000 - clock_now_ms());
 			break;
+		}
 		clock_sleep_ms(at - clock_now_ms());
 		if (interrupted())
 			break;
