@@ -14,6 +14,7 @@
 #include "lab/saved.h"
 #include "lab/ssh.h"
 #include "lab/status_view.h"
+#include "lab/vmfaults.h"
 #include "strutil.h"
 #include "lab/vm.h"
 
@@ -88,6 +89,9 @@ static void print_faults(void)
 	json_decref(doc);
 	doc = disks_list();
 	status_print_disks(stdout, doc);
+	json_decref(doc);
+	doc = vmfaults_list();
+	status_print_vm_faults(stdout, doc);
 	json_decref(doc);
 }
 

@@ -82,7 +82,8 @@ int verb_name_vms(const char *verb, int needs, int nargs, char *const *args, con
 		want = nargs == 1 ? 1 : 2;
 	if (want == 0 || ((needs & NONE_OR_TWO_VMS) && nargs == 0))
 		return 0;
-	if (nargs < want || (nargs > want && !(needs & TAKES_COMMAND))) {
+	if (nargs < want || (nargs > want && !(needs & TAKES_COMMAND) &&
+			     !((needs & TAKES_WORD) && nargs == want + 1))) {
 		wrong_count(verb, needs);
 		return -1;
 	}

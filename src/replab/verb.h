@@ -19,12 +19,14 @@ enum verb_needs {
 	CHANGES_LAB = 1 << 1 | READS_LAB,
 	WAITS_LOCK = 1 << 2,
 	/* The arguments (after the options) begin with VM names of this lab:
-	 * one, two different ones, or none or two different ones.  Without
-	 * TAKES_COMMAND nothing may follow them. */
+	 * one, two different ones, one or two, or none or two.  Without
+	 * TAKES_COMMAND or TAKES_WORD nothing may follow them. */
 	ONE_VM = 1 << 3,
 	TWO_VMS = 1 << 4,
 	NONE_OR_TWO_VMS = 1 << 5,
+	ONE_OR_TWO_VMS = 1 << 14,
 	TAKES_COMMAND = 1 << 6, /* after the VM, a command to run: none of its words are ours */
+	TAKES_WORD = 1 << 13,	/* after the VM, at most one word, the verb's options parser's */
 	/* The state the lab and the named VMs must be in. */
 	LAB_UP = 1 << 7,     /* some process of the lab is alive */
 	VM_RUNS = 1 << 8,    /* the VM's QEMU runs */
@@ -32,7 +34,6 @@ enum verb_needs {
 	LINK_UP = 1 << 10,   /* the VM is not down, so a fault on its link changes something */
 	ALL_RUN = 1 << 11,   /* when a lab is up, every VM of it runs */
 	VM_THAWED = 1 << 12 | VM_RUNS, /* it runs and is not frozen: its guest can answer */
-	ONE_OR_TWO_VMS = 1 << 13,      /* one VM, or two different ones */
 };
 
 /* What a verb is given: its arguments, and the VMs they name. */

@@ -1,7 +1,8 @@
 /*
  * fuzz_status.c — what "replab status" prints of pgrepl's JSON answer (from
- * a guest), of the faults and of the slow disks: any document prints, and what it prints holds
- * no control character or escape sequence.
+ * a guest), of the faults, of the slow disks and of the VMs' own faults:
+ * any document prints, and what it prints holds no control character or
+ * escape sequence.
  */
 #include "fuzz.h"
 
@@ -26,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	status_print_faults(f, doc);
 	status_print_disks(f, doc);
 	status_print_disks(f, json_object_get(doc, "disks"));
+	status_print_vm_faults(f, doc);
 	FUZZ_ASSERT(fclose(f) == 0);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char) out[i];

@@ -8,8 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 nolab() { REPLAB_STATE=$WORK/nolab "$REPLAB" "$@"; }
 
-verbs="up run status exec psql console down reset forget partition isolate heal shape disk crash
-	freeze thaw stop start experiment report build inspect seed accel"
+verbs="up run status exec psql console down reset forget partition isolate heal shape disk link
+	clock crash freeze thaw stop start experiment report build inspect seed accel"
 for verb in $verbs; do
 	for flag in -h --help; do
 		expect 0 "^Usage: replab $verb" "replab $verb $flag" -- nolab "$verb" "$flag"
@@ -47,6 +47,24 @@ expect 2 'clear goes alone' "disk --clear with --iops" -- nolab disk replica --c
 expect 2 'give --iops, --bandwidth, or --clear' "disk with nothing to do" -- nolab disk replica
 expect 2 'unknown VM "standby"' "disk of an unknown VM" -- nolab disk standby --iops 50
 expect 1 'no lab is running' "disk without a lab" -- nolab disk replica --iops 50
+expect 2 'say down or up after the VM, not "sideways"' "link VM sideways" -- nolab link replica sideways
+expect 2 'say down or up after the VM, or --flap PERIOD' "link VM alone" -- nolab link replica
+expect 2 'say down or up after the VM, or --flap' "link names no VM" -- nolab link down
+expect 2 'invalid --flap "2x"' "link --flap with an unknown unit" -- nolab link replica --flap 2x
+expect 2 'invalid --flap "10ms": a period from 200ms to 1h' "link --flap too short" -- \
+	nolab link replica --flap 10ms
+expect 2 'invalid --for "-1s"' "link --for below 0" -- nolab link replica --flap 2s --for -1s
+expect 2 'flap takes no down or up' "link VM down --flap" -- nolab link replica down --flap 2s
+expect 2 'for needs --flap' "link VM --for alone" -- nolab link replica up --for 2s
+expect 1 'no lab is running' "link without a lab" -- nolab link replica down
+expect 2 'invalid --jump "30x"' "clock --jump with an unknown unit" -- nolab clock replica --jump 30x
+expect 2 'invalid --jump "\+31d": an offset with a unit, from -30d to \+30d' \
+	"clock --jump out of range" -- nolab clock replica --jump +31d
+expect 2 'invalid --jump "\+-3s"' "clock --jump with two signs" -- nolab clock replica --jump +-3s
+expect 2 'invalid --jump "30"' "clock --jump without a unit" -- nolab clock replica --jump 30
+expect 2 'give --jump OFFSET or --reset' "clock with neither" -- nolab clock replica
+expect 2 'jump or --reset, not both' "clock with both" -- nolab clock replica --jump +1s --reset
+expect 1 'no lab is running' "clock without a lab" -- nolab clock primary --reset
 check "bad input made no state directory" test ! -e "$WORK/nolab"
 
 lab_up || bail "could not bring the namespace lab up"
@@ -63,6 +81,10 @@ expect 1 'slow-disk needs the VM lab' "experiment slow-disk without VMs" -- \
 expect 2 'invalid --iops "0"' "experiment slow-disk --iops 0" -- replab experiment slow-disk --iops 0
 expect 2 'invalid --bandwidth "1MB"' "experiment slow-disk --bandwidth 1MB" -- \
 	replab experiment slow-disk --bandwidth 1MB
+expect 1 'the replica VM is not running' "link of a VM whose QEMU does not run" -- \
+	replab link replica down
+expect 1 'the primary VM is not running' "clock of a VM whose QEMU does not run" -- \
+	replab clock primary --jump +30s
 expect 0 'partitioned: primary and replica' "partition primary replica" -- \
 	replab partition primary replica
 replab heal >/dev/null

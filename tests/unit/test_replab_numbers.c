@@ -2,7 +2,8 @@
  * test_replab_numbers.c — the number parsers every option goes through
  * (src/common/strutil.c) and the units of the shaping verbs (tc rates,
  * netem times and percentages, src/replab/lab/faults.c; disk bandwidths,
- * src/replab/lab/disks.c): whole strings only,
+ * src/replab/lab/disks.c; the VM faults' durations and clock offsets,
+ * src/replab/lab/vmfaults.c): whole strings only,
  * finite, in range, never inf, nan, hex, exponents or trailing text.
  */
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 
 #include "lab/disks.h"
 #include "lab/faults.h"
+#include "lab/vmfaults.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -186,12 +188,47 @@ static void disk_bandwidths(void **state)
 	assert_true(disks_bandwidth_bytes("nanK") < 0);
 }
 
+static void vm_fault_durations(void **state)
+{
+	double o = 42;
+
+	(void) state;
+	assert_float_equal(vmfaults_duration_s("500ms", 60), 0.5, 1e-9);
+	assert_float_equal(vmfaults_duration_s("2s", 60), 2, 1e-9);
+	assert_float_equal(vmfaults_duration_s("1.5min", 3600), 90, 1e-9);
+	assert_float_equal(vmfaults_duration_s("1h", 3600), 3600, 1e-9);
+	assert_float_equal(vmfaults_duration_s("1d", 86400), 86400, 1e-9);
+	assert_true(vmfaults_duration_s("2h", 3600) < 0);
+	assert_true(vmfaults_duration_s("2x", 60) < 0);
+	assert_true(vmfaults_duration_s("2", 60) < 0);
+	assert_true(vmfaults_duration_s("-2s", 60) < 0);
+	assert_true(vmfaults_offset_s("+30s", &o) && o == 30);
+	assert_true(vmfaults_offset_s("-30s", &o) && o == -30);
+	assert_true(vmfaults_offset_s("30s", &o) && o == 30);
+	assert_true(vmfaults_offset_s("-1.5h", &o) && o == -5400);
+	assert_true(vmfaults_offset_s("+30d", &o) && o == 30 * 86400.0);
+	o = 42;
+	assert_false(vmfaults_offset_s("+31d", &o));
+	assert_false(vmfaults_offset_s("-31d", &o));
+	assert_false(vmfaults_offset_s("30x", &o));
+	assert_false(vmfaults_offset_s("+-30s", &o));
+	assert_false(vmfaults_offset_s("-+30s", &o));
+	assert_false(vmfaults_offset_s("++30s", &o));
+	assert_false(vmfaults_offset_s("+", &o));
+	assert_false(vmfaults_offset_s(many_digits(400), &o));
+	assert_true(o == 42);
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		if (vmfaults_duration_s(garbage[i], 1e9) >= 0)
+			fail_msg("a duration \"%s\" was accepted", garbage[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(longs),	cmocka_unit_test(doubles),
 		cmocka_unit_test(scaled),	cmocka_unit_test(tc_rates),
 		cmocka_unit_test(netem_values), cmocka_unit_test(disk_bandwidths),
+		cmocka_unit_test(vm_fault_durations),
 	};
 
 	log_init("replab");

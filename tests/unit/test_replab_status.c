@@ -198,6 +198,38 @@ static void prints_disks(void **state)
 	json_decref(none);
 }
 
+static void prints_vm_faults(void **state)
+{
+	json_t *doc = json_loads("{\"primary\": {\"carrier\": true, \"carrier_changes\": 1, "
+				 "\"clock_offset_s\": 0.0123},"
+				 " \"replica\": {\"carrier\": false, \"carrier_changes\": 4, "
+				 "\"clock_offset_s\": -30.5},"
+				 " \"replica2\": {\"unread\": \"paused\\u001b[2J\"},"
+				 " \"x\": {\"carrier\": \"yes\", \"clock_offset_s\": 1}}",
+				 0, NULL);
+	json_t *none = json_object();
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void) state;
+	status_print_vm_faults(f, doc);
+	status_print_vm_faults(f, none);
+	status_print_vm_faults(f, NULL);
+	fclose(f);
+	assert_string_equal(out,
+			    "faults in the VMs (link: the guest's carrier; clock: guest minus "
+			    "host):\n"
+			    "  primary  link up, 1 carrier changes since boot; clock +0.012 s\n"
+			    "  replica  link DOWN (no carrier), 4 carrier changes since boot; "
+			    "clock -30.500 s\n"
+			    "  replica2 unread (paused^[[2J)\n"
+			    "  x        unread (?)\n");
+	free(out);
+	json_decref(doc);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +239,7 @@ int main(void)
 		cmocka_unit_test(long_lists_and_texts_are_cut),
 		cmocka_unit_test(prints_faults),
 		cmocka_unit_test(prints_disks),
+		cmocka_unit_test(prints_vm_faults),
 	};
 
 	return cmocka_run_group_tests_name("status", tests, NULL, NULL);

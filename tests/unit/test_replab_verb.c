@@ -1,7 +1,8 @@
 /*
  * test_replab_verb.c — the VM arguments a verb declares (src/replab/verb.c):
  * names resolved to this lab's VMs (replica2 only in a lab of two
- * replicas), the count each need asks for, a VM named twice refused, and
+ * replicas), the count each need asks for (and the one word TAKES_WORD
+ * lets follow), a VM named twice refused, and
  * the list of names the errors give.
  */
 #include <setjmp.h>
@@ -49,6 +50,19 @@ static void a_command_follows(void **state)
 	assert_ptr_equal(vm[0], &lab_vms[1]);
 }
 
+static void a_word_follows(void **state)
+{
+	char *args[] = { "replica", "down", "up" };
+	const struct vm *vm[2] = { NULL, NULL };
+
+	(void) state;
+	assert_int_equal(names(ONE_VM | TAKES_WORD, 1, args, vm), 1);
+	assert_int_equal(names(ONE_VM | TAKES_WORD, 2, args, vm), 1);
+	assert_ptr_equal(vm[0], &lab_vms[1]);
+	assert_int_equal(names(ONE_VM | TAKES_WORD, 3, args, vm), -1);
+	assert_int_equal(names(ONE_VM | TAKES_WORD, 0, args, vm), -1);
+}
+
 static void two_vms(void **state)
 {
 	char *pair[] = { "replica", "primary" }, *same[] = { "replica", "replica" };
@@ -92,11 +106,9 @@ static void names_of_this_lab(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(one_vm),
-		cmocka_unit_test(a_command_follows),
-		cmocka_unit_test(two_vms),
-		cmocka_unit_test(no_vms),
-		cmocka_unit_test(names_of_this_lab),
+		cmocka_unit_test(one_vm),	  cmocka_unit_test(a_command_follows),
+		cmocka_unit_test(a_word_follows), cmocka_unit_test(two_vms),
+		cmocka_unit_test(no_vms),	  cmocka_unit_test(names_of_this_lab),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 
 #include "child.h"
 #include "faults.h"
+#include "guestclock.h"
 #include "clock.h"
 #include "interrupt.h"
 #include "jsonfile.h"
@@ -25,12 +26,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CHECK_TABLE "replab_restore_check"
@@ -92,10 +90,10 @@ bool snapshot_prepare_check(void)
  * The session: "ready", the host's time read and set, "set"; once the host
  * says "go" (every clock is set), psql runs the statements given as $0...
  */
-#define GUEST_SCRIPT                                                             \
-	"echo ready; read t && date -u -s \"@$t\" >/dev/null && echo set && "    \
-	"read go && " NODE_PSQL " -XAtq -v ON_ERROR_STOP=1 -c \"$0\" -c \"$1\" " \
-	"-c \"$2\" -c \"$3\" -c \"$4\" -c \"$5\" >/dev/null"
+#define GUEST_SCRIPT                                                     \
+	GUESTCLOCK_STEP " && read go && " NODE_PSQL                      \
+			" -XAtq -v ON_ERROR_STOP=1 -c \"$0\" -c \"$1\" " \
+			"-c \"$2\" -c \"$3\" -c \"$4\" -c \"$5\" >/dev/null"
 
 /* ... until every standby this server sends to has replayed what it has. */
 #define DOWNSTREAM_REPLAYED                                                           \
@@ -110,10 +108,8 @@ static const char *const guest_steps[] = { "ready", "set" };
 #define GUEST_STEPS 2
 
 struct guest_job {
-	const struct vm *vm;
-	pid_t pid;
-	int in, out; /* its stdin (ours to write), its stdout (ours to read) */
-	int step;    /* the steps it has passed */
+	struct guest_session s;
+	int step; /* the steps it has passed */
 };
 
 /* VM i's part of the check: the primary writes the row, a standby waits until it has it. */
@@ -132,99 +128,42 @@ static char *guest_check(int i, const char *token)
 	return s;
 }
 
-/*
- * Start the session in vm over SSH (the six statements its psql runs), its
- * stdin and stdout pipes of ours.
- * Children inherit our stdin, so the pipe is put there for the moment of
- * the start.
- */
+/* Start the session in vm over SSH (the six statements its psql runs). */
 static bool guest_job_start(struct guest_job *j, const struct vm *vm, char *const statements[])
 {
 	char *cmd[] = { "sh",	       "-c",	      GUEST_SCRIPT,  statements[0], statements[1],
 			statements[2], statements[3], statements[4], statements[5], NULL };
-	char log_path[PATH_MAX];
-	int in[2], out[2], saved_stdin;
 
-	*j = (struct guest_job){ .vm = vm };
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
-		fatal("could not make a pipe: %s", strerror(errno));
-	saved_stdin = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
-	if (dup2(in[0], STDIN_FILENO) != STDIN_FILENO)
-		fatal("could not redirect stdin: %s", strerror(errno));
-	j->pid = ssh_start(vm, cmd, false, lab_state_path("replab.log", log_path, sizeof(log_path)),
-			   out[1], -1);
-	if (saved_stdin >= 0) {
-		dup2(saved_stdin, STDIN_FILENO);
-		close(saved_stdin);
-	} else
-		close(STDIN_FILENO);
-	close(in[0]);
-	close(out[1]);
-	j->in = in[1];
-	j->out = out[0];
-	return j->pid > 0;
-}
-
-/* Read one line from fd by the deadline: true when it is want. */
-static bool read_line(int fd, const char *want, double deadline)
-{
-	char line[32];
-	size_t n = 0;
-
-	while (n < sizeof(line) - 1 && !interrupted()) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int left = (int) (deadline - clock_now_ms());
-
-		if (left <= 0 || poll(&p, 1, left) != 1 || read(fd, &line[n], 1) != 1)
-			return false;
-		if (line[n] == '\n') {
-			line[n] = '\0';
-			return strcmp(line, want) == 0;
-		}
-		n++;
-	}
-	return false;
+	j->step = 0;
+	return guest_session_start(&j->s, vm, cmd);
 }
 
 /* Wait for j's next line, then answer it: the host's time after "ready", else "go". */
 static bool guest_job_step(struct guest_job *j, double deadline)
 {
-	char answer[48] = "go\n";
-	struct timespec ts;
-
-	if (j->pid <= 0 || !read_line(j->out, guest_steps[j->step], deadline))
+	if (!guest_session_expect(&j->s, guest_steps[j->step], deadline))
 		return false;
-	if (j->step == 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		xsnprintf(answer, sizeof(answer), "%lld.%09ld\n", (long long) ts.tv_sec,
-			  ts.tv_nsec);
-	}
-	if (write(j->in, answer, strlen(answer)) != (ssize_t) strlen(answer))
+	if (!(j->step == 0 ? guestclock_answer(&j->s, 0) : guest_session_write(&j->s, "go\n")))
 		return false;
 	j->step++;
 	return true;
 }
 
-/* Close j's pipes and wait for it (ssh stops when its stdin closes). */
+/* Close j's session and wait for it. */
 static bool guest_job_finish(struct guest_job *j, bool ok)
 {
-	close(j->in);
-	close(j->out);
-	/* A session stuck in a step: its ssh is ours to stop. */
-	if (!ok && j->pid > 0)
-		kill(j->pid, SIGTERM);
-	if (j->pid > 0 && child_wait(j->pid) != 0)
-		ok = false;
-	if (!ok) {
-		if (j->step < GUEST_STEPS)
-			log_error("the %s VM did not say \"%s\" (see %s/replab.log)", j->vm->name,
-				  guest_steps[j->step], lab_state_dir());
-		else
-			log_error("the %s VM could not check the row written on the primary, or "
-				  "have its replication timeouts back (see %s/replab.log)",
-				  j->vm->name, lab_state_dir());
-	}
-	return ok;
+	const struct vm *vm = j->s.vm;
+
+	if (guest_session_finish(&j->s, ok))
+		return true;
+	if (j->step < GUEST_STEPS)
+		log_error("the %s VM did not say \"%s\" (see %s/replab.log)", vm->name,
+			  guest_steps[j->step], lab_state_dir());
+	else
+		log_error("the %s VM could not check the row written on the primary, or "
+			  "have its replication timeouts back (see %s/replab.log)",
+			  vm->name, lab_state_dir());
+	return false;
 }
 
 /* Every job through step, each by deadline; false when one is not. */

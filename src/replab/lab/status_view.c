@@ -233,3 +233,31 @@ void status_print_disks(FILE *out, const json_t *doc)
 	if (json_object_size(doc) == 0)
 		fprintf(out, "  none\n");
 }
+
+void status_print_vm_faults(FILE *out, const json_t *doc)
+{
+	const char *name;
+	json_t *v;
+
+	/* None: no VM's QEMU runs (the namespace tier, or every VM stopped). */
+	if (!json_is_object(doc) || json_object_size(doc) == 0)
+		return;
+	fprintf(out, "faults in the VMs (link: the guest's carrier; clock: guest minus host):\n");
+	json_object_foreach((json_t *) doc, name, v) {
+		char vm[TEXT_BUF], why[TEXT_BUF];
+		json_t *carrier = json_object_get(v, "carrier");
+		json_t *changes = jfield(v, "carrier_changes", JSON_INTEGER);
+		json_t *offset = json_object_get(v, "clock_offset_s");
+
+		fprintf(out, "  %-8s ", safe_text(vm, sizeof(vm), name, "?"));
+		if (!json_is_boolean(carrier) || !json_is_number(offset)) {
+			fprintf(out, "unread (%s)\n", text(why, sizeof(why), v, "unread", "?"));
+			continue;
+		}
+		fprintf(out, "link %s", json_is_true(carrier) ? "up" : "DOWN (no carrier)");
+		if (changes && json_integer_value(changes) >= 0)
+			fprintf(out, ", %lld carrier changes since boot",
+				(long long) json_integer_value(changes));
+		fprintf(out, "; clock %+.3f s\n", json_number_value(offset));
+	}
+}

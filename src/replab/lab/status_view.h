@@ -1,7 +1,8 @@
 /*
  * status_view.h — what "replab status" prints from JSON: pgrepl's status
- * document (written in a guest, so untrusted), the data network's faults
- * and the throttled disks.
+ * document (written in a guest, so untrusted), the data network's faults,
+ * the throttled disks, and the VMs' own faults (their link and clock, as
+ * their guests report them).
  * Every member is checked for its type before use; text is made safe for
  * the terminal and cut short; long lists are cut short too.
  */
@@ -22,5 +23,8 @@ void status_print_faults(FILE *out, const json_t *doc);
 
 /* The throttled disks of disks_list(): each VM's, with its limits. */
 void status_print_disks(FILE *out, const json_t *doc);
+/* The VMs' own faults, vmfaults_list()'s document (a guest's numbers, so checked too);
+ * nothing for an empty one. */
+void status_print_vm_faults(FILE *out, const json_t *doc);
 
 #endif

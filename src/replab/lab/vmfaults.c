@@ -1,0 +1,133 @@
+/*
+ * vmfaults.c — a VM's link state and clock as faults (see vmfaults.h).
+ */
+#define _GNU_SOURCE
+#include "vmfaults.h"
+
+#include "clock.h"
+#include "guestclock.h"
+#include "guest_session.h"
+#include "log.h"
+#include "qmp.h"
+#include "strutil.h"
+#include "vm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool vmfaults_link(const struct vm *vm, bool up)
+{
+	struct qmp q;
+	json_t *r;
+
+	if (!vm_qmp_open(vm, &q))
+		return false;
+	/* On the netdev: QEMU passes the state on to the NIC it is the backend of. */
+	r = qmp_execute(&q, "set_link", json_pack("{s:s, s:b}", "name", "data", "up", up));
+	qmp_close(&q);
+	json_decref(r);
+	return r != NULL;
+}
+
+/* The guest's clock, then its data NIC's carrier and carrier changes. */
+#define PROBE_SCRIPT                                            \
+	GUESTCLOCK_READ " && cat /sys/class/net/data0/carrier " \
+			"/sys/class/net/data0/carrier_changes"
+
+/* vm's faults as its guest tells them, from a session running PROBE_SCRIPT. */
+static json_t *probe_read(struct guest_session *s, double deadline)
+{
+	char carrier[16], changes[32], *end;
+	double offset;
+	long long n;
+	bool ok = guestclock_offset(s, deadline, &offset) &&
+		  guest_session_read(s, carrier, sizeof(carrier), deadline) &&
+		  guest_session_read(s, changes, sizeof(changes), deadline);
+
+	ok = guest_session_finish(s, ok) && ok;
+	if (!ok || (strcmp(carrier, "0") != 0 && strcmp(carrier, "1") != 0))
+		return json_pack("{s:s}", "unread", "its guest did not answer (see replab.log)");
+	n = strtoll(changes, &end, 10);
+	return json_pack("{s:b, s:I, s:f}", "carrier", carrier[0] == '1', "carrier_changes",
+			 (json_int_t) (*end || n < 0 ? -1 : n), "clock_offset_s", offset);
+}
+
+json_t *vmfaults_list(void)
+{
+	char *cmd[] = { "sh", "-c", PROBE_SCRIPT, NULL };
+	struct guest_session *s = calloc((size_t) lab_nvms, sizeof(*s));
+	bool *started = calloc((size_t) lab_nvms, sizeof(*started));
+	double deadline = clock_now_ms() + 20000;
+	json_t *doc = json_object();
+
+	if (!s || !started)
+		fatal("out of memory");
+	/* Every guest's session at once: one SSH handshake's time for all. */
+	for (int i = 0; i < lab_nvms; i++) {
+		const struct vm *vm = &lab_vms[i];
+		char *state = vm_pid(vm) ? vm_run_state(vm) : NULL;
+
+		started[i] = state && strcmp(state, "running") == 0 &&
+			     guest_session_start(&s[i], vm, cmd);
+		if (!started[i] && vm_pid(vm))
+			json_object_set_new(doc, vm->name,
+					    json_pack("{s:s}", "unread",
+						      !state ? "no answer on QMP"
+						      : strcmp(state, "running") == 0
+							      ? "no SSH session"
+							      : state));
+		free(state);
+	}
+	for (int i = 0; i < lab_nvms; i++)
+		if (started[i])
+			json_object_set_new(doc, lab_vms[i].name, probe_read(&s[i], deadline));
+	free(s);
+	free(started);
+	return doc;
+}
+
+bool vmfaults_clear_all(void)
+{
+	bool ok = true;
+
+	for (int i = 0; i < lab_nvms; i++) {
+		const struct vm *vm = &lab_vms[i];
+		char *state = vm_pid(vm) ? vm_run_state(vm) : NULL;
+
+		if (state) {
+			ok = vmfaults_link(vm, true) && ok;
+			if (strcmp(state, "running") == 0)
+				ok = guestclock_set(vm, 0) && ok;
+			else
+				printf("the %s VM is %s: its clock is set once it runs again "
+				       "(replab clock %s --reset)\n",
+				       vm->name, state, vm->name);
+		}
+		free(state);
+	}
+	return ok;
+}
+
+double vmfaults_duration_s(const char *text, double max_s)
+{
+	static const struct str_unit units[] = {
+		{ "ms", 1e-3 }, { "s", 1 },	{ "min", 60 },
+		{ "h", 3600 },	{ "d", 86400 }, { NULL, 0 },
+	};
+	double s;
+
+	return str_to_scaled(text, units, 0, max_s, &s) ? s : -1;
+}
+
+bool vmfaults_offset_s(const char *text, double *offset_s)
+{
+	double sign = text[0] == '-' ? -1 : 1;
+	double s = vmfaults_duration_s(text + (text[0] == '-' || text[0] == '+'),
+				       GUESTCLOCK_OFFSET_MAX_S);
+
+	if (s < 0)
+		return false;
+	*offset_s = sign * s;
+	return true;
+}
