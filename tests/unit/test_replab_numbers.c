@@ -225,9 +225,12 @@ static void vm_fault_durations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(longs),	cmocka_unit_test(doubles),
-		cmocka_unit_test(scaled),	cmocka_unit_test(tc_rates),
-		cmocka_unit_test(netem_values), cmocka_unit_test(disk_bandwidths),
+		cmocka_unit_test(longs),
+		cmocka_unit_test(doubles),
+		cmocka_unit_test(scaled),
+		cmocka_unit_test(tc_rates),
+		cmocka_unit_test(netem_values),
+		cmocka_unit_test(disk_bandwidths),
 		cmocka_unit_test(vm_fault_durations),
 	};
 
