@@ -1,6 +1,6 @@
 /*
  * cmd_faults.c — network faults: "replab partition A B [--oneway]",
- * "replab isolate VM", "replab heal [A B]", "replab shape VM [B] ..."
+ * "replab isolate VM", "replab heal [A B | --all]", "replab shape VM [B] ..."
  * (shape.h says where shapes go and why).
  * They act on the data network only; the management link (SSH) and QMP
  * keep working whatever is cut.  The VMs named are checked (verb.c) before
@@ -8,9 +8,12 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "lab/disks.h"
 #include "lab/faults.h"
 #include "lab/lab.h"
 #include "lab/shape.h"
+#include "lab/vm.h"
+#include "lab/vmfaults.h"
 #include "log.h"
 
 #include <getopt.h>
@@ -71,13 +74,64 @@ int cmd_isolate(const struct verb_args *a)
 	return EXIT_OK;
 }
 
-const char cmd_heal_help[] = "Usage: replab heal [A B]\n"
-			     "\n"
-			     "Removes the cuts between A and B, or every cut when no VM is named.\n"
-			     "Shaping stays (replab shape VM --clear removes it).\n";
+const char cmd_heal_help[] =
+	"Usage: replab heal [A B]\n"
+	"       replab heal --all\n"
+	"\n"
+	"Removes the cuts between A and B, or every cut when no VM is named; shaping\n"
+	"stays (replab shape VM --clear removes it).  With --all, every fault in the\n"
+	"lab goes: cuts and shapes (on the taps and in the guests), slow disks, pulled\n"
+	"cables (links up) and moved clocks (set from the host's).  --all needs every\n"
+	"running VM thawed, as its shapes and clock live in its guest.\n";
+
+static bool heal_everything; /* heal --all */
+
+int cmd_heal_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "a", longopts, NULL)) != -1) {
+		if (c != 'a') {
+			usage_error("heal", "unknown option: \"%s\"", argv[optind - 1]);
+			return -1;
+		}
+		heal_everything = true;
+	}
+	if (heal_everything && optind < argc) {
+		usage_error("heal", "--all heals the whole lab: name no VM with it");
+		return -1;
+	}
+	return optind;
+}
+
+/* heal --all: every fault of every kind, once every guest can answer. */
+static int heal_all(void)
+{
+	bool ok = true;
+
+	for (int i = 0; i < lab_nvms; i++)
+		if (vm_pid(&lab_vms[i]) && !verb_vm_ready(VM_THAWED, &lab_vms[i]))
+			return EXIT_FAIL;
+	ok = faults_clear_all() && ok;
+	ok = shape_clear_all() && ok;
+	ok = disks_clear_all() && ok;
+	ok = vmfaults_clear_all() && ok;
+	if (!ok) {
+		log_error("some faults could not be removed: replab status shows what is left");
+		return EXIT_FAIL;
+	}
+	printf("healed: no cut, shape, slow disk, pulled cable or moved clock is left\n");
+	return EXIT_OK;
+}
 
 int cmd_heal(const struct verb_args *a)
 {
+	if (heal_everything)
+		return heal_all();
 	if (a->nvms == 0) {
 		faults_heal_all();
 		printf("healed: every cut is gone\n");

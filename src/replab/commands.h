@@ -71,6 +71,7 @@ int cmd_run_options(int argc, char **argv);
 int cmd_partition_options(int argc, char **argv);
 int cmd_shape_options(int argc, char **argv);
 int cmd_disk_options(int argc, char **argv);
+int cmd_heal_options(int argc, char **argv);
 int cmd_link_options(int argc, char **argv);
 int cmd_clock_options(int argc, char **argv);
 int cmd_experiment_options(int argc, char **argv);

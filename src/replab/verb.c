@@ -13,6 +13,7 @@
 #include "lab/vm.h"
 
 #include <assert.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,7 @@ int verb_run(const struct verb *v, int argc, char **argv)
 	}
 	if (!prepare(v->needs))
 		return EXIT_FAIL;
+	opterr = 0; /* the verbs' parsers say what is wrong, in replab's words */
 	if (v->options && (a.rest = v->options(argc, argv)) < 0)
 		return EXIT_USAGE;
 	if ((a.nvms = verb_name_vms(v->name, v->needs, argc - a.rest, argv + a.rest, a.vm)) < 0)

@@ -94,6 +94,20 @@ test_expect_success 'replab shape replica --clear takes both halves away' '
 kbit=$(rate_kbit)
 test_expect_success "unshaped again: $kbit kbit/s" 'test "$kbit" -gt 5000'
 
+# heal --all: the cuts and the shapes at once (the namespace tier has no
+# QEMU, so no disk, link or clock faults to clear).
+test_expect_success 'replab heal --all takes a cut and a rate away together' '
+	replab partition primary replica && replab shape replica --rate 1mbit &&
+	replab heal --all >"$WORK/healall.out" &&
+	grep "healed: no cut, shape, slow disk, pulled cable or moved clock is left" \
+		"$WORK/healall.out" &&
+	replab status >"$WORK/status" 2>&1 &&
+	sed -n "/^faults on the data network:/,\$p" "$WORK/status" | grep -qx "  none"
+'
+test_expect_success 'and the link is whole again: primary -> replica' 'p_to_r'
+kbit=$(rate_kbit)
+test_expect_success "unshaped after heal --all: $kbit kbit/s" 'test "$kbit" -gt 5000'
+
 # netem: on the host where its kernel has it; else in the member, which in
 # this tier is a namespace on the host's kernel: so either it works, or
 # both mechanisms lack it and it is refused, changing nothing.
@@ -137,6 +151,8 @@ test_expect_success 'none of it changed tc' 'is "$(tc_state)" "$before"'
 test_expect_success 'partition of a VM with itself (exit 2)' 'test_expect_code 2 replab partition primary primary'
 test_expect_success 'partition of an unknown VM (exit 2)' 'test_expect_code 2 replab partition primary standby'
 test_expect_success 'heal with one name (exit 2)' 'test_expect_code 2 replab heal primary'
+test_expect_success 'heal --all with VMs named (exit 2)' 'test_expect_code 2 replab heal --all primary replica'
+test_expect_success 'heal with an unknown option (exit 2)' 'test_expect_code 2 replab heal --bogus'
 test_expect_success 'shape with nothing to do (exit 2)' 'test_expect_code 2 replab shape replica'
 test_expect_success 'shape --clear with a rate (exit 2)' 'test_expect_code 2 replab shape replica --clear --rate 1mbit'
 test_expect_success 'a fault without a lab fails (exit 1)' '

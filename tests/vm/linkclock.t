@@ -226,4 +226,17 @@ case_then_figures 'a clock jump on a frozen VM is refused, nothing changed' '
 	test_expect_code 1 replab clock replica --jump +30s >"$work/frozen.out" 2>&1;
 	rc=$?; replab thaw replica && grep -q "frozen" "$work/frozen.out" && return $rc
 '
+
+case_then_figures 'replab heal --all: a cut, a shape, a slow disk, a pulled cable and a moved clock go' '
+	replab partition primary replica && replab shape replica --delay 50ms &&
+	replab disk replica --iops 50 && replab link replica down &&
+	replab clock replica --jump +30s &&
+	replab heal --all >"$work/healall.out" 2>&1 &&
+	replab status >"$work/healall-status.out" 2>&1 &&
+	sed -n "/^faults on the data network:/,/^slow disks/p" "$work/healall-status.out" |
+		grep -qx "  none" &&
+	sed -n "/^slow disks/,/^faults in the VMs/p" "$work/healall-status.out" | grep -qx "  none" &&
+	grep -E "^  replica +link up" "$work/healall-status.out" | grep -qE "clock [+-]0\.[0-9]{3} s"
+'
+case_then_figures 'the replica streams after heal --all' 'retry 90 streams'
 done_testing
