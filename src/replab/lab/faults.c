@@ -223,14 +223,6 @@ bool faults_clear_all(void)
 	return ok;
 }
 
-static const struct vm *vm_by_id(long id)
-{
-	for (int i = 0; i < lab_nvms; i++)
-		if (lab_vms[i].host_id == id)
-			return &lab_vms[i];
-	return NULL;
-}
-
 /* Add the cuts and the dropped-packet count found on one tap to doc. */
 static void list_tap(const struct vm *to, json_t *doc)
 {
@@ -253,7 +245,7 @@ static void list_tap(const struct vm *to, json_t *doc)
 	json_array_foreach(filters, i, row) {
 		json_t *opts = json_object_get(row, "options");
 		const char *flow = json_string_value(json_object_get(opts, "flowid"));
-		const struct vm *from = vm_by_id(
+		const struct vm *from = lab_vm_by_host_id(
 			(long) json_integer_value(json_object_get(row, "pref")));
 
 		if (flow && strcmp(flow, "1:2") == 0 && from)

@@ -49,6 +49,14 @@ const char *lab_upstream(const struct vm *vm)
 	return lab_cascade && vm == &lab_vms[2] ? lab_vms[1].addr : lab_vms[0].addr;
 }
 
+const struct vm *lab_vm_by_host_id(long host_id)
+{
+	for (int i = 0; i < lab_nvms; i++)
+		if (lab_vms[i].host_id == host_id)
+			return &lab_vms[i];
+	return NULL;
+}
+
 const struct vm *lab_find_vm(const char *name)
 {
 	for (int i = 0; i < lab_nvms; i++)

@@ -44,6 +44,9 @@ const char *lab_upstream(const struct vm *vm);
 /* The VM called name, or NULL after logging the known names. */
 const struct vm *lab_find_vm(const char *name);
 
+/* The VM whose data address ends in host_id (10.77.0.host_id), or NULL. */
+const struct vm *lab_vm_by_host_id(long host_id);
+
 /* The tap carrying a VM's data link: "tap-primary". */
 void lab_tap_name(const struct vm *vm, char *buf, size_t len);
 

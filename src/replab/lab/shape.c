@@ -359,14 +359,6 @@ bool shape_clear_all(void)
 
 /* ---- reading them back ---------------------------------------------------- */
 
-static const struct vm *vm_by_id(long id)
-{
-	for (int i = 0; i < lab_nvms; i++)
-		if (lab_vms[i].host_id == id)
-			return &lab_vms[i];
-	return NULL;
-}
-
 /*
  * The entry in shapes (an object keyed "to/minor") for class 1:minor of
  * to's place, made on first use; NULL for the cut class 1:2 or a minor
@@ -379,7 +371,8 @@ static json_t *entry(json_t *shapes, const struct vm *to, const char *minor)
 	json_t *e;
 	long n;
 
-	if (!str_to_long(minor, 1, 999, &n) || n == 2 || (n != 1 && !(from = vm_by_id(n - 100))))
+	if (!str_to_long(minor, 1, 999, &n) || n == 2 ||
+	    (n != 1 && !(from = lab_vm_by_host_id(n - 100))))
 		return NULL;
 	xsnprintf(key, sizeof(key), "%s/%s", to->name, minor);
 	if ((e = json_object_get(shapes, key)))
