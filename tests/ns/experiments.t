@@ -35,6 +35,10 @@ sed -n '/^summary:/,$p' "$WORK/pr.out" | sed 's/^/# /'
 jq_check "$out" '.summary.acknowledged_writes >= 10000'
 jq_check "$out" '.summary.on_server == .summary.acknowledged_writes and .summary.lost_writes == 0'
 jq_check "$out" '.summary.max_lag_bytes > 0'
+# where netem would run: the host's taps when its kernel has sch_netem, else the guests
+if [ -e /sys/module/sch_netem ] || modprobe -n -q sch_netem 2>/dev/null; then mech=host; else mech=guest; fi
+jq_check "$out" ".netem_mechanism == \"$mech\""
+
 jq_check "$out" '.summary.reconnect_after_heal_ms >= 0 and .summary.caught_up_after_heal_ms >= .summary.reconnect_after_heal_ms'
 test_expect_success 'replab report draws it' 'replab report "$out"'
 

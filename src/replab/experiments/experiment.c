@@ -12,6 +12,7 @@
 #include "lab/lifecycle.h"
 #include "log.h"
 #include "lab/node.h"
+#include "lab/shape.h"
 #include "strutil.h"
 
 #include <assert.h>
@@ -314,6 +315,9 @@ bool experiment_save(json_t *doc, const char *name, const char *json_path)
 {
 	char path[PATH_MAX], file[64];
 
+	/* Where a shape's netem runs (a rate is always on the host's taps). */
+	json_object_set_new(doc, "netem_mechanism",
+			    json_string(shape_mechanism_name(shape_mechanism())));
 	if (!json_path) {
 		xsnprintf(file, sizeof(file), "%s.json", name);
 		json_path = lab_state_path(file, path, sizeof(path));

@@ -80,7 +80,8 @@ bool acked_writes_check(const struct vm *server, json_t *load, json_t *summary);
 double standby_caught_up(const struct vm *primary, const char *standby_name, double timeout_ms);
 
 /*
- * Write doc to json_path (default STATE/NAME.json, NAME the experiment)
+ * Write doc to json_path (default STATE/NAME.json, NAME the experiment),
+ * with "netem_mechanism" (where a shape's netem runs: "host" or "guest"),
  * and say where it is; false (logged) when it could not.
  */
 bool experiment_save(json_t *doc, const char *name, const char *json_path);
