@@ -31,20 +31,7 @@ static bool oneway; /* partition --oneway */
 
 int cmd_partition_options(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "oneway", no_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "o", longopts, NULL)) != -1) {
-		if (c != 'o') {
-			usage_error("partition", "unknown option: \"%s\"", argv[optind - 1]);
-			return -1;
-		}
-		oneway = true;
-	}
-	return optind;
+	return verb_flag_option(argc, argv, "partition", "oneway", &oneway);
 }
 
 int cmd_partition(const struct verb_args *a)
@@ -88,24 +75,13 @@ static bool heal_everything; /* heal --all */
 
 int cmd_heal_options(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int rest = verb_flag_option(argc, argv, "heal", "all", &heal_everything);
 
-	while ((c = getopt_long(argc, argv, "a", longopts, NULL)) != -1) {
-		if (c != 'a') {
-			usage_error("heal", "unknown option: \"%s\"", argv[optind - 1]);
-			return -1;
-		}
-		heal_everything = true;
-	}
-	if (heal_everything && optind < argc) {
+	if (rest >= 0 && heal_everything && rest < argc) {
 		usage_error("heal", "--all heals the whole lab: name no VM with it");
 		return -1;
 	}
-	return optind;
+	return rest;
 }
 
 /* heal --all: every fault of every kind, once every guest can answer. */

@@ -16,7 +16,6 @@
 #include "strutil.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -90,24 +89,13 @@ static bool crash; /* --crash: SIGKILL to the primary's QEMU, not a power-off */
 
 int cmd_run_options(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "crash", no_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int rest = verb_flag_option(argc, argv, "run", "crash", &crash);
 
-	while ((c = getopt_long(argc, argv, "k", longopts, NULL)) != -1) {
-		if (c != 'k') {
-			usage_error("run", "unknown option: \"%s\"", argv[optind - 1]);
-			return -1;
-		}
-		crash = true;
-	}
-	if (optind < argc) {
-		usage_error("run", "unexpected argument \"%s\"", argv[optind]);
+	if (rest >= 0 && rest < argc) {
+		usage_error("run", "unexpected argument \"%s\"", argv[rest]);
 		return -1;
 	}
-	return optind;
+	return rest;
 }
 
 int cmd_run(const struct verb_args *a)

@@ -192,3 +192,21 @@ int verb_run(const struct verb *v, int argc, char **argv)
 		return EXIT_FAIL;
 	return v->run(&a);
 }
+
+int verb_flag_option(int argc, char **argv, const char *verb, const char *name, bool *set)
+{
+	const struct option longopts[] = {
+		{ name, no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c != 'f') {
+			usage_error(verb, "unknown option: \"%s\"", argv[optind - 1]);
+			return -1;
+		}
+		*set = true;
+	}
+	return optind;
+}

@@ -74,6 +74,12 @@ int verb_name_vms(const char *verb, int needs, int nargs, char *const *args,
  */
 bool verb_vm_ready(int needs, const struct vm *vm);
 
+/*
+ * The options parser of a verb whose one option is the flag --name: *set
+ * when given; argv's index after the options, or -1 after a usage error.
+ */
+int verb_flag_option(int argc, char **argv, const char *verb, const char *name, bool *set);
+
 /* This lab's VM names as words: "primary, replica or replica2" (last: "or", "and"). */
 const char *verb_vm_names(const char *last, char *buf, size_t len);
 
