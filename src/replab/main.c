@@ -44,7 +44,7 @@ static const struct verb verbs[] = {
 	{ "link", cmd_link, cmd_link_options, CHANGES_LAB | ONE_VM | TAKES_WORD | LAB_UP | VM_RUNS,
 	  cmd_link_help, "pull or plug a VM's data cable: down, up, or --flap PERIOD" },
 	{ "clock", cmd_clock, cmd_clock_options, CHANGES_LAB | ONE_VM | LAB_UP | VM_THAWED,
-	  cmd_clock_help, "set a VM's clock off the host's: --jump +30s, --reset" },
+	  cmd_clock_help, "move a VM's clock: --jump +30s, --drift +2%, --reset" },
 	{ "crash", cmd_crash, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_crash_help,
 	  "kill a VM's QEMU process (SIGKILL)" },
 	{ "freeze", cmd_freeze, NULL, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS, cmd_freeze_help,

@@ -62,9 +62,21 @@ expect 2 'invalid --jump "\+31d": an offset with a unit, from -30d to \+30d' \
 	"clock --jump out of range" -- nolab clock replica --jump +31d
 expect 2 'invalid --jump "\+-3s"' "clock --jump with two signs" -- nolab clock replica --jump +-3s
 expect 2 'invalid --jump "30"' "clock --jump without a unit" -- nolab clock replica --jump 30
-expect 2 'give --jump OFFSET or --reset' "clock with neither" -- nolab clock replica
-expect 2 'jump or --reset, not both' "clock with both" -- nolab clock replica --jump +1s --reset
+expect 2 'give --jump OFFSET, --drift RATE or --reset' "clock with none" -- nolab clock replica
+expect 2 'one of --jump, --drift and --reset, not two' "clock --jump and --reset" -- \
+	nolab clock replica --jump +1s --reset
+expect 2 'one of --jump, --drift and --reset, not two' "clock --drift and --jump" -- \
+	nolab clock replica --drift +1% --jump +1s
+expect 2 'invalid --drift "2x": a rate in % or ppm, from -10% to \+10%' \
+	"clock --drift with an unknown unit" -- nolab clock replica --drift 2x
+expect 2 'invalid --drift "2"' "clock --drift without a unit" -- nolab clock replica --drift 2
+expect 2 'invalid --drift "\+11%"' "clock --drift out of range" -- nolab clock replica --drift +11%
+expect 2 'invalid --drift "-100001ppm"' "clock --drift out of range, in ppm" -- \
+	nolab clock replica --drift -100001ppm
+expect 2 'invalid --drift "\+-1%"' "clock --drift with two signs" -- nolab clock replica --drift +-1%
+expect 2 'missing value: "--drift"' "clock --drift without a rate" -- nolab clock replica --drift
 expect 1 'no lab is running' "clock without a lab" -- nolab clock primary --reset
+expect 1 'no lab is running' "clock --drift without a lab" -- nolab clock primary --drift +2%
 check "bad input made no state directory" test ! -e "$WORK/nolab"
 
 lab_up || bail "could not bring the namespace lab up"
@@ -85,6 +97,8 @@ expect 1 'the replica VM is not running' "link of a VM whose QEMU does not run" 
 	replab link replica down
 expect 1 'the primary VM is not running' "clock of a VM whose QEMU does not run" -- \
 	replab clock primary --jump +30s
+expect 1 'the primary VM is not running' "clock --drift of a VM whose QEMU does not run" -- \
+	replab clock primary --drift +2%
 expect 0 'partitioned: primary and replica' "partition primary replica" -- \
 	replab partition primary replica
 replab heal >/dev/null

@@ -2,8 +2,9 @@
  * test_replab_numbers.c — the number parsers every option goes through
  * (src/common/strutil.c) and the units of the shaping verbs (tc rates,
  * netem times and percentages, src/replab/lab/faults.c; disk bandwidths,
- * src/replab/lab/disks.c; the VM faults' durations and clock offsets,
- * src/replab/lab/vmfaults.c): whole strings only,
+ * src/replab/lab/disks.c; the VM faults' durations, clock offsets and
+ * drifts, src/replab/lab/vmfaults.c, and the drifts' tick and frequency,
+ * src/replab/lab/guestclock.c): whole strings only,
  * finite, in range, never inf, nan, hex, exponents or trailing text.
  */
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 
 #include "lab/disks.h"
 #include "lab/faults.h"
+#include "lab/guestclock.h"
 #include "lab/vmfaults.h"
 #include "log.h"
 #include "strutil.h"
@@ -222,6 +224,64 @@ static void vm_fault_durations(void **state)
 			fail_msg("a duration \"%s\" was accepted", garbage[i]);
 }
 
+static void clock_drifts(void **state)
+{
+	static const char *const bad[] = { "2",		"2x",	      "+2 %",	"++2%",
+					   "+-2%",	"-+2%",	      "+10.1%", "-11%",
+					   "100001ppm", "-100001ppm", "%",	"ppm",
+					   "+",		"",	      "2pct",	"1e3ppm" };
+	struct guestclock_rate r;
+	double p;
+
+	(void) state;
+	assert_true(vmfaults_drift_ppm("+2%", &p) && p == 20000);
+	assert_true(vmfaults_drift_ppm("-500ppm", &p) && p == -500);
+	assert_true(vmfaults_drift_ppm("0.5%", &p) && p == 5000);
+	assert_true(vmfaults_drift_ppm("+10%", &p) && p == 100000);
+	assert_true(vmfaults_drift_ppm("-100000PPM", &p) && p == -100000);
+	assert_true(vmfaults_drift_ppm("0ppm", &p) && p == 0);
+	p = 42;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (vmfaults_drift_ppm(bad[i], &p))
+			fail_msg("a drift \"%s\" was accepted", bad[i]);
+	assert_false(vmfaults_drift_ppm(many_digits(400), &p));
+	assert_true(p == 42);
+
+	/* The tick takes whole 100 ppm, the frequency (ppm << 16) what is left. */
+	r = guestclock_rate_of(20000);
+	assert_true(r.tick == 10200 && r.freq == 0);
+	r = guestclock_rate_of(-500);
+	assert_true(r.tick == 9995 && r.freq == 0);
+	r = guestclock_rate_of(123.5);
+	assert_true(r.tick == 10001 && r.freq == 23.5 * 65536);
+	r = guestclock_rate_of(-149);
+	assert_true(r.tick == 9999 && r.freq == -49 * 65536);
+	r = guestclock_rate_of(100000);
+	assert_true(r.tick == 11000 && r.freq == 0);
+	r = guestclock_rate_of(-100000);
+	assert_true(r.tick == 9000 && r.freq == 0);
+	for (double ppm = -100000; ppm <= 100000; ppm += 37.25) {
+		r = guestclock_rate_of(ppm);
+		assert_true(r.tick >= 9000 && r.tick <= 11000);
+		assert_true(r.freq >= -50 * 65536 && r.freq <= 50 * 65536);
+		assert_float_equal(guestclock_rate_ppm(&r), ppm, 1e-4);
+	}
+
+	/* What the guest's adjtimex said: the kernel's ranges, nothing after. */
+	assert_true(guestclock_rate_parse("rate 10200 -65536", &r) && r.tick == 10200 &&
+		    r.freq == -65536);
+	assert_float_equal(guestclock_rate_ppm(&r), 19999, 1e-9);
+	assert_true(guestclock_rate_parse("rate 9000 32768000", &r));
+	assert_false(guestclock_rate_parse("rate 8999 0", &r));
+	assert_false(guestclock_rate_parse("rate 11001 0", &r));
+	assert_false(guestclock_rate_parse("rate 10000 32768001", &r));
+	assert_false(guestclock_rate_parse("rate 10000 -32768001", &r));
+	assert_false(guestclock_rate_parse("rate 10000 0 x", &r));
+	assert_false(guestclock_rate_parse("rate 10000", &r));
+	assert_false(guestclock_rate_parse("adjtimex: Operation not permitted", &r));
+	assert_false(guestclock_rate_parse("", &r));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +292,7 @@ int main(void)
 		cmocka_unit_test(netem_values),
 		cmocka_unit_test(disk_bandwidths),
 		cmocka_unit_test(vm_fault_durations),
+		cmocka_unit_test(clock_drifts),
 	};
 
 	log_init("replab");

@@ -203,7 +203,11 @@ static void prints_vm_faults(void **state)
 	json_t *doc = json_loads("{\"primary\": {\"carrier\": true, \"carrier_changes\": 1, "
 				 "\"clock_offset_s\": 0.0123},"
 				 " \"replica\": {\"carrier\": false, \"carrier_changes\": 4, "
-				 "\"clock_offset_s\": -30.5},"
+				 "\"clock_offset_s\": -30.5, \"clock_drift_ppm\": 0, "
+				 "\"clock_tick\": 10000, \"clock_freq\": 0},"
+				 " \"r3\": {\"carrier\": true, \"carrier_changes\": 2, "
+				 "\"clock_offset_s\": 1.5, \"clock_drift_ppm\": -20012.5, "
+				 "\"clock_tick\": 9800, \"clock_freq\": -819200},"
 				 " \"replica2\": {\"unread\": \"paused\\u001b[2J\"},"
 				 " \"x\": {\"carrier\": \"yes\", \"clock_offset_s\": 1}}",
 				 0, NULL);
@@ -219,10 +223,14 @@ static void prints_vm_faults(void **state)
 	fclose(f);
 	assert_string_equal(out,
 			    "faults in the VMs (link: the guest's carrier; clock: guest minus "
-			    "host):\n"
-			    "  primary  link up, 1 carrier changes since boot; clock +0.012 s\n"
+			    "host, and its rate in the guest's kernel):\n"
+			    "  primary  link up, 1 carrier changes since boot; clock +0.012 s, its "
+			    "rate unread\n"
 			    "  replica  link DOWN (no carrier), 4 carrier changes since boot; "
-			    "clock -30.500 s\n"
+			    "clock -30.500 s, at true rate\n"
+			    "  r3       link up, 2 carrier changes since boot; clock +1.500 s, "
+			    "running 20012.500 ppm slow (-2.0013%: tick 9800 us, frequency "
+			    "-12.500 ppm)\n"
 			    "  replica2 unread (paused^[[2J)\n"
 			    "  x        unread (?)\n");
 	free(out);

@@ -8,7 +8,11 @@
 # how soon is printed) and streams again once the link is up; a flap changes
 # the carrier as often as it says and ends up, and SIGINT leaves the link up
 # too, saying so.  replab status shows both; no time synchronisation in the
-# guests undoes a jump.
+# guests undoes a jump.  The drift: +5% and -2.005% on the replica measured as
+# its clock's offset growing at that rate (one SSH session, the host's time
+# halfway round each sample), with the "replay delay" it makes and LSNs and
+# rows untouched; status reading tick and frequency back from the guest's
+# kernel, a jump leaving the drift, --reset and heal --all ending it.
 . "$(dirname "$0")/lib.sh"
 
 sql() { # sql VM SQL: as postgres, database lab, one value
@@ -39,7 +43,7 @@ clock_offset() {
 	awk -v a="$t0" -v b="$t1" -v g="$g" 'BEGIN { printf "%.3f %.3f", g - (a + b) / 2, (b - a) / 2 }'
 }
 status_offset() { # status_offset VM: the clock offset replab status shows for VM
-	replab status | sed -nE "s/^  $1 +link .*; clock ([-+][0-9.]+) s$/\1/p"
+	replab status | sed -nE "s/^  $1 +link .*; clock ([-+][0-9.]+) s, .*$/\1/p"
 }
 
 # figure TEXT: a measured figure, shown as a TAP comment after the case (bodies' output is kept)
@@ -89,14 +93,14 @@ case_then_figures 'the row is the same on both (its timestamp is the primary'"'"
 	is "$(sql replica "SELECT at FROM clock_test WHERE id = 1")" \
 		"$(sql primary "SELECT at FROM clock_test WHERE id = 1")"
 '
-# On the replica, waiting for row 3, then at once the "replay delay" by the timestamps.
-wait_then_lag() {
-	sql replica "DO \$\$BEGIN WHILE NOT EXISTS (SELECT FROM clock_test WHERE id = 3) LOOP
+# On the replica, waiting for row ID, then at once the "replay delay" by the timestamps.
+wait_then_lag() { # wait_then_lag ID: on the replica, as row ID arrives, the "replay delay"
+	sql replica "DO \$\$BEGIN WHILE NOT EXISTS (SELECT FROM clock_test WHERE id = $1) LOOP
 		PERFORM pg_sleep(0.02); END LOOP; END\$\$;
 		SELECT extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())"
 }
 case_then_figures 'clock_timestamp() - pg_last_xact_replay_timestamp() on the replica as a row arrives: 30 s' '
-	{ wait_then_lag >"$work/lag" & } && waiter=$! && sleep 8 &&
+	{ wait_then_lag 3 >"$work/lag" & } && waiter=$! && sleep 8 &&
 	sql primary "INSERT INTO clock_test (id) VALUES (3)" && wait "$waiter" &&
 	lag=$(cat "$work/lag") && figure "replay \"delay\" by the timestamps as the row arrives: $lag s" &&
 	near "$lag" 30.5 1
@@ -116,6 +120,75 @@ case_then_figures 'the replica'"'"'s clock is back within 1 s of the host'"'"'s'
 '
 case_then_figures 'the replica streams' 'retry 30 streams'
 echo "# the replica's WAL receiver ended by its timeout $(($(timeouts) - t0)) times across the jumps"
+
+# ---- the drift -----------------------------------------------------------------------
+# A guest session that prints its time for each line it reads (sample_open VM), and
+# sample: "HOST OFFSET ERROR", the host's time halfway between asking and being told,
+# the guest's time minus it, and half the round trip (what the offset may be off by).
+sample_open() {
+	coproc GUEST { "$REPLAB" exec "$1" -- sh -c "while read -r _; do date +%s.%N; done"; }
+	sample >/dev/null # the SSH handshake, not to be timed
+}
+sample() {
+	local t0=$EPOCHREALTIME g t1
+	echo >&"${GUEST[1]}" && read -r g <&"${GUEST[0]}" || return 1
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" -v g="$g" \
+		'BEGIN { m = (a + b) / 2; printf "%.6f %.6f %.6f\n", m, g - m, (b - a) / 2 }'
+}
+sample_close() { local in=${GUEST[1]}; exec {in}>&-; wait "$GUEST_PID"; }
+# rate_between "H0 O0 E0" "H1 O1 E1": the offset's growth in % of the host's time, and
+# what that may be off by (both errors over the interval), as "RATE ERROR SECONDS"
+rate_between() {
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[1] - x[1];
+		printf "%.4f %.4f %.1f", 100 * (y[2] - x[2]) / d, 100 * (x[3] + y[3]) / d, d }'
+}
+case_then_figures 'replab clock replica --drift +5%: its kernel'"'"'s tick is 10500 us' '
+	replab clock replica --drift +5% >"$work/drift.out" && cat "$work/drift.out" >>"$work/figures" &&
+	grep -q "tick 10500 us, frequency +0.000 ppm" "$work/drift.out"
+'
+case_then_figures 'the replica'"'"'s clock gains 5% on the host'"'"'s, while a row replicates' '
+	sample_open replica && s0=$(sample) &&
+	{ wait_then_lag 11 >"$work/lag11" & } && waiter=$! && sleep 8 &&
+	sql primary "INSERT INTO clock_test (id) VALUES (11)" && wait "$waiter" &&
+	s1=$(sample) && sample_close &&
+	read -r rate err secs <<<"$(rate_between "$s0" "$s1")" &&
+	figure "offset ${s0#* } -> ${s1#* } (offset, error) over $secs s: +$rate% (+/- $err%)" &&
+	figure "the replica'"'"'s replay \"delay\" by the timestamps as row 11 arrived:" \
+		"$(cat "$work/lag11") s" &&
+	near "$rate" 5 0.1 "$err"
+'
+case_then_figures 'LSNs and data do not drift: replayed to the primary'"'"'s LSN, the same row' '
+	lsn=$(sql primary "SELECT pg_current_wal_lsn()") && retry 30 replayed "$lsn" &&
+	is "$(sql replica "SELECT at FROM clock_test WHERE id = 11")" \
+		"$(sql primary "SELECT at FROM clock_test WHERE id = 11")" &&
+	rl=$(sql primary "SELECT coalesce(extract(epoch FROM replay_lag), 0) FROM pg_stat_replication") &&
+	figure "pg_stat_replication.replay_lag under the drift: $rl s" && near "$rl" 0 1
+'
+case_then_figures 'replab clock replica --drift -2.005%: tick 9799 us and +50 ppm' '
+	replab clock replica --drift -2.005% >"$work/drift.out" &&
+	cat "$work/drift.out" >>"$work/figures" &&
+	grep -q "tick 9799 us, frequency +50.000 ppm" "$work/drift.out" &&
+	sample_open replica && s0=$(sample) && sleep 8 && s1=$(sample) && sample_close &&
+	read -r rate err secs <<<"$(rate_between "$s0" "$s1")" &&
+	figure "offset ${s0#* } -> ${s1#* } (offset, error) over $secs s: $rate% (+/- $err%)" &&
+	near "$rate" -2.005 0.1 "$err"
+'
+case_then_figures 'a jump leaves the drift; status reads both from the guest'"'"'s kernel' '
+	replab clock replica --jump +10s && replab status >"$work/drift-status.out" &&
+	line=$(grep -E "^  replica +link" "$work/drift-status.out") && figure "status: $line" &&
+	want="running 20050\.000 ppm slow \(-2\.0050%: tick 9799 us, frequency \+50\.000 ppm\)" &&
+	echo "$line" | grep -qE "; clock \+(9|10)\.[0-9]{3} s, $want$" &&
+	grep -E "^  primary +link" "$work/drift-status.out" | grep -q ", at true rate$"
+'
+case_then_figures 'replab clock replica --reset: clock and rate back (tick 10000, freq 0)' '
+	replab clock replica --reset && replab status >"$work/drift-status.out" &&
+	line=$(grep -E "^  replica +link" "$work/drift-status.out") && figure "status: $line" &&
+	echo "$line" | grep -qE "; clock [-+]0\.[0-9]{3} s, at true rate$" &&
+	is "$(replab exec replica -- python3 -c "import ctypes; b = ctypes.create_string_buffer(208);
+ctypes.CDLL(None).adjtimex(b); print(int.from_bytes(b[88:96], \"little\", signed=True),
+int.from_bytes(b[16:24], \"little\", signed=True))")" "10000 0"
+'
 
 # ---- the cable -----------------------------------------------------------------------
 # The lab's settings (images/postgres/replication.conf): the standby reports every
@@ -221,22 +294,26 @@ case_then_figures 'a link change on a frozen VM works (QEMU acts, not the guest)
 	replab freeze replica && replab link replica down && replab link replica up &&
 	replab thaw replica
 '
-case_then_figures 'a clock jump on a frozen VM is refused, nothing changed' '
+case_then_figures 'a clock jump or drift on a frozen VM is refused, nothing changed' '
 	replab freeze replica &&
 	test_expect_code 1 replab clock replica --jump +30s >"$work/frozen.out" 2>&1;
-	rc=$?; replab thaw replica && grep -q "frozen" "$work/frozen.out" && return $rc
+	rc=$?; test_expect_code 1 replab clock replica --drift +1% >>"$work/frozen.out" 2>&1;
+	rc=$((rc ? rc : $?)); replab thaw replica &&
+	is "$(grep -c "frozen" "$work/frozen.out")" 2 && return $rc
 '
-
-case_then_figures 'replab heal --all: a cut, a shape, a slow disk, a pulled cable and a moved clock go' '
+case_then_figures 'replab heal --all: a cut, a shape, a slow disk, a pulled cable, a moved and a drifting clock go' '
 	replab partition primary replica && replab shape replica --delay 50ms &&
 	replab disk replica --iops 50 && replab link replica down &&
-	replab clock replica --jump +30s &&
+	replab clock replica --jump +30s && replab clock primary --drift -3% &&
 	replab heal --all >"$work/healall.out" 2>&1 &&
 	replab status >"$work/healall-status.out" 2>&1 &&
 	sed -n "/^faults on the data network:/,/^slow disks/p" "$work/healall-status.out" |
 		grep -qx "  none" &&
 	sed -n "/^slow disks/,/^faults in the VMs/p" "$work/healall-status.out" | grep -qx "  none" &&
-	grep -E "^  replica +link up" "$work/healall-status.out" | grep -qE "clock [+-]0\.[0-9]{3} s"
+	grep -E "^  replica +link up" "$work/healall-status.out" |
+		grep -qE "clock [+-]0\.[0-9]{3} s, at true rate$" &&
+	grep -E "^  primary +link up" "$work/healall-status.out" |
+		grep -qE "clock [+-]0\.[0-9]{3} s, at true rate$"
 '
 case_then_figures 'the replica streams after heal --all' 'retry 90 streams'
 done_testing

@@ -234,6 +234,26 @@ void status_print_disks(FILE *out, const json_t *doc)
 		fprintf(out, "  none\n");
 }
 
+/* ", running 20000.000 ppm fast (+2.0000%: tick 10200 us, frequency +0.000 ppm)" and the newline.
+ */
+static void print_rate(FILE *out, const json_t *v)
+{
+	json_t *ppm = json_object_get(v, "clock_drift_ppm");
+	json_t *tick = jfield(v, "clock_tick", JSON_INTEGER),
+	       *freq = jfield(v, "clock_freq", JSON_INTEGER);
+	double d = json_number_value(ppm);
+
+	if (!json_is_number(ppm) || !tick || !freq)
+		fprintf(out, ", its rate unread\n");
+	else if (d == 0)
+		fprintf(out, ", at true rate\n");
+	else
+		fprintf(out, ", running %.3f ppm %s (%+.4f%%: tick %lld us, frequency %+.3f ppm)\n",
+			d < 0 ? -d : d, d < 0 ? "slow" : "fast", d / 1e4,
+			(long long) json_integer_value(tick),
+			(double) json_integer_value(freq) / 65536);
+}
+
 void status_print_vm_faults(FILE *out, const json_t *doc)
 {
 	const char *name;
@@ -242,7 +262,9 @@ void status_print_vm_faults(FILE *out, const json_t *doc)
 	/* None: no VM's QEMU runs (the namespace tier, or every VM stopped). */
 	if (!json_is_object(doc) || json_object_size(doc) == 0)
 		return;
-	fprintf(out, "faults in the VMs (link: the guest's carrier; clock: guest minus host):\n");
+	fprintf(out,
+		"faults in the VMs (link: the guest's carrier; clock: guest minus host, and its "
+		"rate in the guest's kernel):\n");
 	json_object_foreach((json_t *) doc, name, v) {
 		char vm[TEXT_BUF], why[TEXT_BUF];
 		json_t *carrier = json_object_get(v, "carrier");
@@ -258,6 +280,7 @@ void status_print_vm_faults(FILE *out, const json_t *doc)
 		if (changes && json_integer_value(changes) >= 0)
 			fprintf(out, ", %lld carrier changes since boot",
 				(long long) json_integer_value(changes));
-		fprintf(out, "; clock %+.3f s\n", json_number_value(offset));
+		fprintf(out, "; clock %+.3f s", json_number_value(offset));
+		print_rate(out, v);
 	}
 }

@@ -30,27 +30,37 @@ bool vmfaults_link(const struct vm *vm, bool up)
 	return r != NULL;
 }
 
-/* The guest's clock, then its data NIC's carrier and carrier changes. */
+/* The guest's clock, then its data NIC's carrier and carrier changes, then its clock's rate. */
 #define PROBE_SCRIPT                                            \
 	GUESTCLOCK_READ " && cat /sys/class/net/data0/carrier " \
-			"/sys/class/net/data0/carrier_changes"
+			"/sys/class/net/data0/carrier_changes && " GUESTCLOCK_RATE
 
 /* vm's faults as its guest tells them, from a session running PROBE_SCRIPT. */
 static json_t *probe_read(struct guest_session *s, double deadline)
 {
-	char carrier[16], changes[32], *end;
+	char carrier[16], changes[32], rate_line[64], *end;
+	struct guestclock_rate rate;
 	double offset;
 	long long n;
 	bool ok = guestclock_offset(s, deadline, &offset) &&
 		  guest_session_read(s, carrier, sizeof(carrier), deadline) &&
 		  guest_session_read(s, changes, sizeof(changes), deadline);
+	bool rate_ok = ok && guest_session_read(s, rate_line, sizeof(rate_line), deadline) &&
+		       guestclock_rate_parse(rate_line, &rate);
+	json_t *doc;
 
-	ok = guest_session_finish(s, ok) && ok;
+	rate_ok = guest_session_finish(s, rate_ok) && rate_ok;
 	if (!ok || (strcmp(carrier, "0") != 0 && strcmp(carrier, "1") != 0))
 		return json_pack("{s:s}", "unread", "its guest did not answer (see replab.log)");
 	n = strtoll(changes, &end, 10);
-	return json_pack("{s:b, s:I, s:f}", "carrier", carrier[0] == '1', "carrier_changes",
-			 (json_int_t) (*end || n < 0 ? -1 : n), "clock_offset_s", offset);
+	doc = json_pack("{s:b, s:I, s:f}", "carrier", carrier[0] == '1', "carrier_changes",
+			(json_int_t) (*end || n < 0 ? -1 : n), "clock_offset_s", offset);
+	if (rate_ok)
+		json_object_update_new(doc, json_pack("{s:f, s:I, s:I}", "clock_drift_ppm",
+						      guestclock_rate_ppm(&rate), "clock_tick",
+						      (json_int_t) rate.tick, "clock_freq",
+						      (json_int_t) rate.freq));
+	return doc;
 }
 
 json_t *vmfaults_list(void)
@@ -98,7 +108,7 @@ bool vmfaults_clear_all(void)
 		if (state) {
 			ok = vmfaults_link(vm, true) && ok;
 			if (strcmp(state, "running") == 0)
-				ok = guestclock_set(vm, 0) && ok;
+				ok = guestclock_reset(vm) && ok;
 			else
 				printf("the %s VM is %s: its clock is set once it runs again "
 				       "(replab clock %s --reset)\n",
@@ -109,25 +119,37 @@ bool vmfaults_clear_all(void)
 	return ok;
 }
 
+/* The durations the VM fault verbs take. */
+static const struct str_unit duration_units[] = {
+	{ "ms", 1e-3 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 }, { NULL, 0 },
+};
+
 double vmfaults_duration_s(const char *text, double max_s)
 {
-	static const struct str_unit units[] = {
-		{ "ms", 1e-3 }, { "s", 1 },	{ "min", 60 },
-		{ "h", 3600 },	{ "d", 86400 }, { NULL, 0 },
-	};
 	double s;
 
-	return str_to_scaled(text, units, 0, max_s, &s) ? s : -1;
+	return str_to_scaled(text, duration_units, 0, max_s, &s) ? s : -1;
+}
+
+/* A number with a sign ("+", "-" or none for "+") in units, at most max in size. */
+static bool signed_scaled(const char *text, const struct str_unit *units, double max, double *out)
+{
+	double sign = text[0] == '-' ? -1 : 1, v;
+
+	if (!str_to_scaled(text + (text[0] == '-' || text[0] == '+'), units, 0, max, &v))
+		return false;
+	*out = sign * v;
+	return true;
 }
 
 bool vmfaults_offset_s(const char *text, double *offset_s)
 {
-	double sign = text[0] == '-' ? -1 : 1;
-	double s = vmfaults_duration_s(text + (text[0] == '-' || text[0] == '+'),
-				       GUESTCLOCK_OFFSET_MAX_S);
+	return signed_scaled(text, duration_units, GUESTCLOCK_OFFSET_MAX_S, offset_s);
+}
 
-	if (s < 0)
-		return false;
-	*offset_s = sign * s;
-	return true;
+bool vmfaults_drift_ppm(const char *text, double *ppm)
+{
+	static const struct str_unit units[] = { { "%", 1e4 }, { "ppm", 1 }, { NULL, 0 } };
+
+	return signed_scaled(text, units, GUESTCLOCK_DRIFT_MAX_PPM, ppm);
 }

@@ -2,12 +2,13 @@
  * vmfaults.h — faults that live in a VM rather than on the host's taps: its
  * data link's state in QEMU (a pulled cable: QMP set_link on the netdev
  * "data", so the guest's NIC loses its carrier) and its wall clock set off
- * the host's (guestclock.h).
+ * the host's or running at another rate (guestclock.h).
  *
  * Both are read back from the guest itself: QEMU's QMP has no query that
  * reports a NIC's link state (query-rx-filter does not), so the link is the
  * carrier the guest's data0 sees, with the kernel's count of carrier
- * changes, and the clock is the guest's time minus the host's.
+ * changes, and the clock is the guest's time minus the host's, with the
+ * rate its kernel keeps.
  */
 #ifndef REPLAB_VMFAULTS_H
 #define REPLAB_VMFAULTS_H
@@ -22,16 +23,17 @@ bool vmfaults_link(const struct vm *vm, bool up);
 
 /*
  * Each VM's whose QEMU runs, by name: {"carrier": true|false,
- * "carrier_changes": N, "clock_offset_s": X} read from its guest;
- * {"unread": "why"} when the guest cannot answer (frozen, or its session
- * failed).
+ * "carrier_changes": N, "clock_offset_s": X, "clock_drift_ppm": D,
+ * "clock_tick": T, "clock_freq": F} read from its guest (the last three
+ * missing when its kernel's rate could not be read); {"unread": "why"}
+ * when the guest cannot answer (frozen, or its session failed).
  */
 json_t *vmfaults_list(void);
 
 /*
- * Every running VM's link up and its clock set from the host's (a frozen
- * VM's link too; its clock only once thawed: said); false (logged) when one
- * could not be.
+ * Every running VM's link up and its clock set from the host's, at true
+ * rate (a frozen VM's link too; its clock only once thawed: said); false
+ * (logged) when one could not be.
  */
 bool vmfaults_clear_all(void);
 
@@ -45,5 +47,12 @@ double vmfaults_duration_s(const char *text, double max_s);
  * most GUESTCLOCK_OFFSET_MAX_S, in seconds in *offset_s; false when not one.
  */
 bool vmfaults_offset_s(const char *text, double *offset_s);
+
+/*
+ * A clock drift: a number with a sign (none is "+") and a unit, "%" or
+ * "ppm" ("+2%", "-500ppm", "0.5%"), at most GUESTCLOCK_DRIFT_MAX_PPM (10%)
+ * either way, in ppm in *ppm; false when not one.
+ */
+bool vmfaults_drift_ppm(const char *text, double *ppm);
 
 #endif
