@@ -68,8 +68,9 @@ const char cmd_heal_help[] =
 	"Removes the cuts between A and B, or every cut when no VM is named; shaping\n"
 	"stays (replab shape VM --clear removes it).  With --all, every fault in the\n"
 	"lab goes: cuts and shapes (on the taps and in the guests), slow disks, pulled\n"
-	"cables (links up) and moved clocks (set from the host's).  --all needs every\n"
-	"running VM thawed, as its shapes and clock live in its guest.\n";
+	"cables (links up) and moved or drifting clocks (set from the host's, at true\n"
+	"rate).  --all needs every running VM thawed, as its shapes and clock live in\n"
+	"its guest.\n";
 
 static bool heal_everything; /* heal --all */
 

@@ -7,6 +7,7 @@
  * src/replab/lab/guestclock.c): whole strings only,
  * finite, in range, never inf, nan, hex, exponents or trailing text.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -240,6 +241,7 @@ static void clock_drifts(void **state)
 	assert_true(vmfaults_drift_ppm("+10%", &p) && p == 100000);
 	assert_true(vmfaults_drift_ppm("-100000PPM", &p) && p == -100000);
 	assert_true(vmfaults_drift_ppm("0ppm", &p) && p == 0);
+	assert_true(vmfaults_drift_ppm("-0%", &p) && p == 0 && !signbit(p));
 	p = 42;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (vmfaults_drift_ppm(bad[i], &p))

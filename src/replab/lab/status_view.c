@@ -234,8 +234,7 @@ void status_print_disks(FILE *out, const json_t *doc)
 		fprintf(out, "  none\n");
 }
 
-/* ", running 20000.000 ppm fast (+2.0000%: tick 10200 us, frequency +0.000 ppm)" and the newline.
- */
+/* ", running 20000.000 ppm fast (+2.0000%: tick 10200 us, frequency +0.000 ppm)\n" */
 static void print_rate(FILE *out, const json_t *v)
 {
 	json_t *ppm = json_object_get(v, "clock_drift_ppm");

@@ -138,7 +138,7 @@ static bool signed_scaled(const char *text, const struct str_unit *units, double
 
 	if (!str_to_scaled(text + (text[0] == '-' || text[0] == '+'), units, 0, max, &v))
 		return false;
-	*out = sign * v;
+	*out = v == 0 ? 0 : sign * v; /* "-0ppm" is no drift, not a negative one */
 	return true;
 }
 
