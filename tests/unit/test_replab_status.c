@@ -203,7 +203,7 @@ static void prints_vm_faults(void **state)
 	json_t *doc = json_loads("{\"primary\": {\"carrier\": true, \"carrier_changes\": 1, "
 				 "\"clock_offset_s\": 0.0123},"
 				 " \"replica\": {\"carrier\": false, \"carrier_changes\": 4, "
-				 "\"clock_offset_s\": -30.5},"
+				 "\"clock_offset_s\": -30.5, \"wal_disk\": \"failing\"},"
 				 " \"replica2\": {\"unread\": \"paused\\u001b[2J\"},"
 				 " \"x\": {\"carrier\": \"yes\", \"clock_offset_s\": 1}}",
 				 0, NULL);
@@ -223,6 +223,7 @@ static void prints_vm_faults(void **state)
 			    "  primary  link up, 1 carrier changes since boot; clock +0.012 s\n"
 			    "  replica  link DOWN (no carrier), 4 carrier changes since boot; "
 			    "clock -30.500 s\n"
+			    "  replica  WAL disk FAILING: every write errors\n"
 			    "  replica2 unread (paused^[[2J)\n"
 			    "  x        unread (?)\n");
 	free(out);

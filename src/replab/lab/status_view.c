@@ -244,7 +244,7 @@ void status_print_vm_faults(FILE *out, const json_t *doc)
 		return;
 	fprintf(out, "faults in the VMs (link: the guest's carrier; clock: guest minus host):\n");
 	json_object_foreach((json_t *) doc, name, v) {
-		char vm[TEXT_BUF], why[TEXT_BUF];
+		char vm[TEXT_BUF], why[TEXT_BUF], wal[TEXT_BUF];
 		json_t *carrier = json_object_get(v, "carrier");
 		json_t *changes = jfield(v, "carrier_changes", JSON_INTEGER);
 		json_t *offset = json_object_get(v, "clock_offset_s");
@@ -259,5 +259,8 @@ void status_print_vm_faults(FILE *out, const json_t *doc)
 			fprintf(out, ", %lld carrier changes since boot",
 				(long long) json_integer_value(changes));
 		fprintf(out, "; clock %+.3f s\n", json_number_value(offset));
+		/* The guest's device-mapper table says it. */
+		if (strcmp(text(wal, sizeof(wal), v, "wal_disk", "?"), "failing") == 0)
+			fprintf(out, "  %-8s WAL disk FAILING: every write errors\n", vm);
 	}
 }

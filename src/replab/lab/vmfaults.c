@@ -9,9 +9,11 @@
 #include "guest_session.h"
 #include "log.h"
 #include "qmp.h"
+#include "ssh.h"
 #include "strutil.h"
 #include "vm.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,27 +32,42 @@ bool vmfaults_link(const struct vm *vm, bool up)
 	return r != NULL;
 }
 
-/* The guest's clock, then its data NIC's carrier and carrier changes. */
+bool vmfaults_wal_disk(const struct vm *vm, bool failing)
+{
+	char *cmd[] = { WAL_DISK_SCRIPT, failing ? "fail" : "heal", NULL };
+	char log_path[PATH_MAX];
+
+	if (ssh_run(vm, cmd, false, lab_state_path("replab.log", log_path, sizeof(log_path))) == 0)
+		return true;
+	log_error("could not %s the %s VM's WAL disk (see %s)", failing ? "fail" : "heal", vm->name,
+		  log_path);
+	return false;
+}
+
+/* The guest's clock, then its data NIC's carrier and carrier changes, then its WAL disk's state. */
 #define PROBE_SCRIPT                                            \
 	GUESTCLOCK_READ " && cat /sys/class/net/data0/carrier " \
-			"/sys/class/net/data0/carrier_changes"
+			"/sys/class/net/data0/carrier_changes && " WAL_DISK_SCRIPT " state"
 
 /* vm's faults as its guest tells them, from a session running PROBE_SCRIPT. */
 static json_t *probe_read(struct guest_session *s, double deadline)
 {
-	char carrier[16], changes[32], *end;
+	char carrier[16], changes[32], wal_disk[16], *end;
 	double offset;
 	long long n;
 	bool ok = guestclock_offset(s, deadline, &offset) &&
 		  guest_session_read(s, carrier, sizeof(carrier), deadline) &&
-		  guest_session_read(s, changes, sizeof(changes), deadline);
+		  guest_session_read(s, changes, sizeof(changes), deadline) &&
+		  guest_session_read(s, wal_disk, sizeof(wal_disk), deadline);
 
 	ok = guest_session_finish(s, ok) && ok;
-	if (!ok || (strcmp(carrier, "0") != 0 && strcmp(carrier, "1") != 0))
+	if (!ok || (strcmp(carrier, "0") != 0 && strcmp(carrier, "1") != 0) ||
+	    strspn(wal_disk, "abcdefghijklmnopqrstuvwxyz") != strlen(wal_disk))
 		return json_pack("{s:s}", "unread", "its guest did not answer (see replab.log)");
 	n = strtoll(changes, &end, 10);
-	return json_pack("{s:b, s:I, s:f}", "carrier", carrier[0] == '1', "carrier_changes",
-			 (json_int_t) (*end || n < 0 ? -1 : n), "clock_offset_s", offset);
+	return json_pack("{s:b, s:I, s:f, s:s}", "carrier", carrier[0] == '1', "carrier_changes",
+			 (json_int_t) (*end || n < 0 ? -1 : n), "clock_offset_s", offset,
+			 "wal_disk", wal_disk);
 }
 
 json_t *vmfaults_list(void)
@@ -98,11 +115,13 @@ bool vmfaults_clear_all(void)
 		if (state) {
 			ok = vmfaults_link(vm, true) && ok;
 			if (strcmp(state, "running") == 0)
-				ok = guestclock_set(vm, 0) && ok;
+				ok = guestclock_set(vm, 0) && vmfaults_wal_disk(vm, false) && ok;
 			else
-				printf("the %s VM is %s: its clock is set once it runs again "
-				       "(replab clock %s --reset)\n",
-				       vm->name, state, vm->name);
+				printf("the %s VM is %s: its clock and WAL disk are seen to once "
+				       "it "
+				       "runs again (replab clock %s --reset, replab disk %s "
+				       "--clear)\n",
+				       vm->name, state, vm->name, vm->name);
 		}
 		free(state);
 	}
