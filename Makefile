@@ -129,7 +129,7 @@ define step
 	fi
 endef
 
-lab: lab-root deps $(ROLE_IMAGES)
+lab: lab-root deps $(ROLE_IMAGES) $(IMAGES)/wal.qcow2
 	@echo "lab: images ready: $(ROLE_IMAGES) on $(IMAGES)/base.qcow2"
 
 lab-root:
@@ -151,7 +151,7 @@ build/guest/pgrepl: $(BUILDER)/.done Makefile $(wildcard src/common/* src/pgrepl
 	$(call step,pgrepl for the guest,guest-pgrepl,chroot $(BUILDER) make -C /src NO_DEPS=1 build/bin/pgrepl)
 	@install -m 755 $(BUILDER)/src/build/bin/pgrepl $@
 
-$(IMAGES)/base.qcow2: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
+$(IMAGES)/base.qcow2 $(IMAGES)/wal.qcow2 &: $(ROOTFS)/.done build/guest/pgrepl $(GUEST_FILES)
 	$(call step,lab files into the root filesystem,stage,images/stage.sh $(ROOTFS) build/guest/pgrepl)
 	$(call step,base image (mke2fs + qemu-img),base-image,images/base-image.sh $(ROOTFS) $(IMAGES))
 

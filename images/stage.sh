@@ -17,7 +17,7 @@ lib=$root/usr/local/lib/replab
 
 install -D -m 755 "$pgrepl" "$root/usr/local/bin/pgrepl"
 install -d "$lib" "$root/etc/replab"
-install -m 755 "$here"/postgres/*.sh "$here/guest/ready.sh" "$lib/"
+install -m 755 "$here"/postgres/*.sh "$here/guest/ready.sh" "$here/guest/wal-disk.sh" "$lib/"
 install -m 644 "$here/postgres/replication.conf" "$lib/"
 install -m 644 "$here/guest/pgrepl.conf" "$root/etc/replab/pgrepl.conf"
 install -m 644 "$here/guest/cloud.cfg" "$root/etc/cloud/cloud.cfg.d/99-replab.cfg"
@@ -25,7 +25,7 @@ install -m 644 "$here/guest/sshd.conf" "$root/etc/ssh/sshd_config.d/replab.conf"
 install -D -m 644 "$here/guest/serial-getty-autologin.conf" \
 	"$root/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf"
 install -m 644 "$here"/systemd/*.service "$root/etc/systemd/system/"
-chroot "$root" systemctl -q enable replab-postgres.service replab-ready.service
+chroot "$root" systemctl -q enable replab-postgres.service replab-ready.service replab-wal-disk.service
 
 # The cluster, made in the image's own chroot with its own PostgreSQL.
 template=/var/lib/replab/primary-pgdata

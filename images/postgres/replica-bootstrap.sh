@@ -5,8 +5,9 @@
 # copies it with pg_basebackup -R -X stream: -R writes standby.signal and
 # primary_conninfo, so the server started afterwards streams WAL from the
 # primary.  A failed or interrupted copy is wiped and retried until
-# --timeout.  Leaves the server stopped; does nothing if --data already
-# holds a cluster.
+# --timeout.  When the VM's WAL disk is mounted (wal-disk.sh), the WAL
+# goes there (--waldir) and pg_wal is a symlink to it.  Leaves the server
+# stopped; does nothing if --data already holds a cluster.
 set -eu
 
 usage() {
@@ -37,6 +38,13 @@ fi
 . "$(dirname "$0")/standby-conninfo.sh"
 conninfo=$(standby_conninfo "$secrets" "$primary" "$name")
 
+# The WAL disk, when there is one; what an earlier copy left there goes.
+waldir=""
+if mountpoint -q /var/lib/replab/wal; then
+	waldir=/var/lib/replab/wal/pg_wal
+	rm -rf "$waldir"
+fi
+
 deadline=$(($(date +%s) + timeout))
 attempt=0
 while :; do
@@ -46,11 +54,12 @@ while :; do
 		mkdir -p "$data"
 		chmod 700 "$data"
 		if "$pgbin/pg_basebackup" --pgdata="$data" --dbname="$conninfo" --wal-method=stream \
-			--write-recovery-conf --checkpoint=fast --no-password; then
+			--write-recovery-conf --checkpoint=fast --no-password ${waldir:+--waldir="$waldir"}; then
 			echo "replica-bootstrap: $data is a standby of $primary"
 			exit 0
 		fi
 		find "$data" -mindepth 1 -delete
+		[ -z "$waldir" ] || rm -rf "$waldir"
 	fi
 	if [ "$(date +%s)" -ge "$deadline" ]; then
 		echo "replica-bootstrap: the primary at $primary did not answer within ${timeout}s" >&2

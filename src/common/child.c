@@ -20,7 +20,9 @@
 /*
  * In the child: its stdio, prepare, exec; a failure's errno goes down the
  * close-on-exec status pipe.  A daemon's stdin and (without out_path) its
- * stdout and stderr are /dev/null.
+ * stdout and stderr are /dev/null, and it keeps no other descriptor of
+ * ours: one it outlived us with (a lock our caller holds, a pipe someone
+ * reads to its end) would stay open as long as it runs.
  */
 static _Noreturn void become(char *const argv[], const char *out_path, bool daemon,
 			     child_prepare_fn prepare, void *arg, int status_fd)
@@ -28,6 +30,8 @@ static _Noreturn void become(char *const argv[], const char *out_path, bool daem
 	int devnull = daemon ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
 	int child_errno;
 
+	if (daemon && close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		goto failed;
 	signal(SIGPIPE, SIG_DFL);
 	if (daemon && (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0))
 		goto failed;

@@ -35,7 +35,9 @@ static const struct {
 	{ "split-brain", experiment_split_brain, true },
 	{ "rpo", experiment_rpo, false },
 	{ "slow-disk", experiment_slow_disk, false },
+	{ "slot-fills-disk", experiment_slot_fills_disk, false },
 };
+#define NEXPERIMENTS (sizeof(experiments) / sizeof(experiments[0]))
 
 const char cmd_experiment_help[] =
 	"Usage: replab experiment NAME [OPTION]...\n"
@@ -75,6 +77,12 @@ const char cmd_experiment_help[] =
 	"                        synchronous_commit = off; then the replica's disk\n"
 	"                        held to --bandwidth under a bulk insert: how far\n"
 	"                        it is behind in flush and replay, and for how long\n"
+	"  slot-fills-disk       the replica away with a replication slot while the\n"
+	"                        primary writes, pg_wal on its own 256 MiB disk:\n"
+	"                        the disk fills and the primary stops (its log shown;\n"
+	"                        then room is made and the replica catches up); then\n"
+	"                        with max_slot_wal_keep_size: the slot's wal_status\n"
+	"                        to lost, the primary lives, the replica is rebuilt\n"
 	"\n"
 	"Options:\n"
 	"  --json FILE          where the result goes\n"
@@ -167,16 +175,29 @@ static bool experiment_option(int c, const char *value, const char *word)
 	}
 }
 
+/* The experiments' names, "a, b or c", for messages. */
+static const char *experiment_names(void)
+{
+	static char names[256];
+	size_t used = 0;
+
+	for (size_t i = 0; i < NEXPERIMENTS && used < sizeof(names); i++)
+		used += (size_t) snprintf(names + used, sizeof(names) - used, "%s%s",
+					  i == 0		  ? ""
+					  : i + 1 == NEXPERIMENTS ? " or "
+								  : ", ",
+					  experiments[i].name);
+	return names;
+}
+
 /* The experiment called name, or -1 after a usage error. */
 static int experiment_called(const char *name)
 {
-	for (size_t i = 0; i < sizeof(experiments) / sizeof(experiments[0]); i++)
+	for (size_t i = 0; i < NEXPERIMENTS; i++)
 		if (strcmp(name, experiments[i].name) == 0)
 			return (int) i;
-	usage_error("experiment",
-		    "unknown experiment \"%s\" (known: partition-reconnect, wal-retention, "
-		    "failover-under-load, split-brain, rpo, slow-disk)",
-		    name);
+	usage_error("experiment", "unknown experiment \"%s\" (known: %s)", name,
+		    experiment_names());
 	return -1;
 }
 
@@ -201,9 +222,7 @@ int cmd_experiment_options(int argc, char **argv)
 		if (!experiment_option(c, optarg, argv[optind - 1]))
 			return -1;
 	if (optind != argc - 1) {
-		usage_error("experiment", "name one experiment: partition-reconnect, "
-					  "wal-retention, failover-under-load, split-brain, rpo or "
-					  "slow-disk");
+		usage_error("experiment", "name one experiment: %s", experiment_names());
 		return -1;
 	}
 	if (options.crash_at_s >= options.duration_s) {

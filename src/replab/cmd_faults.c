@@ -101,7 +101,8 @@ static int heal_all(void)
 		log_error("some faults could not be removed: replab status shows what is left");
 		return EXIT_FAIL;
 	}
-	printf("healed: no cut, shape, slow disk, pulled cable or moved clock is left\n");
+	printf("healed: no cut, shape, slow or failing disk, pulled cable or moved clock is "
+	       "left\n");
 	return EXIT_OK;
 }
 

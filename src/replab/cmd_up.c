@@ -35,8 +35,8 @@
 
 static bool images_present(void)
 {
-	static const char *const files[] = { "vmlinuz", "initrd.img", "base.qcow2", "primary.qcow2",
-					     "replica.qcow2" };
+	static const char *const files[] = { "vmlinuz",	  "initrd.img",	   "base.qcow2",
+					     "wal.qcow2", "primary.qcow2", "replica.qcow2" };
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -40,7 +40,7 @@ static const struct verb verbs[] = {
 	{ "shape", cmd_shape, cmd_shape_options, CHANGES_LAB | ONE_OR_TWO_VMS | LAB_UP | LINK_UP,
 	  cmd_shape_help, "shape a VM's traffic, or two VMs': netem's delay, loss... and --rate" },
 	{ "disk", cmd_disk, cmd_disk_options, CHANGES_LAB | ONE_VM | LAB_UP | VM_RUNS,
-	  cmd_disk_help, "slow a VM's disk: --iops, --bandwidth (QEMU throttling), --clear" },
+	  cmd_disk_help, "slow or fail a VM's disks: --iops, --bandwidth, --fail, --clear" },
 	{ "link", cmd_link, cmd_link_options, CHANGES_LAB | ONE_VM | TAKES_WORD | LAB_UP | VM_RUNS,
 	  cmd_link_help, "pull or plug a VM's data cable: down, up, or --flap PERIOD" },
 	{ "clock", cmd_clock, cmd_clock_options, CHANGES_LAB | ONE_VM | LAB_UP | VM_THAWED,

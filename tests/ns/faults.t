@@ -99,7 +99,7 @@ test_expect_success "unshaped again: $kbit kbit/s" 'test "$kbit" -gt 5000'
 test_expect_success 'replab heal --all takes a cut and a rate away together' '
 	replab partition primary replica && replab shape replica --rate 1mbit &&
 	replab heal --all >"$WORK/healall.out" &&
-	grep "healed: no cut, shape, slow disk, pulled cable or moved clock is left" \
+	grep "healed: no cut, shape, slow or failing disk, pulled cable or moved clock is left" \
 		"$WORK/healall.out" &&
 	replab status >"$WORK/status" 2>&1 &&
 	sed -n "/^faults on the data network:/,\$p" "$WORK/status" | grep -qx "  none"

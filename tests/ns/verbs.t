@@ -44,7 +44,9 @@ for bad in 0K -1M 1MB 1MiB 1048576 1M/s 0.5K 11G infM nanK 1T; do
 		"disk --bandwidth $bad" -- nolab disk replica --bandwidth "$bad"
 done
 expect 2 'clear goes alone' "disk --clear with --iops" -- nolab disk replica --clear --iops 50
-expect 2 'give --iops, --bandwidth, or --clear' "disk with nothing to do" -- nolab disk replica
+expect 2 'give --iops, --bandwidth, --fail, or --clear' "disk with nothing to do" -- nolab disk replica
+expect 2 'fail goes alone' "disk --fail with --iops" -- nolab disk replica --fail --iops 50
+expect 2 'clear goes alone' "disk --clear with --fail" -- nolab disk replica --clear --fail
 expect 2 'unknown VM "standby"' "disk of an unknown VM" -- nolab disk standby --iops 50
 expect 1 'no lab is running' "disk without a lab" -- nolab disk replica --iops 50
 expect 2 'say down or up after the VM, not "sideways"' "link VM sideways" -- nolab link replica sideways
@@ -90,6 +92,10 @@ expect 1 'the replica VM is not running' "disk of a VM whose QEMU does not run" 
 	replab disk replica --bandwidth 1M
 expect 1 'slow-disk needs the VM lab' "experiment slow-disk without VMs" -- \
 	replab experiment slow-disk
+expect 1 'slot-fills-disk needs the VM lab' "experiment slot-fills-disk without VMs" -- \
+	replab experiment slot-fills-disk
+expect 1 'the replica VM is not running' "disk --fail of a VM whose QEMU does not run" -- \
+	replab disk replica --fail
 expect 2 'invalid --iops "0"' "experiment slow-disk --iops 0" -- replab experiment slow-disk --iops 0
 expect 2 'invalid --bandwidth "1MB"' "experiment slow-disk --bandwidth 1MB" -- \
 	replab experiment slow-disk --bandwidth 1MB

@@ -200,17 +200,18 @@ static void prints_disks(void **state)
 
 static void prints_vm_faults(void **state)
 {
-	json_t *doc = json_loads("{\"primary\": {\"carrier\": true, \"carrier_changes\": 1, "
-				 "\"clock_offset_s\": 0.0123},"
-				 " \"replica\": {\"carrier\": false, \"carrier_changes\": 4, "
-				 "\"clock_offset_s\": -30.5, \"clock_drift_ppm\": 0, "
-				 "\"clock_tick\": 10000, \"clock_freq\": 0},"
-				 " \"r3\": {\"carrier\": true, \"carrier_changes\": 2, "
-				 "\"clock_offset_s\": 1.5, \"clock_drift_ppm\": -20012.5, "
-				 "\"clock_tick\": 9800, \"clock_freq\": -819200},"
-				 " \"replica2\": {\"unread\": \"paused\\u001b[2J\"},"
-				 " \"x\": {\"carrier\": \"yes\", \"clock_offset_s\": 1}}",
-				 0, NULL);
+	json_t *doc =
+		json_loads("{\"primary\": {\"carrier\": true, \"carrier_changes\": 1, "
+			   "\"clock_offset_s\": 0.0123},"
+			   " \"replica\": {\"carrier\": false, \"carrier_changes\": 4, "
+			   "\"clock_offset_s\": -30.5, \"clock_drift_ppm\": 0, "
+			   "\"clock_tick\": 10000, \"clock_freq\": 0, \"wal_disk\": \"failing\"},"
+			   " \"r3\": {\"carrier\": true, \"carrier_changes\": 2, "
+			   "\"clock_offset_s\": 1.5, \"clock_drift_ppm\": -20012.5, "
+			   "\"clock_tick\": 9800, \"clock_freq\": -819200},"
+			   " \"replica2\": {\"unread\": \"paused\\u001b[2J\"},"
+			   " \"x\": {\"carrier\": \"yes\", \"clock_offset_s\": 1}}",
+			   0, NULL);
 	json_t *none = json_object();
 	char *out = NULL;
 	size_t len = 0;
@@ -228,6 +229,7 @@ static void prints_vm_faults(void **state)
 			    "rate unread\n"
 			    "  replica  link DOWN (no carrier), 4 carrier changes since boot; "
 			    "clock -30.500 s, at true rate\n"
+			    "  replica  WAL disk FAILING: every write errors\n"
 			    "  r3       link up, 2 carrier changes since boot; clock +1.500 s, "
 			    "running 20012.500 ppm slow (-2.0013%: tick 9800 us, frequency "
 			    "-12.500 ppm)\n"

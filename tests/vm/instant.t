@@ -114,7 +114,7 @@ mkdir "$work/images"
 for f in "$IMAGES"/*; do ln -s "$f" "$work/images/"; done
 rm "$work/images/vmlinuz" && cp "$IMAGES/vmlinuz" "$work/images/vmlinuz"
 test_expect_success 'rebuilt images: one line why, a cold boot (interrupted here)' '
-	(export REPLAB_IMAGES=$work/images && up_until_line "not restoring .*the images \(rebuilt since\) differs") &&
+	(export REPLAB_IMAGES=$work/images && up_until_line "not restoring .*what the images hold \(rebuilt since\) differs") &&
 	nothing_left
 '
 test_expect_success 'Ctrl-C during a restore: exit 130, nothing left, the saved lab kept' '

@@ -109,9 +109,9 @@ bool experiment_disk(const struct vm *vm, long iops, long long bytes_per_s)
 {
 	char what[160];
 
-	xsnprintf(what, sizeof(what), "lift the limits on %s's disk", vm->name);
+	xsnprintf(what, sizeof(what), "lift the limits on %s's disks", vm->name);
 	lab_cleanup_push(what, undo_disk, change_new(vm, NULL, NULL));
-	return disks_throttle(vm, DISKS_ROOT, iops, bytes_per_s);
+	return disks_throttle(vm, iops, bytes_per_s);
 }
 
 /* ---- server settings (ALTER SYSTEM) -------------------------------------- */

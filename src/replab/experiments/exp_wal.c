@@ -141,27 +141,6 @@ static bool with_slot(struct run *r)
 	return caught_up >= 0;
 }
 
-/* The first line of the replica's log that says its WAL is gone, or "". */
-static void removed_line(struct run *r, char *buf, size_t len)
-{
-	char path[PATH_MAX], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	buf[0] = '\0';
-	if (!node_server_log(r->replica,
-			     lab_state_path("replica-server.log", path, sizeof(path))) ||
-	    !(f = fopen(path, "r")))
-		return;
-	while (getline(&line, &cap, f) > 0)
-		if (strstr(line, REMOVED_TEXT)) {
-			snprintf(buf, len, "%s", str_trim(line));
-			break;
-		}
-	free(line);
-	fclose(f);
-}
-
 /*
  * Where the replica's WAL receiver got to, in *pos, and as the server wrote
  * it in text ("" when it could not be asked); false when it is no LSN.
@@ -199,8 +178,11 @@ static bool segment_removed(struct run *r, const char *lsn, char *buf, size_t le
 
 static bool without_slot(struct run *r)
 {
-	char received[64] = "", lsn[LSN_TEXT_MAX] = "", needed[96] = "", message[512] = "",
-	     path[PATH_MAX];
+	static const char *const removed[] = { REMOVED_TEXT, NULL };
+	char received[64] = "", lsn[LSN_TEXT_MAX] = "", needed[96] = "", path[PATH_MAX];
+	json_t *lines = json_array();
+	const char *message;
+	long mark = experiment_log_mark(r->replica);
 	lsn_t pos;
 	double rebuilt;
 	bool gone = false, broke;
@@ -226,7 +208,8 @@ static bool without_slot(struct run *r)
 		       gone ? "the primary has removed it" : "still there");
 	heal(r);
 	broke = standby_caught_up(r->primary, "replica", 15000) < 0;
-	removed_line(r, message, sizeof(message));
+	experiment_log_lines(r->replica, mark, removed, 1, lines);
+	message = json_array_size(lines) ? json_string_value(json_array_get(lines, 0)) : "";
 	timeline_event(&r->x, broke ? "15 s after the heal the replica still does not stream"
 				    : "the replica streams again");
 	if (message[0]) {
@@ -246,6 +229,7 @@ static bool without_slot(struct run *r)
 					"needed_segment", needed, "replica_lsn", lsn,
 					"segment_removed", gone, "replica_broke", broke, "log_line",
 					message, "rebuilt", rebuilt >= 0));
+	json_decref(lines);
 	return gone && broke && rebuilt >= 0;
 }
 

@@ -80,6 +80,16 @@ bool acked_writes_check(const struct vm *server, json_t *load, json_t *summary);
 double standby_caught_up(const struct vm *primary, const char *standby_name, double timeout_ms);
 
 /*
+ * A member's server log (its journal, copied to STATE/VM-server.log):
+ * experiment_log_mark counts its lines now (0 when it cannot be read);
+ * experiment_log_lines appends to lines (JSON strings) each line after the
+ * first since that holds one of texts (NULL-terminated), at most max.
+ */
+long experiment_log_mark(const struct vm *vm);
+void experiment_log_lines(const struct vm *vm, long since, const char *const texts[], int max,
+			  json_t *lines);
+
+/*
  * Write doc to json_path (default STATE/NAME.json, NAME the experiment),
  * with "netem_mechanism" (where a shape's netem runs: "host" or "guest"),
  * and say where it is; false (logged) when it could not.
@@ -90,7 +100,7 @@ bool experiment_save(json_t *doc, const char *name, const char *json_path);
  * What experiments change in a lab, each undone on every exit path
  * (exp_undo.c, on the cleanup stack of lifecycle.h): a cut between a and b
  * both ways (experiment_heal heals it within the experiment), a rate limit
- * on the link to vm, limits on vm's root disk (disks_throttle; lifted
+ * on the link to vm, limits on vm's disks (disks_throttle; lifted
  * afterwards), a server setting (ALTER SYSTEM, reset afterwards), a
  * physical replication slot (dropped afterwards).
  */
@@ -121,5 +131,6 @@ int experiment_failover_under_load(const struct experiment_options *o);
 int experiment_split_brain(const struct experiment_options *o);
 int experiment_rpo(const struct experiment_options *o);
 int experiment_slow_disk(const struct experiment_options *o);
+int experiment_slot_fills_disk(const struct experiment_options *o);
 
 #endif

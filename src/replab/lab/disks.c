@@ -83,7 +83,8 @@ static bool set_throttle(const struct vm *vm, const char *qdev, long iops, long 
 	return ok;
 }
 
-bool disks_throttle(const struct vm *vm, const char *disk, long iops, long long bytes_per_s)
+/* Limit one of vm's disks, the drive id disk. */
+static bool throttle_disk(const struct vm *vm, const char *disk, long iops, long long bytes_per_s)
 {
 	json_t *blocks = query_block(vm), *b;
 	const char *qdev = NULL;
@@ -108,6 +109,12 @@ bool disks_throttle(const struct vm *vm, const char *disk, long iops, long long 
 	ok = set_throttle(vm, qdev, iops, bytes_per_s);
 	json_decref(blocks);
 	return ok;
+}
+
+bool disks_throttle(const struct vm *vm, long iops, long long bytes_per_s)
+{
+	return throttle_disk(vm, DISKS_ROOT, iops, bytes_per_s) &&
+	       throttle_disk(vm, DISKS_WAL, iops, bytes_per_s);
 }
 
 bool disks_clear(const struct vm *vm)

@@ -1,8 +1,9 @@
 /*
  * disks.h — slow disks: QEMU's block I/O throttling on a VM's disks, set
  * and read back through QMP (block_set_io_throttle, query-block).  Every
- * VM's root disk is the drive DISKS_ROOT (vm.c), the disk PostgreSQL
- * writes its data and WAL to.  QEMU applies the limits to the guest's
+ * VM has two disks PostgreSQL writes to (vm.c): the root disk, drive
+ * DISKS_ROOT, with its data, and the WAL disk, drive DISKS_WAL, with its
+ * pg_wal (images/guest/wal-disk.sh).  QEMU applies the limits to the guest's
  * requests before they reach the image; what is in force is always read
  * back from QEMU, so what is shown is what QEMU does.  A throttle lives in
  * its QEMU only: a restored, restarted or crashed VM has none.
@@ -16,6 +17,7 @@
 #include <stdbool.h>
 
 #define DISKS_ROOT "root" /* the drive id of each VM's root disk */
+#define DISKS_WAL  "wal"  /* the drive id of each VM's WAL disk (pg_wal) */
 
 /* What "replab disk" accepts: IOPS 1 to DISKS_IOPS_MAX, bandwidth 1K to 10G per second. */
 #define DISKS_IOPS_MAX	    1000000L
@@ -30,13 +32,13 @@
 double disks_bandwidth_bytes(const char *bandwidth);
 
 /*
- * Limit vm's disk (a drive id such as DISKS_ROOT) to iops requests per
+ * Limit each of vm's disks (DISKS_ROOT and DISKS_WAL) to iops requests per
  * second, reads and writes together (0: no limit), and to bytes_per_s
  * bytes per second, reads and writes together (0: no limit).  The limits
- * replace whatever the disk had; both 0 lifts them.  False (logged) when
- * vm has no such disk or QEMU refuses.
+ * replace whatever the disks had; both 0 lifts them.  False (logged) when
+ * vm lacks one of them or QEMU refuses.
  */
-bool disks_throttle(const struct vm *vm, const char *disk, long iops, long long bytes_per_s);
+bool disks_throttle(const struct vm *vm, long iops, long long bytes_per_s);
 
 /* Lift every limit on every disk of vm. */
 bool disks_clear(const struct vm *vm);

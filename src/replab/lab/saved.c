@@ -156,7 +156,7 @@ static char *qemu_version(const char *qemu)
 
 json_t *saved_key(const struct vm_config *c)
 {
-	static const char *const images[] = { "vmlinuz", "initrd.img", "base.qcow2" };
+	static const char *const images[] = { "vmlinuz", "initrd.img", "base.qcow2", "wal.qcow2" };
 	struct vm_config generic = *c;
 	char qemu[PATH_MAX], path[PATH_MAX];
 	json_t *key, *files = json_object(), *vms = json_array();
@@ -213,7 +213,7 @@ static char *key_difference(json_t *saved, json_t *now)
 		{ "replicas", "--replicas" },
 		{ "cascade", "--cascade" },
 		{ "qemu", "the QEMU binary or its version" },
-		{ "images", "the images (rebuilt since)" },
+		{ "images", "what the images hold (rebuilt since)" },
 		{ "vms", "QEMU's command line" },
 	};
 	char *why = NULL;
@@ -422,9 +422,9 @@ bool saved_add_files(void)
 	bool ok = true;
 
 	for (int i = 0; ok && i < lab_nvms; i++) {
-		static const char *const suffixes[] = { ".qcow2", "-seed.iso" };
+		static const char *const suffixes[] = { ".qcow2", "-wal.qcow2", "-seed.iso" };
 
-		for (size_t s = 0; ok && s < 2; s++) {
+		for (size_t s = 0; ok && s < sizeof(suffixes) / sizeof(suffixes[0]); s++) {
 			xsnprintf(name, sizeof(name), "%s%s", lab_vms[i].name, suffixes[s]);
 			ok = copy_file(lab_state_path(name, from, sizeof(from)),
 				       saved_path(true, name, to, sizeof(to)));

@@ -265,7 +265,7 @@ void status_print_vm_faults(FILE *out, const json_t *doc)
 		"faults in the VMs (link: the guest's carrier; clock: guest minus host, and its "
 		"rate in the guest's kernel):\n");
 	json_object_foreach((json_t *) doc, name, v) {
-		char vm[TEXT_BUF], why[TEXT_BUF];
+		char vm[TEXT_BUF], why[TEXT_BUF], wal[TEXT_BUF];
 		json_t *carrier = json_object_get(v, "carrier");
 		json_t *changes = jfield(v, "carrier_changes", JSON_INTEGER);
 		json_t *offset = json_object_get(v, "clock_offset_s");
@@ -281,5 +281,8 @@ void status_print_vm_faults(FILE *out, const json_t *doc)
 				(long long) json_integer_value(changes));
 		fprintf(out, "; clock %+.3f s", json_number_value(offset));
 		print_rate(out, v);
+		/* The guest's device-mapper table says it. */
+		if (strcmp(text(wal, sizeof(wal), v, "wal_disk", "?"), "failing") == 0)
+			fprintf(out, "  %-8s WAL disk FAILING: every write errors\n", vm);
 	}
 }

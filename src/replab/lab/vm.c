@@ -110,6 +110,9 @@ static void option(struct argv_list *a, const char *name, const char *fmt, ...)
 	free(value);
 }
 
+/* How the writable disks are opened (see vm_qemu_argv). */
+#define WRITABLE_DISK "cache=unsafe,discard=unmap,file.auto-read-only=off"
+
 void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_list *a)
 {
 	char *s = option_value(c->state_dir);
@@ -143,16 +146,22 @@ void vm_qemu_argv(const struct vm *vm, const struct vm_config *c, struct argv_li
 	option(a, "-initrd", "%s/initrd.img", c->images_dir);
 	option(a, "-append", "root=/dev/vda rw console=ttyS0 panic=-1");
 	/*
-	 * Opened read-write from the start: QEMU, no longer root, could not
-	 * reopen it in the 0700 state directory when a migration hands the
-	 * disk over (auto-read-only would open it read-only first).  Its id
-	 * names it for QMP (disks.h: throttling).
+	 * The guest's disks, each a device of its own given in this order, as
+	 * the guest names them: vda the root disk, vdb the seed, vdc the WAL
+	 * disk (found by its serial: images/guest/wal-disk.sh).  Their ids
+	 * name them for QMP (disks.h).  The writable ones are opened
+	 * read-write from the start: QEMU, no longer root, could not reopen
+	 * them in the 0700 state directory when a migration hands the disks
+	 * over (auto-read-only would open them read-only first).
 	 */
-	option(a, "-drive",
-	       "id=%s,file=%s/%s.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap,"
-	       "file.auto-read-only=off",
+	option(a, "-drive", "id=%s,file=%s/%s.qcow2,if=none,format=qcow2," WRITABLE_DISK,
 	       DISKS_ROOT, s, n);
-	option(a, "-drive", "file=%s/%s-seed.iso,if=virtio,format=raw,readonly=on", s, n);
+	option(a, "-device", "virtio-blk-pci,drive=%s", DISKS_ROOT);
+	option(a, "-drive", "id=seed,file=%s/%s-seed.iso,if=none,format=raw,readonly=on", s, n);
+	option(a, "-device", "virtio-blk-pci,drive=seed");
+	option(a, "-drive", "id=%s,file=%s/%s-wal.qcow2,if=none,format=qcow2," WRITABLE_DISK,
+	       DISKS_WAL, s, n);
+	option(a, "-device", "virtio-blk-pci,drive=%s,serial=replab-wal", DISKS_WAL);
 	/* The data link: a tap on the lab's bridge, where faults are injected. */
 	option(a, "-netdev", "tap,id=data,ifname=%s,script=no,downscript=no", tap);
 	option(a, "-device", "virtio-net-pci,netdev=data,mac=52:54:00:77:00:%d", vm->host_id);
@@ -238,26 +247,38 @@ static bool qemu_answers(const struct vm *vm, pid_t pid)
 	return true;
 }
 
+/*
+ * vm's disk STATE/NAME.qcow2 or STATE/NAME-wal.qcow2, a thin overlay: on
+ * the saved lab's copy of it (c->disks_from), else on its image: its
+ * role's, or the empty WAL disk's (images/base-image.sh).
+ */
+static bool make_disk(const struct vm *vm, const struct vm_config *c, bool wal,
+		      const char *log_path)
+{
+	char disk[PATH_MAX], base[PATH_MAX];
+
+	vm_path(vm, wal ? "-wal.qcow2" : ".qcow2", disk, sizeof(disk));
+	if (c->disks_from)
+		xsnprintf(base, sizeof(base), "%s/%s%s", c->disks_from, vm->name,
+			  wal ? "-wal.qcow2" : ".qcow2");
+	else
+		xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, wal ? "wal" : vm->role);
+	return child_run((char *[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F",
+				     "qcow2", disk, NULL },
+			 log_path) == 0;
+}
+
 bool vm_start(const struct vm *vm, const struct vm_config *c, bool fresh_disk)
 {
-	char disk[PATH_MAX], base[PATH_MAX], log_path[PATH_MAX];
+	char disk[PATH_MAX], log_path[PATH_MAX];
 	struct argv_list qemu = { 0 };
 	bool ok;
 	pid_t pid;
-	int rc;
 
-	if (c->disks_from)
-		xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->disks_from, vm->name);
-	else
-		xsnprintf(base, sizeof(base), "%s/%s.qcow2", c->images_dir, vm->role);
-	vm_path(vm, ".qcow2", disk, sizeof(disk));
 	vm_path(vm, ".qemu.log", log_path, sizeof(log_path));
-	rc = !fresh_disk ? 0
-			 : child_run((char *[]){ "qemu-img", "create", "-q", "-f", "qcow2", "-b",
-						 base, "-F", "qcow2", disk, NULL },
-				     log_path);
-	if (rc != 0) {
-		log_error("could not create %s's disk (see %s)", vm->name, log_path);
+	if (fresh_disk &&
+	    (!make_disk(vm, c, false, log_path) || !make_disk(vm, c, true, log_path))) {
+		log_error("could not create %s's disks (see %s)", vm->name, log_path);
 		return false;
 	}
 	/*

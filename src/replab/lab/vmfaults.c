@@ -9,9 +9,11 @@
 #include "guest_session.h"
 #include "log.h"
 #include "qmp.h"
+#include "ssh.h"
 #include "strutil.h"
 #include "vm.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +32,31 @@ bool vmfaults_link(const struct vm *vm, bool up)
 	return r != NULL;
 }
 
-/* The guest's clock, then its data NIC's carrier and carrier changes, then its clock's rate. */
-#define PROBE_SCRIPT                                            \
-	GUESTCLOCK_READ " && cat /sys/class/net/data0/carrier " \
-			"/sys/class/net/data0/carrier_changes && " GUESTCLOCK_RATE
+bool vmfaults_wal_disk(const struct vm *vm, bool failing)
+{
+	char *cmd[] = { WAL_DISK_SCRIPT, failing ? "fail" : "heal", NULL };
+	char log_path[PATH_MAX];
+
+	if (ssh_run(vm, cmd, false, lab_state_path("replab.log", log_path, sizeof(log_path))) == 0)
+		return true;
+	log_error("could not %s the %s VM's WAL disk (see %s)", failing ? "fail" : "heal", vm->name,
+		  log_path);
+	return false;
+}
+
+/*
+ * The guest's clock, then its data NIC's carrier and carrier changes, then
+ * its clock's rate, then its WAL disk's state.
+ */
+#define PROBE_SCRIPT                                                               \
+	GUESTCLOCK_READ " && cat /sys/class/net/data0/carrier "                    \
+			"/sys/class/net/data0/carrier_changes && " GUESTCLOCK_RATE \
+			" && " WAL_DISK_SCRIPT " state"
 
 /* vm's faults as its guest tells them, from a session running PROBE_SCRIPT. */
 static json_t *probe_read(struct guest_session *s, double deadline)
 {
-	char carrier[16], changes[32], rate_line[64], *end;
+	char carrier[16], changes[32], rate_line[64], wal_disk[16], *end;
 	struct guestclock_rate rate;
 	double offset;
 	long long n;
@@ -47,9 +65,11 @@ static json_t *probe_read(struct guest_session *s, double deadline)
 		  guest_session_read(s, changes, sizeof(changes), deadline);
 	bool rate_ok = ok && guest_session_read(s, rate_line, sizeof(rate_line), deadline) &&
 		       guestclock_rate_parse(rate_line, &rate);
+	bool wal_ok = rate_ok && guest_session_read(s, wal_disk, sizeof(wal_disk), deadline) &&
+		      strspn(wal_disk, "abcdefghijklmnopqrstuvwxyz") == strlen(wal_disk);
 	json_t *doc;
 
-	rate_ok = guest_session_finish(s, rate_ok) && rate_ok;
+	wal_ok = guest_session_finish(s, wal_ok) && wal_ok;
 	if (!ok || (strcmp(carrier, "0") != 0 && strcmp(carrier, "1") != 0))
 		return json_pack("{s:s}", "unread", "its guest did not answer (see replab.log)");
 	n = strtoll(changes, &end, 10);
@@ -60,6 +80,8 @@ static json_t *probe_read(struct guest_session *s, double deadline)
 						      guestclock_rate_ppm(&rate), "clock_tick",
 						      (json_int_t) rate.tick, "clock_freq",
 						      (json_int_t) rate.freq));
+	if (wal_ok)
+		json_object_set_new(doc, "wal_disk", json_string(wal_disk));
 	return doc;
 }
 
@@ -108,11 +130,13 @@ bool vmfaults_clear_all(void)
 		if (state) {
 			ok = vmfaults_link(vm, true) && ok;
 			if (strcmp(state, "running") == 0)
-				ok = guestclock_reset(vm) && ok;
+				ok = guestclock_reset(vm) && vmfaults_wal_disk(vm, false) && ok;
 			else
-				printf("the %s VM is %s: its clock is set once it runs again "
-				       "(replab clock %s --reset)\n",
-				       vm->name, state, vm->name);
+				printf("the %s VM is %s: its clock and WAL disk are seen to once "
+				       "it "
+				       "runs again (replab clock %s --reset, replab disk %s "
+				       "--clear)\n",
+				       vm->name, state, vm->name, vm->name);
 		}
 		free(state);
 	}
