@@ -125,12 +125,19 @@ static void qemu_command_line(void **state)
 	assert_string_equal(after(&a, "-accel", 0), "tcg,tb-size=128");
 	assert_string_equal(after(&a, "-m", 0), "512");
 	assert_string_equal(after(&a, "-kernel", 0), "/img/vmlinuz");
+	/* The disks in the guest's order: vda the root disk, vdb the seed, vdc the WAL disk. */
 	assert_string_equal(after(&a, "-drive", 0), "id=root,file=/st/"
-						    "replica.qcow2,if=virtio,format=qcow2,cache="
+						    "replica.qcow2,if=none,format=qcow2,cache="
 						    "unsafe,discard=unmap,file.auto-read-only=off");
+	assert_string_equal(after(&a, "-device", 0), "virtio-blk-pci,drive=root");
+	assert_string_equal(after(&a, "-device", 1), "virtio-blk-pci,drive=seed");
+	assert_string_equal(after(&a, "-drive", 2), "id=wal,file=/st/"
+						    "replica-wal.qcow2,if=none,format=qcow2,cache="
+						    "unsafe,discard=unmap,file.auto-read-only=off");
+	assert_string_equal(after(&a, "-device", 2), "virtio-blk-pci,drive=wal,serial=replab-wal");
 	assert_string_equal(after(&a, "-netdev", 0), "tap,id=data,ifname=tap-replica,script=no,"
 						     "downscript=no");
-	assert_string_equal(after(&a, "-device", 0), "virtio-net-pci,netdev=data,mac=52:54:00:77:"
+	assert_string_equal(after(&a, "-device", 3), "virtio-net-pci,netdev=data,mac=52:54:00:77:"
 						     "00:11");
 	assert_string_equal(after(&a, "-netdev", 1), "user,id=mgmt,restrict=on,ipv6=off,hostfwd="
 						     "tcp:127.0.0.1:2211-:22");
@@ -170,7 +177,7 @@ static void qemu_paths_escaped(void **state)
 	vm_qemu_argv(&lab_vms[0], &c, &a);
 	assert_string_equal(after(&a, "-drive", 0), "id=root,file=/a "
 						    "b,,c/lab/"
-						    "primary.qcow2,if=virtio,format=qcow2,cache="
+						    "primary.qcow2,if=none,format=qcow2,cache="
 						    "unsafe,discard=unmap,file.auto-read-only=off");
 	assert_string_equal(after(&a, "-qmp", 0), "unix:primary.qmp,server=on,wait=off");
 	assert_string_equal(after(&a, "-chardev", 0), "socket,id=console,path=primary.console,"
