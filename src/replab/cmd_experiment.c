@@ -101,7 +101,7 @@ const char cmd_experiment_help[] =
 	"  --iops N             slow-disk: the primary's limit (default 20 requests/s)\n"
 	"  --bandwidth R        slow-disk: the replica's limit (default 512K: KiB/s)\n"
 	"  --intervals MS,...   flaky-link: probe intervals (default 100,500; 10 to 60000)\n"
-	"  --timeouts MS,...    flaky-link: probe timeouts (default 250,1000; 100 to\n"
+	"  --timeouts MS,...    flaky-link: probe timeouts (default 500,2000; 100 to\n"
 	"                       600000)\n"
 	"  --loss PCT,...       flaky-link: loss on what reaches the primary, whole\n"
 	"                       percents (default 0,10,30; 0 to 100)\n"
@@ -167,7 +167,7 @@ static struct experiment_options options = {
 	.disk_bandwidth = "512K",
 	.intervals = { 100, 500 },
 	.nintervals = 2,
-	.timeouts = { 250, 1000 },
+	.timeouts = { 500, 2000 },
 	.ntimeouts = 2,
 	.loss = { 0, 10, 30 },
 	.nloss = 3,

@@ -40,6 +40,7 @@
 #define READY_TIMEOUT_MS   60000.0 /* from starting pgrepl to its first probe */
 #define SETUP_GUESS_MS	   3000.0  /* putting a fault in place, until measured */
 #define CRASH_WAIT_S	   120	   /* how long a detector waits for a crashed primary */
+#define START_ATTEMPTS	   5	   /* starts of a detector whose first connection timed out */
 
 /* A fault on the primary's link: loss_pct (with --delay), or a flap of flap_s. */
 struct fault {
@@ -57,6 +58,7 @@ struct detector {
 	char buf[4096];
 	size_t len;
 	bool ready, gone, eof;
+	bool reaped;		  /* it ended, was waited for, and what went wrong said */
 	double ready_ms, gone_ms; /* host clock: its first probe, its detection */
 };
 
@@ -106,8 +108,8 @@ static void detector_read(struct detector *d, double wait_ms)
 }
 
 /* Start the detector and wait for its first probe; false when it did not get there. */
-static bool detector_start(struct detector *d, const struct vm *replica, int interval_ms,
-			   int timeout_ms, int wait_s, FILE *log)
+static bool detector_launch(struct detector *d, const struct vm *replica, int interval_ms,
+			    int timeout_ms, int wait_s, FILE *log)
 {
 	char interval[16], timeout[16], wait[16];
 	char *cmd[] = {
@@ -137,33 +139,84 @@ static bool detector_start(struct detector *d, const struct vm *replica, int int
 	return d->ready;
 }
 
-/*
- * Wait for the detector to end: its "detection" figures, or NULL (logged,
- * with what an image without --detect-only needs).
- */
-static json_t *detector_finish(struct detector *d, const char *log_path)
+/* Say why the detector ended as it did (rc, its JSON result); false unless it succeeded. */
+static bool detector_complain(int rc, json_t *result, const char *log_path)
 {
-	json_t *result, *detection = NULL;
-	int rc = -1;
+	const char *why = json_string_value(json_object_get(result, "error"));
 
-	while (d->job.pid > 0 && !d->eof && !interrupted())
-		detector_read(d, 500);
-	close(d->fd);
-	result = node_job_finish(&d->job, &rc);
-	fflush(d->log);
 	if (rc == EXIT_USAGE) {
 		log_error("the replica's pgrepl refused \"failover --detect-only\": its image "
 			  "predates that option (its narrative: %s)",
 			  log_path);
 		log_hint("make lab rebuilds the VM images with this checkout's pgrepl");
-	} else if (rc != EXIT_OK && !interrupted())
-		log_error("pgrepl failover --detect-only failed in the replica (exit %d; its "
-			  "narrative: %s)",
-			  rc, log_path);
-	else if (!json_is_object(json_object_get(result, "detection")) && !interrupted())
+	} else if (rc != EXIT_OK && !interrupted()) {
+		log_error("pgrepl failover --detect-only failed in the replica (exit %d): %s", rc,
+			  why ? why : "it said nothing");
+		log_detail("its narrative is in %s", log_path);
+		if (why && strstr(why, "timed out"))
+			log_hint("a probe timeout must also cover setting up a connection (SCRAM "
+				 "authentication takes a while under TCG): raise --timeouts");
+	} else if (!json_is_object(json_object_get(result, "detection")) && !interrupted())
 		log_error("pgrepl failover --detect-only printed no detection (its narrative: %s)",
 			  log_path);
 	else
+		return true;
+	return false;
+}
+
+/* Wait for the detector to end: its JSON result (or NULL), its exit status in *rc. */
+static json_t *detector_end(struct detector *d, int *rc)
+{
+	while (d->job.pid > 0 && !d->eof && !interrupted())
+		detector_read(d, 500);
+	close(d->fd);
+	*rc = -1;
+	return node_job_finish(&d->job, rc);
+}
+
+/*
+ * The detector started and probing, false when it could not be.  It
+ * connects with the probe timeout, so its first connection may not fit in
+ * a short one (SCRAM authentication under TCG): a start that fails so is
+ * tried again, on the healthy link, up to START_ATTEMPTS times.
+ */
+static bool detector_start(struct detector *d, const struct vm *replica, int interval_ms,
+			   int timeout_ms, int wait_s, FILE *log, const char *log_path)
+{
+	for (int attempt = 1;; attempt++) {
+		json_t *result;
+		int rc;
+
+		if (detector_launch(d, replica, interval_ms, timeout_ms, wait_s, log))
+			return true;
+		if (!d->eof && !interrupted())
+			log_error(
+				"pgrepl failover --detect-only did not begin to probe within %.0f "
+				"s (its narrative: %s)",
+				READY_TIMEOUT_MS / 1000, log_path);
+		result = detector_end(d, &rc);
+		d->reaped = true;
+		if (rc != EXIT_FAIL || attempt == START_ATTEMPTS || interrupted()) {
+			detector_complain(rc, result, log_path);
+			json_decref(result);
+			return false;
+		}
+		json_decref(result);
+		fprintf(log, ">>> replab: it could not start; again (attempt %d)\n", attempt + 1);
+	}
+}
+
+/* Wait for the detector to end: its "detection" figures, or NULL (logged). */
+static json_t *detector_finish(struct detector *d, const char *log_path)
+{
+	json_t *result, *detection = NULL;
+	int rc;
+
+	if (d->reaped)
+		return NULL;
+	result = detector_end(d, &rc);
+	fflush(d->log);
+	if (detector_complain(rc, result, log_path))
 		detection = json_incref(json_object_get(result, "detection"));
 	json_decref(result);
 	return detection;
@@ -214,20 +267,17 @@ static json_t *watch_once(const struct experiment_options *o, int interval_ms, i
 			  const char *log_path)
 {
 	const struct vm *primary = lab_find_vm("primary"), *replica = lab_find_vm("replica");
-	int wait_s = (int) ((left_ms + *setup_ms) / 1000) + 1;
+	int wait_s = (int) ((left_ms + (fault_shapes(o, f) ? *setup_ms : 0)) / 1000) + 1;
 	double applied, next_flap, end;
 	json_t *detection, *run = NULL;
 	struct detector d;
 	bool ok, down = false;
 
-	ok = detector_start(&d, replica, interval_ms, timeout_ms, wait_s, log);
-	if (!ok && !interrupted())
-		log_error("pgrepl failover --detect-only did not begin to probe within %.0f s (its "
-			  "narrative: %s)",
-			  READY_TIMEOUT_MS / 1000, log_path);
-	ok = ok && fault_on(o, primary, f);
+	ok = detector_start(&d, replica, interval_ms, timeout_ms, wait_s, log, log_path) &&
+	     fault_on(o, primary, f);
 	applied = next_flap = clock_now_ms();
-	*setup_ms = applied - d.ready_ms;
+	if (ok && fault_shapes(o, f))
+		*setup_ms = applied - d.ready_ms;
 	while (ok && !d.eof && !interrupted()) {
 		if (f->flap_s > 0 && clock_now_ms() >= next_flap) {
 			down = !down;
@@ -293,7 +343,7 @@ static json_t *true_detection(int interval_ms, int timeout_ms, int n, FILE *log,
 	double settle = clock_now_ms() + 1000 + (n * 397) % 1000, crashed_at = 0;
 	json_t *detection = NULL, *t = NULL;
 	struct detector d;
-	bool ok = detector_start(&d, replica, interval_ms, timeout_ms, CRASH_WAIT_S, log);
+	bool ok = detector_start(&d, replica, interval_ms, timeout_ms, CRASH_WAIT_S, log, log_path);
 
 	/* The crash at a different moment of the probe cycle each time. */
 	while (ok && !d.eof && !interrupted() && clock_now_ms() < settle)

@@ -111,7 +111,8 @@ bool experiment_shape(const struct vm *vm, const struct shape *s)
 
 	if (!shaped[vm_index(vm)]) {
 		shaped[vm_index(vm)] = true;
-		xsnprintf(what, sizeof(what), "take the shaping off the link to %s", vm->name);
+		xsnprintf(what, sizeof(what), "take the %s off the link to %s",
+			  shape_has_netem(s) ? "shaping" : "rate limit", vm->name);
 		lab_cleanup_push(what, undo_shape, change_new(vm, NULL, NULL));
 	}
 	return shape_set(vm, NULL, s);
