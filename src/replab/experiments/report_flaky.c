@@ -136,6 +136,9 @@ enum report_result report_flaky(struct report *r, json_t *doc)
 		return REPORT_INVALID;
 	if (ncells == 0)
 		return REPORT_EMPTY;
+	/* Before any range is set: stats counts only the points within them. */
+	if (ndetections > 0)
+		fputs("stats 'detect.dat' using 2 name 'D' nooutput\n", r->gp);
 	fputs("stats 'rows.dat' using 1 nooutput\nNR = STATS_records\n"
 	      "stats 'columns.dat' using 1 nooutput\nNC = STATS_records\n"
 	      "set terminal pngcairo size 1400,600 noenhanced\n"
@@ -157,8 +160,7 @@ enum report_result report_flaky(struct report *r, json_t *doc)
 	if (ndetections > 0)
 		fputs("set origin 0.64,0\nset size 0.36,0.95\n"
 		      "set title 'time to detect a crash of the primary (ms)'\n"
-		      "stats 'detect.dat' using 2 nooutput\n"
-		      "set xrange [-0.5:NR-0.5]\nset yrange [0:STATS_max * 1.15 + 1]\n"
+		      "set xrange [-0.5:NR-0.5]\nset yrange [0:D_max * 1.15 + 1]\n"
 		      "set grid ytics\n"
 		      "set xlabel 'probe interval / timeout'\nset ylabel 'ms from the crash'\n"
 		      "set ytics scale 1\nset xtics rotate by -20\nset boxwidth 0.6\n"
