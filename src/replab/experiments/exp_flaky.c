@@ -348,7 +348,13 @@ static json_t *true_detection(int interval_ms, int timeout_ms, int n, FILE *log,
 	/* The crash at a different moment of the probe cycle each time. */
 	while (ok && !d.eof && !interrupted() && clock_now_ms() < settle)
 		detector_read(&d, settle - clock_now_ms());
-	ok = ok && !d.eof && !d.gone;
+	if (ok && (d.eof || d.gone)) {
+		log_error("the detector declared the primary gone before its crash, on a healthy "
+			  "link (its narrative: %s)",
+			  log_path);
+		log_hint("a longer timeout (--timeouts) holds on a busy host");
+		ok = false;
+	}
 	if (ok) {
 		crashed_at = clock_now_ms();
 		ok = experiment_crash(primary);
