@@ -40,7 +40,8 @@
 #define READY_TIMEOUT_MS   60000.0 /* from starting pgrepl to its first probe */
 #define SETUP_GUESS_MS	   3000.0  /* putting a fault in place, until measured */
 #define CRASH_WAIT_S	   120	   /* how long a detector waits for a crashed primary */
-#define START_ATTEMPTS	   5	   /* starts of a detector whose first connection timed out */
+#define START_ATTEMPTS	   8	   /* starts of a detector whose first connection timed out */
+#define START_PAUSE_MS	   1000.0  /* between them: a cable just plugged back needs its address */
 
 /* A fault on the primary's link: loss_pct (with --delay), or a flap of flap_s. */
 struct fault {
@@ -177,8 +178,10 @@ static json_t *detector_end(struct detector *d, int *rc)
 /*
  * The detector started and probing, false when it could not be.  It
  * connects with the probe timeout, so its first connection may not fit in
- * a short one (SCRAM authentication under TCG): a start that fails so is
- * tried again, on the healthy link, up to START_ATTEMPTS times.
+ * a short one (SCRAM authentication under TCG), nor right after a flap
+ * (the guest gives data0 its address back a moment after the carrier): a
+ * start that fails so is tried again, on the healthy link, a second apart,
+ * up to START_ATTEMPTS times.
  */
 static bool detector_start(struct detector *d, const struct vm *replica, int interval_ms,
 			   int timeout_ms, int wait_s, FILE *log, const char *log_path)
@@ -203,6 +206,7 @@ static bool detector_start(struct detector *d, const struct vm *replica, int int
 		}
 		json_decref(result);
 		fprintf(log, ">>> replab: it could not start; again (attempt %d)\n", attempt + 1);
+		clock_sleep_ms(START_PAUSE_MS);
 	}
 }
 
