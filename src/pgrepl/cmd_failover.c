@@ -1,7 +1,9 @@
 /*
  * cmd_failover.c — "pgrepl failover": while someone else stops the primary,
  * notice it is gone, keep reading on the replica, promote the replica with
- * pg_promote() and write to it; measure detection and recovery time.
+ * pg_promote() and write to it; measure detection and recovery time.  With
+ * --detect-only it is the failure detector alone: it writes nothing, stops
+ * once the primary is found gone (or --wait is over) and promotes nothing.
  */
 #include "clock.h"
 #include "commands.h"
@@ -21,6 +23,8 @@ struct failover {
 	char marker_id[32];
 	double last_ok_ms;  /* clock time of the last probe the primary answered */
 	double detected_ms; /* clock time the first failed probe returned */
+	long probes;	    /* probes sent, the failed one included */
+	bool detected;	    /* a probe failed (not just --wait over, with --detect-only) */
 };
 
 static bool write_marker(struct failover *f)
@@ -72,6 +76,25 @@ static bool probe_primary(struct failover *f, struct db_error *err)
 	return false;
 }
 
+/* The detector's figures: how it probed, how long it waited, and what it found. */
+static void record_detection(struct failover *f, double start, const char *error)
+{
+	json_t *d = json_pack("{s:b,s:I,s:I,s:I,s:f}", "detected", f->detected, "probe_interval_ms",
+			      (json_int_t) f->o->probe_interval_ms, "probe_timeout_ms",
+			      (json_int_t) f->o->connect_timeout_ms, "probes",
+			      (json_int_t) f->probes, "waited_ms", clock_now_ms() - start);
+
+	if (f->detected) {
+		json_object_set_new(d, "detection_ms", json_real(f->detected_ms - f->last_ok_ms));
+		json_object_set_new(d, "error", json_string(error));
+	}
+	json_object_set_new(f->pair.doc, "detection", d);
+}
+
+/*
+ * Probe until a probe fails.  Past --wait that is a failure, except with
+ * --detect-only, where a primary that answered all along is the result.
+ */
 static bool wait_for_primary_to_go(struct failover *f)
 {
 	double start = clock_now_ms(), next_progress = start + PROGRESS_EVERY_MS;
@@ -79,7 +102,7 @@ static bool wait_for_primary_to_go(struct failover *f)
 	struct db_error err;
 
 	f->last_ok_ms = start;
-	narrate_step("Stop the primary now");
+	narrate_step(f->o->detect_only ? "Watch the primary" : "Stop the primary now");
 	narrate("waiting for the primary to stop: probing it with SELECT 1 every %ld ms",
 		f->o->probe_interval_ms);
 	narrate("(a probe that gets no answer within %ld ms counts as failed)",
@@ -87,9 +110,16 @@ static bool wait_for_primary_to_go(struct failover *f)
 	for (;;) {
 		double now;
 
+		f->probes++;
 		if (!probe_primary(f, &err))
 			break;
 		now = f->last_ok_ms = clock_now_ms();
+		if (now > deadline && f->o->detect_only) {
+			narrate("the primary answered all %ld probes in %ld s: not declared gone",
+				f->probes, f->o->wait_s);
+			record_detection(f, start, NULL);
+			return true;
+		}
 		if (now > deadline) {
 			log_error("the primary (%s) still answers after %ld s",
 				  f->pair.primary.where, f->o->wait_s);
@@ -104,14 +134,11 @@ static bool wait_for_primary_to_go(struct failover *f)
 		clock_sleep_ms(f->o->probe_interval_ms);
 	}
 	f->detected_ms = clock_now_ms();
+	f->detected = true;
 	narrate("the primary is gone: %s", err.message);
-	narrate("noticed %.0f ms after its last answer", f->detected_ms - f->last_ok_ms);
-	json_object_set_new(f->pair.doc, "detection",
-			    json_pack("{s:I,s:I,s:f,s:f,s:s}", "probe_interval_ms",
-				      (json_int_t) f->o->probe_interval_ms, "probe_timeout_ms",
-				      (json_int_t) f->o->connect_timeout_ms, "waited_ms",
-				      f->detected_ms - start, "detection_ms",
-				      f->detected_ms - f->last_ok_ms, "error", err.message));
+	narrate("noticed %.0f ms after its last answer (probe %ld)", f->detected_ms - f->last_ok_ms,
+		f->probes);
+	record_detection(f, start, err.message);
 	return true;
 }
 
@@ -222,6 +249,14 @@ static int cmd_failover(const struct options *o, const struct targets *t, json_t
 	if (!targets_require_both(t))
 		return EXIT_USAGE;
 	pair_init(&f.pair, o, t, doc, "pgrepl-failover");
+	if (o->detect_only) {
+		ok = pair_check_roles(&f.pair) && wait_for_primary_to_go(&f);
+		if (ok)
+			narrate("--detect-only: nothing written, nothing promoted; the replica is "
+				"still a standby");
+		pair_close(&f.pair);
+		return ok ? EXIT_OK : EXIT_FAIL;
+	}
 	ok = pair_check_roles(&f.pair) && write_marker(&f) && wait_for_primary_to_go(&f) &&
 	     read_during_outage(&f) && promote(&f) && write_after(&f);
 	if (ok) {
@@ -244,6 +279,10 @@ static const struct opt failover_options[] = {
 		   "wait at most SECONDS for the primary to\nstop"),
 	OPT_NUMBER(0, "promote-timeout", promote_timeout_s, "SECONDS", 1, 3600, 60,
 		   "give pg_promote() at most SECONDS"),
+	OPT_FLAG(0, "detect-only", detect_only,
+		 "only watch: stop once the primary is found\ngone, or after --wait with "
+		 "it still\nanswering (exit 0 both ways, "
+		 "\"detected\"\nin --json); write and promote nothing"),
 	OPT_END(),
 };
 

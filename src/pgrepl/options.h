@@ -29,6 +29,7 @@ struct options {
 	long probe_interval_ms;	   /* failover */
 	long wait_s;		   /* failover: how long to wait for the primary to go */
 	long promote_timeout_s;	   /* failover */
+	bool detect_only;	   /* failover: stop once the primary is found gone */
 	long rate;		   /* load: rows per second */
 	bool follow;		   /* load: write wherever writes are accepted */
 	bool until_failure;	   /* load: stop at the first failed write */

@@ -7,7 +7,9 @@
 #include "experiments/experiment.h"
 #include "lab/disks.h"
 #include "lab/faults.h"
+#include "lab/shape.h"
 #include "lab/snapshot.h"
+#include "lab/vmfaults.h"
 #include "interrupt.h"
 #include "log.h"
 #include "strutil.h"
@@ -36,6 +38,7 @@ static const struct {
 	{ "rpo", experiment_rpo, false },
 	{ "slow-disk", experiment_slow_disk, false },
 	{ "slot-fills-disk", experiment_slot_fills_disk, false },
+	{ "flaky-link", experiment_flaky_link, false },
 };
 #define NEXPERIMENTS (sizeof(experiments) / sizeof(experiments[0]))
 
@@ -83,6 +86,14 @@ const char cmd_experiment_help[] =
 	"                        then room is made and the replica catches up); then\n"
 	"                        with max_slot_wal_keep_size: the slot's wal_status\n"
 	"                        to lost, the primary lives, the replica is rebuilt\n"
+	"  flaky-link            pgrepl failover --detect-only probes the primary\n"
+	"                        from the replica while the primary's link loses\n"
+	"                        --loss packets (and --delay, or flaps every --flap),\n"
+	"                        for each --intervals x --timeouts: false detections\n"
+	"                        in --duration seconds a cell, then the time to\n"
+	"                        detect a real crash (the lab brought back after\n"
+	"                        it: replab reset with a saved lab); nothing is\n"
+	"                        promoted\n"
 	"\n"
 	"Options:\n"
 	"  --json FILE          where the result goes\n"
@@ -92,10 +103,19 @@ const char cmd_experiment_help[] =
 	"                       (tc rate, e.g. 2mbit) and compare catch-up with it\n"
 	"  --segments N         wal-retention: WAL segments written (default 6)\n"
 	"  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
-	"  --duration SECONDS   failover-under-load: length of the load (default 15)\n"
+	"  --duration SECONDS   failover-under-load: length of the load; flaky-link:\n"
+	"                       watching per cell (default 15)\n"
 	"  --trials N           rpo: crash trials per mode (default 20)\n"
 	"  --iops N             slow-disk: the primary's limit (default 20 requests/s)\n"
-	"  --bandwidth R        slow-disk: the replica's limit (default 512K: KiB/s)\n";
+	"  --bandwidth R        slow-disk: the replica's limit (default 512K: KiB/s)\n"
+	"  --intervals MS,...   flaky-link: probe intervals (default 100,500; 10 to 60000)\n"
+	"  --timeouts MS,...    flaky-link: probe timeouts (default 500,2000; 100 to\n"
+	"                       600000)\n"
+	"  --loss PCT,...       flaky-link: loss on what reaches the primary, whole\n"
+	"                       percents (default 0,10,30; 0 to 100)\n"
+	"  --delay TIME         flaky-link: a delay on every cell too (netem, e.g. 20ms)\n"
+	"  --flap PERIOD        flaky-link: one more fault, the primary's cable pulled\n"
+	"                       for half of each PERIOD (200ms to 1h, e.g. 2s)\n";
 
 static bool number(const char *opt, const char *text, long min, long max, int *out)
 {
@@ -110,6 +130,38 @@ static bool number(const char *opt, const char *text, long min, long max, int *o
 	return true;
 }
 
+/*
+ * A list of whole numbers ("100,500"), each from min to max, at most
+ * EXPERIMENT_LIST_MAX of them, into out and *n; false after a usage error.
+ */
+static bool number_list(const char *opt, const char *text, long min, long max, int *out, int *n)
+{
+	char item[32];
+	const char *p = text;
+	long v;
+
+	*n = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (*n == EXPERIMENT_LIST_MAX || len >= sizeof(item))
+			break;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (!str_to_long(item, min, max, &v))
+			break;
+		out[(*n)++] = (int) v;
+		if (p[len] == '\0')
+			return true;
+		p += len + 1;
+	}
+	usage_error("experiment",
+		    "invalid %s \"%s\": up to %d whole numbers from %ld to %ld, separated by "
+		    "commas",
+		    opt, text, EXPERIMENT_LIST_MAX, min, max);
+	return false;
+}
+
 /* The experiment asked for, and its options. */
 static int chosen = -1;
 static struct experiment_options options = {
@@ -121,6 +173,12 @@ static struct experiment_options options = {
 	.trials = 20,
 	.disk_iops = 20,
 	.disk_bandwidth = "512K",
+	.intervals = { 100, 500 },
+	.nintervals = 2,
+	.timeouts = { 500, 2000 },
+	.ntimeouts = 2,
+	.loss = { 0, 10, 30 },
+	.nloss = 3,
 };
 
 /* Option c (word on the command line) and its value into options; false after a usage
@@ -169,6 +227,25 @@ static bool experiment_option(int c, const char *value, const char *word)
 			    "to 10G, e.g. 512K",
 			    value);
 		return false;
+	case 'I':
+		return number_list("--intervals", value, 10, 60000, o->intervals, &o->nintervals);
+	case 'T':
+		return number_list("--timeouts", value, 100, 600000, o->timeouts, &o->ntimeouts);
+	case 'L':
+		return number_list("--loss", value, 0, 100, o->loss, &o->nloss);
+	case 'D':
+		o->delay = value;
+		if (shape_time_ok(value) && !strchr(value, ','))
+			return true;
+		usage_error("experiment", "invalid --delay \"%s\": a time from 0 to 60s, e.g. 20ms",
+			    value);
+		return false;
+	case 'F':
+		if ((o->flap_s = vmfaults_duration_s(value, 3600)) >= 0.2)
+			return true;
+		usage_error("experiment",
+			    "invalid --flap \"%s\": a period from 200ms to 1h, e.g. 2s", value);
+		return false;
 	default:
 		usage_error("experiment", "unknown option or missing value: \"%s\"", word);
 		return false;
@@ -214,25 +291,34 @@ int cmd_experiment_options(int argc, char **argv)
 		{ "trials", required_argument, NULL, 't' },
 		{ "iops", required_argument, NULL, 'i' },
 		{ "bandwidth", required_argument, NULL, 'b' },
+		{ "intervals", required_argument, NULL, 'I' },
+		{ "timeouts", required_argument, NULL, 'T' },
+		{ "loss", required_argument, NULL, 'L' },
+		{ "delay", required_argument, NULL, 'D' },
+		{ "flap", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:I:T:L:D:F:", longopts, NULL)) !=
+	       -1)
 		if (!experiment_option(c, optarg, argv[optind - 1]))
 			return -1;
 	if (optind != argc - 1) {
 		usage_error("experiment", "name one experiment: %s", experiment_names());
 		return -1;
 	}
-	if (options.crash_at_s >= options.duration_s) {
+	if ((chosen = experiment_called(argv[optind])) < 0)
+		return -1;
+	if (experiments[chosen].run == experiment_failover_under_load &&
+	    options.crash_at_s >= options.duration_s) {
 		usage_error("experiment",
 			    "--crash-at (%d s) must come before the end of the load "
 			    "(--duration %d s)",
 			    options.crash_at_s, options.duration_s);
 		return -1;
 	}
-	return (chosen = experiment_called(argv[optind])) >= 0 ? optind + 1 : -1;
+	return optind + 1;
 }
 
 int cmd_experiment(const struct verb_args *a)

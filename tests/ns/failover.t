@@ -1,10 +1,47 @@
 #!/bin/bash
 # failover.t — "pgrepl failover" on the replica's side while the test kills
 # the primary's postmaster (SIGKILL, like a crash): the replica keeps
-# serving reads, is promoted, and takes writes.
+# serving reads, is promoted, and takes writes.  First "--detect-only": a
+# primary that answers is not declared gone, one whose server processes are
+# stopped (SIGSTOP: a hung machine) is, after the timeout, and the replica
+# stays a standby both times.
 . "$(dirname "$0")/lib.sh"
 
 lab_up || bail "could not bring the namespace lab up"
+
+in_recovery() { # in_recovery: what the replica says of pg_is_in_recovery()
+	lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT pg_is_in_recovery()"
+}
+
+watch=$WORK/watch.json
+test_expect_success 'failover --detect-only: a primary that answers for 2 s is not declared gone' '
+	pgrepl "$NS_REPLICA" failover --detect-only --json --probe-interval 100 \
+		--connect-timeout 500 --wait 2 >"$watch" 2>"$WORK/watch.err"
+'
+jq_check "$watch" '.ok == true and .detection.detected == false and .detection.probes >= 10'
+jq_check "$watch" '(has("promotion") or has("before") or has("writes")) | not'
+
+detect=$WORK/detect.json
+pgrepl "$NS_REPLICA" failover --detect-only --json --probe-interval 100 --connect-timeout 500 \
+	--wait 30 >"$detect" 2>"$WORK/detect.err" &
+client=$!
+test_expect_success 'failover --detect-only probes the primary' '
+	wait_until_failover_waits "$WORK/detect.err"
+'
+stopped=$(postmaster_pid primary)
+stopped="$stopped $(ps --ppid "$stopped" -o pid= | tr '\n' ' ')"
+test_expect_success 'the primary'\''s server processes stopped (SIGSTOP), as a hung machine' '
+	echo "stopped: $stopped" &&
+	kill -STOP $stopped
+'
+test_expect_success 'failover --detect-only exits 0 once it declares the primary gone' 'wait "$client"'
+kill -CONT $stopped
+jq_check "$detect" '.detection.detected == true and .detection.detection_ms >= 500 and .detection.detection_ms < 3000'
+jq_check "$detect" '(has("promotion") or has("writes")) | not'
+test_expect_success 'the replica is still a standby' 'is "$(in_recovery)" t'
+test_expect_success 'pgrepl failover --help shows --detect-only' '
+	pgrepl "$NS_REPLICA" failover --help | grep -e "--detect-only"
+'
 
 out=$WORK/failover.json
 err=$WORK/failover.err

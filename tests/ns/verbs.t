@@ -99,6 +99,22 @@ expect 1 'the replica VM is not running' "disk --fail of a VM whose QEMU does no
 expect 2 'invalid --iops "0"' "experiment slow-disk --iops 0" -- replab experiment slow-disk --iops 0
 expect 2 'invalid --bandwidth "1MB"' "experiment slow-disk --bandwidth 1MB" -- \
 	replab experiment slow-disk --bandwidth 1MB
+expect 1 'flaky-link needs the VM lab' "experiment flaky-link without VMs" -- \
+	replab experiment flaky-link --duration 3
+expect 2 'invalid --intervals "5": up to 8 whole numbers from 10 to 60000' \
+	"experiment flaky-link --intervals 5" -- replab experiment flaky-link --intervals 5
+expect 2 'invalid --timeouts "250,,1000"' "experiment flaky-link --timeouts with an empty item" -- \
+	replab experiment flaky-link --timeouts 250,,1000
+expect 2 'invalid --loss "101"' "experiment flaky-link --loss 101" -- \
+	replab experiment flaky-link --loss 101
+expect 2 'invalid --loss "10%"' "experiment flaky-link --loss with a percent sign" -- \
+	replab experiment flaky-link --loss 10%
+expect 2 'invalid --intervals "1,2,3,4,5,6,7,8,9"' "experiment flaky-link with nine intervals" -- \
+	replab experiment flaky-link --intervals 1,2,3,4,5,6,7,8,9
+expect 2 'invalid --delay "1h": a time from 0 to 60s' "experiment flaky-link --delay 1h" -- \
+	replab experiment flaky-link --delay 1h
+expect 2 'invalid --flap "10ms": a period from 200ms to 1h' "experiment flaky-link --flap 10ms" -- \
+	replab experiment flaky-link --flap 10ms
 expect 1 'the replica VM is not running' "link of a VM whose QEMU does not run" -- \
 	replab link replica down
 expect 1 'the primary VM is not running' "clock of a VM whose QEMU does not run" -- \

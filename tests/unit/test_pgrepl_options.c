@@ -104,6 +104,7 @@ static void defaults(void **state)
 	assert_int_equal(o.probe_interval_ms, 200);
 	assert_int_equal(o.wait_s, 300);
 	assert_int_equal(o.promote_timeout_s, 60);
+	assert_false(o.detect_only);
 }
 
 static void options_before_and_after_the_command(void **state)
@@ -131,6 +132,11 @@ static void failover_options(void **state)
 	assert_int_equal(o.wait_s, 7);
 	assert_int_equal(o.promote_timeout_s, 9);
 	assert_int_equal(o.connect_timeout_ms, 1500);
+	assert_false(o.detect_only);
+	assert_int_equal(parse(&o, "--detect-only", "failover", "--probe-interval", "100", NULL),
+			 EXIT_OK);
+	assert_true(o.detect_only);
+	assert_int_equal(parse(&o, "failover", "--detect-only=yes", NULL), EXIT_USAGE);
 }
 
 static void load_and_watch_options(void **state)
@@ -243,6 +249,8 @@ static void stray_options_name_their_commands(void **state)
 	assert_string_equal(usage_error_of("--prob", "50", "demo", NULL), "--probe-interval "
 									  "applies to \"failover\" "
 									  "only, not to \"demo\"");
+	assert_string_equal(usage_error_of("load", "--detect-only", NULL),
+			    "--detect-only applies to \"failover\" only, not to \"load\"");
 	/* the first one given is named */
 	assert_string_equal(usage_error_of("set-password", "lab", "--password-file", "f", "--wait",
 					   "1", "--rate", "3", NULL),

@@ -207,6 +207,24 @@ static void refuses_malformed_documents(void **state)
 		"[\"x:old primary\"]}}}",
 		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"new_primary\": "
 		"[\"99999999999999999999\"]}}}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [1], \"columns\": [\"c\"]}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [\"r\"], \"columns\": \"c\"}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [\"r\"], \"columns\": [\"c\"], "
+		"\"cells\": [{\"row\": 1, \"column\": 0, \"per_minute\": 0, "
+		"\"false_detections\": 0, \"watched_ms\": 1}]}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [\"r\"], \"columns\": [\"c\"], "
+		"\"cells\": [{\"row\": 0.5, \"column\": 0, \"per_minute\": 0, "
+		"\"false_detections\": 0, \"watched_ms\": 1}]}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [\"r\"], \"columns\": [\"c\"], "
+		"\"cells\": [{\"row\": 0, \"column\": 0, \"per_minute\": -1, "
+		"\"false_detections\": 0, \"watched_ms\": 1}]}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [\"r\"], \"columns\": [\"c\"], "
+		"\"cells\": [{\"row\": 0, \"column\": 0, \"per_minute\": 0, "
+		"\"false_detections\": 0}]}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [\"r\"], \"columns\": [\"c\"], "
+		"\"cells\": [{\"row\": 0, \"column\": 0, \"per_minute\": 0, "
+		"\"false_detections\": 0, \"watched_ms\": 1}], \"detections\": [{\"row\": 0, "
+		"\"after_crash_ms\": \"soon\"}]}",
 	};
 
 	(void) state;
@@ -260,6 +278,9 @@ static void nothing_to_draw(void **state)
 		"\"e\"}]}",
 		"{\"experiment\": \"rpo\", \"summary\": []}",
 		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {}}}",
+		"{\"experiment\": \"flaky-link\"}",
+		"{\"experiment\": \"flaky-link\", \"rows\": [\"r\"], \"columns\": [\"c\"], "
+		"\"cells\": []}",
 	};
 
 	(void) state;
@@ -295,6 +316,22 @@ static void draws_each_kind(void **state)
 		    "\"after_rewind\": [\"1\"]}}}");
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
 	assert_string_equal(data_text(&r, "rows.dat"), "1\t3\t0\n101\t3\t1\n121\t2\t2\n1\t1\t0\n");
+	report_free(&r);
+	json_decref(doc);
+
+	/* flaky-link: the names become labels; the cells' labels are our own numbers */
+	doc = parse("{\"experiment\": \"flaky-link\", \"rows\": [\"100 ms / 250 ms\"], "
+		    "\"columns\": [\"loss 0%\", \"`touch x` \\\"'\"], \"cells\": [{\"row\": 0, "
+		    "\"column\": 1, \"per_minute\": 12.5, \"false_detections\": 3, "
+		    "\"watched_ms\": 14400}], \"detections\": [{\"row\": 0, \"after_crash_ms\": "
+		    "512.25}]}");
+	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	assert_string_equal(data_text(&r, "rows.dat"), "0\t\"100 ms / 250 ms\"\n");
+	assert_string_equal(data_text(&r, "columns.dat"), "0\t\"loss 0%\"\n1\t\"`touch x` ''\"\n");
+	assert_string_equal(data_text(&r, "cells.dat"), "1\t0\t12.500\t\"3 in 14 s\"\n");
+	assert_string_equal(data_text(&r, "detect.dat"), "0\t512.250\t\"512 ms\"\n");
+	assert_null(strstr(r.gp_text, "touch"));
+	assert_non_null(strstr(r.gp_text, "stats 'rows.dat' using 1 nooutput"));
 	report_free(&r);
 	json_decref(doc);
 

@@ -1,8 +1,8 @@
 /*
  * exp_undo.c — the changes experiments make to a lab, each with its undoing
- * pushed on the cleanup stack (lifecycle.h): cuts, shaping, slow disks,
- * server settings and replication slots.  Whatever ends the experiment (its end,
- * a failure, Ctrl-C), the lab is given back as it was found, and each
+ * pushed on the cleanup stack (lifecycle.h): cuts, shaping, pulled cables,
+ * slow disks, a crashed primary, server settings and replication slots.  Whatever ends the
+ * experiment (its end, a failure, Ctrl-C), the lab is given back as it was found, and each
  * restoration is said.
  */
 #define _GNU_SOURCE
@@ -16,6 +16,9 @@
 #include "log.h"
 #include "lab/node.h"
 #include "lab/shape.h"
+#include "lab/snapshot.h"
+#include "lab/vm.h"
+#include "lab/vmfaults.h"
 #include "strutil.h"
 
 #include <stdio.h>
@@ -77,9 +80,24 @@ void experiment_heal(const struct vm *a, const struct vm *b)
 	}
 }
 
-/* ---- shaping -------------------------------------------------------------- */
+/* ---- shaping and cables ---------------------------------------------------- */
 
-static void undo_rate(void *arg)
+/* The VMs (by index) whose shape or link an experiment changed: each undone once, at the end. */
+#define TRACKED_VMS 8
+static bool shaped[TRACKED_VMS], unplugged[TRACKED_VMS];
+
+/* vm's index in lab_vms. */
+static size_t vm_index(const struct vm *vm)
+{
+	size_t i = (size_t) (vm - lab_vms);
+
+	if (i >= TRACKED_VMS)
+		fatal("internal error: VM %s beyond the %d an experiment tracks", vm->name,
+		      TRACKED_VMS);
+	return i;
+}
+
+static void undo_shape(void *arg)
 {
 	static const struct shape none;
 	struct change *c = arg;
@@ -87,13 +105,89 @@ static void undo_rate(void *arg)
 	shape_set(c->a, NULL, &none);
 }
 
-bool experiment_rate(const struct vm *vm, const char *rate)
+bool experiment_shape(const struct vm *vm, const struct shape *s)
 {
 	char what[160];
 
-	xsnprintf(what, sizeof(what), "take the rate limit off the link to %s", vm->name);
-	lab_cleanup_push(what, undo_rate, change_new(vm, NULL, NULL));
-	return shape_set(vm, NULL, &(const struct shape){ .rate = rate });
+	if (!shaped[vm_index(vm)]) {
+		shaped[vm_index(vm)] = true;
+		xsnprintf(what, sizeof(what), "take the %s off the link to %s",
+			  shape_has_netem(s) ? "shaping" : "rate limit", vm->name);
+		lab_cleanup_push(what, undo_shape, change_new(vm, NULL, NULL));
+	}
+	return shape_set(vm, NULL, s);
+}
+
+bool experiment_rate(const struct vm *vm, const char *rate)
+{
+	return experiment_shape(vm, &(const struct shape){ .rate = rate });
+}
+
+static void undo_unplug(void *arg)
+{
+	struct change *c = arg;
+
+	vmfaults_link(c->a, true);
+}
+
+bool experiment_link(const struct vm *vm, bool up)
+{
+	char what[160];
+
+	if (!unplugged[vm_index(vm)]) {
+		unplugged[vm_index(vm)] = true;
+		xsnprintf(what, sizeof(what), "plug %s's data link back in", vm->name);
+		lab_cleanup_push(what, undo_unplug, change_new(vm, NULL, NULL));
+	}
+	return vmfaults_link(vm, up);
+}
+
+/* ---- a crashed VM ----------------------------------------------------------- */
+
+static struct change *crashed;
+
+/* The saved lab again (replab reset), or the VM booted again and its standby streaming. */
+static bool restore(const struct vm *vm)
+{
+	struct vm_config c;
+
+	if (snapshot_can_reset(NULL))
+		return snapshot_reset();
+	return vm_config_load(&c) && vm_start(vm, &c, false) &&
+	       standby_caught_up(vm, "replica", 300000) >= 0;
+}
+
+static void undo_crash(void *arg)
+{
+	struct change *c = arg;
+
+	if (!restore(c->a))
+		log_warning("could not bring %s back: replab reset (or replab down && replab up)",
+			    c->a->name);
+}
+
+bool experiment_crash(const struct vm *vm)
+{
+	char what[160];
+
+	crashed = change_new(vm, NULL, NULL);
+	xsnprintf(what, sizeof(what), "bring the crashed %s back (%s)", vm->name,
+		  snapshot_can_reset(NULL) ? "replab reset" : "replab start");
+	crashed->handle = lab_cleanup_push(what, undo_crash, crashed);
+	return node_crash(vm);
+}
+
+bool experiment_restore(void)
+{
+	bool ok;
+
+	if (!crashed || interrupted())
+		return false; /* the cleanup stack brings it back */
+	ok = restore(crashed->a);
+	lab_cleanup_pop(crashed->handle);
+	free(crashed);
+	crashed = NULL;
+	return ok;
 }
 
 /* ---- slow disks ------------------------------------------------------------ */

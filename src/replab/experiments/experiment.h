@@ -8,6 +8,7 @@
 #define REPLAB_EXPERIMENT_H
 
 #include "lab/lab.h"
+#include "lab/shape.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -99,19 +100,29 @@ bool experiment_save(json_t *doc, const char *name, const char *json_path);
 /*
  * What experiments change in a lab, each undone on every exit path
  * (exp_undo.c, on the cleanup stack of lifecycle.h): a cut between a and b
- * both ways (experiment_heal heals it within the experiment), a rate limit
- * on the link to vm, limits on vm's disks (disks_throttle; lifted
+ * both ways (experiment_heal heals it within the experiment), a shape of
+ * what reaches vm (shape_set; an empty shape, or the end, takes it off) or
+ * only a rate limit on it, vm's data link pulled or plugged back (left
+ * plugged in afterwards), limits on vm's disks (disks_throttle; lifted
  * afterwards), a server setting (ALTER SYSTEM, reset afterwards), a
- * physical replication slot (dropped afterwards).
+ * physical replication slot (dropped afterwards), and a crash of vm
+ * (node_crash): experiment_restore brings it back, as the cleanup would
+ * (replab reset with a saved lab, else the VM started again and the
+ * replica streaming from it).
  */
 bool experiment_cut(const struct vm *a, const struct vm *b);
 void experiment_heal(const struct vm *a, const struct vm *b);
+bool experiment_shape(const struct vm *vm, const struct shape *s);
 bool experiment_rate(const struct vm *vm, const char *rate);
+bool experiment_link(const struct vm *vm, bool up);
+bool experiment_crash(const struct vm *vm);
+bool experiment_restore(void);
 bool experiment_disk(const struct vm *vm, long iops, long long bytes_per_s);
 bool experiment_set(const struct vm *vm, const char *name, const char *value);
 bool experiment_slot(const struct vm *vm, const char *slot);
 
 /* The command line of "replab experiment", shared by all of them. */
+#define EXPERIMENT_LIST_MAX 8
 struct experiment_options {
 	const char *json_path;	    /* --json, or NULL for STATE/NAME.json */
 	int cut_s;		    /* partition-reconnect: how long the replica is cut off */
@@ -123,6 +134,13 @@ struct experiment_options {
 	int trials;		    /* rpo: crash trials per mode */
 	long disk_iops;		    /* slow-disk: the primary's disk limit */
 	const char *disk_bandwidth; /* slow-disk: the replica's disk limit */
+	/* flaky-link: the grid (probe intervals and timeouts in ms, loss in %), and
+	 * a delay on every cell and a flapping link as one more fault (0: none). */
+	int intervals[EXPERIMENT_LIST_MAX], nintervals;
+	int timeouts[EXPERIMENT_LIST_MAX], ntimeouts;
+	int loss[EXPERIMENT_LIST_MAX], nloss;
+	const char *delay;
+	double flap_s;
 };
 
 int experiment_partition_reconnect(const struct experiment_options *o);
@@ -132,5 +150,6 @@ int experiment_split_brain(const struct experiment_options *o);
 int experiment_rpo(const struct experiment_options *o);
 int experiment_slow_disk(const struct experiment_options *o);
 int experiment_slot_fills_disk(const struct experiment_options *o);
+int experiment_flaky_link(const struct experiment_options *o);
 
 #endif

@@ -18,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FAILOVER_READY_LINE "waiting for the primary to stop"
-
 static void stop_primary(bool crash, struct timeline *x)
 {
 	const struct vm *primary = lab_find_vm("primary");

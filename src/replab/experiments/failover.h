@@ -12,6 +12,10 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* What pgrepl failover narrates once it probes the primary, and once it found it gone. */
+#define FAILOVER_READY_LINE "waiting for the primary to stop"
+#define FAILOVER_GONE_LINE  "the primary is gone: "
+
 /*
  * pgrepl failover's JSON result, or NULL (logged) when it failed.  When x
  * is not NULL, the stop of the primary is recorded on it.

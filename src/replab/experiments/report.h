@@ -96,4 +96,7 @@ enum report_result report_rpo(struct report *r, json_t *doc);
 /* split-brain: which rows each side had, and what the rewind left. */
 enum report_result report_split(struct report *r, json_t *doc);
 
+/* flaky-link: false detections per minute as a heat map, and the time to a true one. */
+enum report_result report_flaky(struct report *r, json_t *doc);
+
 #endif

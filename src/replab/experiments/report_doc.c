@@ -19,6 +19,7 @@ static const struct {
 } drawings[] = {
 	{ "rpo", report_rpo },
 	{ "split-brain", report_split },
+	{ "flaky-link", report_flaky },
 	{ NULL, report_timeline },
 };
 
