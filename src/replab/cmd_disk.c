@@ -25,9 +25,9 @@ const char cmd_disk_help[] =
 	"       replab disk VM --clear\n"
 	"\n"
 	"A slow disk: VM's two disks, the root disk (PostgreSQL's data) and the WAL\n"
-	"disk (its pg_wal, 256 MiB), each get the limit, with QEMU's block I/O\n"
-	"throttling: the guest's requests wait in QEMU until the limit lets them\n"
-	"through, as on a slow or overloaded disk.\n"
+	"disk (its pg_wal, 256 MiB), share the limit (one QEMU throttle group):\n"
+	"the guest's requests wait in QEMU until the limit lets them through, as\n"
+	"on a slow or overloaded disk.\n"
 	"\n"
 	"  --iops N        at most N requests per second, reads and writes together\n"
 	"                  (each request counts once, whatever its size); 1 to 1000000\n"
@@ -168,7 +168,7 @@ int cmd_disk(const struct verb_args *a)
 	if (asked.bytes_per_s)
 		xsnprintf(bandwidth, sizeof(bandwidth), "%s %s/s", asked.iops ? "," : "",
 			  asked.bandwidth);
-	printf("%s's disks (root and WAL) are each throttled to%s%s (reads and writes together)\n",
+	printf("%s's disks (root and WAL) are throttled to%s%s together (reads and writes)\n",
 	       vm->name, iops, bandwidth);
 	return EXIT_OK;
 }

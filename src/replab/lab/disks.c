@@ -60,11 +60,15 @@ static bool throttled(const json_t *block)
 	return false;
 }
 
-/* block_set_io_throttle on the guest device qdev (a QOM path, from query-block). */
+/*
+ * block_set_io_throttle on the guest device qdev (a QOM path, from
+ * query-block), in vm's throttle group: the disks of one VM share one
+ * budget, as the disks behind one slow controller or volume would.
+ */
 static bool set_throttle(const struct vm *vm, const char *qdev, long iops, long long bps)
 {
-	json_t *args = json_pack("{s:s,s:I,s:I}", "id", qdev, "iops", (json_int_t) iops, "bps",
-				 (json_int_t) bps);
+	json_t *args = json_pack("{s:s,s:I,s:I,s:s}", "id", qdev, "iops", (json_int_t) iops, "bps",
+				 (json_int_t) bps, "group", vm->name);
 	struct qmp q;
 	json_t *r;
 	bool ok;

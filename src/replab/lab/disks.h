@@ -32,11 +32,12 @@
 double disks_bandwidth_bytes(const char *bandwidth);
 
 /*
- * Limit each of vm's disks (DISKS_ROOT and DISKS_WAL) to iops requests per
- * second, reads and writes together (0: no limit), and to bytes_per_s
- * bytes per second, reads and writes together (0: no limit).  The limits
- * replace whatever the disks had; both 0 lifts them.  False (logged) when
- * vm lacks one of them or QEMU refuses.
+ * Limit vm's disks (DISKS_ROOT and DISKS_WAL, one throttle group: their
+ * requests count together) to iops requests per second, reads and writes
+ * together (0: no limit), and to bytes_per_s bytes per second, reads and
+ * writes together (0: no limit).  The limits replace whatever the disks
+ * had; both 0 lifts them.  False (logged) when vm lacks one of them or
+ * QEMU refuses.
  */
 bool disks_throttle(const struct vm *vm, long iops, long long bytes_per_s);
 
