@@ -167,10 +167,10 @@ static bool record_check(const struct history_record *r, char why[WHY_MAX])
 	}
 	if (r->error && strlen(r->error) >= HISTORY_ERROR_MAX)
 		WHY("member \"error\": longer than %d bytes", HISTORY_ERROR_MAX - 1);
-	if (r->error && !(error = json_string(r->error)))
+	error = r->error ? json_string(r->error) : NULL;
+	json_decref(error);
+	if (r->error && !error)
 		WHY("member \"error\": not UTF-8 text");
-	if (r->error)
-		json_decref(error);
 #undef WHY
 	return true;
 }
