@@ -39,9 +39,9 @@ static void print_lost(FILE *f, const json_t *lost)
 			   "server)\n");
 		return;
 	}
-	fprintf(f, "lost writes: %lld acknowledged writes missing", count(lost, "count"));
+	fprintf(f, "lost writes: %lld acknowledged, not on the server", count(lost, "count"));
 	if (count(lost, "count") > 0)
-		fprintf(f, ": %lld rows, %lld bytes of WAL, %.1f ms of acknowledgements",
+		fprintf(f, " (%lld rows, %lld bytes of WAL, %.1f ms of acknowledgements)",
 			count(lost, "rows"), count(lost, "wal_bytes"), number(lost, "ms"));
 	fputc('\n', f);
 	if (by && count(lost, "count") > 0)
