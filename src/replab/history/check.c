@@ -41,8 +41,10 @@ struct acks {
 	struct ack *by_ms;   /* by writer, then ms */
 	long long *seq_max;  /* the greatest seq of by_ms[..j] of by_ms[j]'s writer */
 	size_t *start, *end; /* per writer: its range in by_seq and by_ms */
-	struct ack *lsns;    /* the ok writes with an lsn, by ms (all as writer 0)... */
-	lsn_t *lsn_max;	     /* ...and the greatest lsn of lsns[..j] */
+	size_t *writers;     /* the writers with acknowledged writes, by id */
+	size_t nwriters;
+	struct ack *lsns; /* the ok writes with an lsn, by ms (all as writer 0)... */
+	lsn_t *lsn_max;	  /* ...and the greatest lsn of lsns[..j] */
 	size_t n, nlsn;
 };
 
@@ -88,6 +90,7 @@ static void acks_build(struct acks *a, const struct history *h)
 	a->end = alloc(a->nnames, sizeof(*a->end));
 	a->later_min = alloc(a->n, sizeof(*a->later_min));
 	a->seq_max = alloc(a->n, sizeof(*a->seq_max));
+	a->writers = alloc(a->nnames, sizeof(*a->writers));
 	for (size_t j = a->n; j-- > 0;) {
 		bool last = j + 1 == a->n || a->by_seq[j + 1].w != a->by_seq[j].w;
 		double ms = a->by_seq[j].ms;
@@ -102,6 +105,8 @@ static void acks_build(struct acks *a, const struct history *h)
 		long long s = a->by_ms[j].seq;
 
 		a->seq_max[j] = first || s > a->seq_max[j - 1] ? s : a->seq_max[j - 1];
+		if (first)
+			a->writers[a->nwriters++] = a->by_ms[j].w;
 	}
 	qsort(a->lsns, a->nlsn, sizeof(*a->lsns), compare_by_ms);
 	a->lsn_max = alloc(a->nlsn, sizeof(*a->lsn_max));
@@ -120,6 +125,7 @@ static void acks_free(struct acks *a)
 	free(a->seq_max);
 	free(a->start);
 	free(a->end);
+	free(a->writers);
 	free(a->lsns);
 	free(a->lsn_max);
 }
@@ -231,9 +237,9 @@ static void check_read(struct reads *out, const struct history *h, const struct 
 	lsn_t lsn;
 	json_t *e;
 
-	for (size_t w = 0; w < a->nnames; w++) {
-		double o = a->start[w] < a->end[w] ? oldest_unseen(a, w, seen_of(r, h->names[w]))
-						   : INFINITY;
+	for (size_t k = 0; k < a->nwriters; k++) {
+		size_t w = a->writers[k];
+		double o = oldest_unseen(a, w, seen_of(r, h->names[w]));
 
 		if (o < t && o < oldest) {
 			oldest = o;

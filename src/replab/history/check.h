@@ -23,6 +23,8 @@ struct history_id {
 /*
  * The writes found on the surviving server (e.g. SELECT id FROM load_test
  * gives writer "load", seq = id), in any order; the caller owns them.
+ * Every writer's writes are looked for: a writer whose rows were not
+ * looked up would have all its writes counted lost.
  */
 struct history_found {
 	const struct history_id *ids;
