@@ -22,9 +22,9 @@
 #include <string.h>
 
 #define HISTORY_FILE_MAX (512 * 1024 * 1024) /* some million operations */
-#define READ_OFFSET	 0.25		      /* reads drawn this far above their session's writes */
-#define PT_WRITE	 5		      /* gnuplot's filled square */
-#define PT_READ		 7		      /* filled circle */
+#define READ_OFFSET	 0.25		     /* reads drawn this far above their session's writes */
+#define PT_WRITE	 5		     /* gnuplot's filled square */
+#define PT_READ		 7		     /* filled circle */
 
 json_t *report_history_load(const char *path)
 {
@@ -51,7 +51,7 @@ json_t *report_history_load(const char *path)
 		op = json_loadb(line, (size_t) (end - line), 0, &err);
 		if (!json_is_object(op) || json_array_size(ops) == REPORT_MAX_POINTS) {
 			log_error("%s: line %zu: %s", path, n,
-				  !op			? err.text
+				  !op		       ? err.text
 				  : json_is_object(op) ? "more operations than a picture can take"
 						       : "not an operation (a JSON object)");
 			json_decref(op);
@@ -166,11 +166,13 @@ enum report_result report_history(struct report *r, json_t *doc, json_t *history
 	for (int o = 0; o < 3; o++)
 		if (count[o] > 0) /* gnuplot warns of an empty file */
 			fprintf(r->gp,
-			"'%s.dat' using 1:2:3:(0) with vectors nohead lc rgb '%s' notitle, \\\n"
-			"  '' using 1:2:4 with points pt variable ps %s lc rgb '%s' notitle, \\\n"
-			"  NaN with points pt 5 ps 1.3 lc rgb '%s' title '%s', \\\n  ",
-			outcomes[o], colours[o], o == 2 ? "1.3" : "0.6", colours[o], colours[o],
-			titles[o]);
+				"'%s.dat' using 1:2:3:(0) with vectors nohead lc rgb '%s' notitle, "
+				"\\\n"
+				"  '' using 1:2:4 with points pt variable ps %s lc rgb '%s' "
+				"notitle, \\\n"
+				"  NaN with points pt 5 ps 1.3 lc rgb '%s' title '%s', \\\n  ",
+				outcomes[o], colours[o], o == 2 ? "1.3" : "0.6", colours[o],
+				colours[o], titles[o]);
 	fprintf(r->gp, "'sessions.dat' using (%.3f):1:ytic(2) with points ps 0 notitle", lo);
 	if (json_array_size(events) > 0)
 		fputs(", \\\n  " REPORT_EVENTS_PLOT, r->gp);

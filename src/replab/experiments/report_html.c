@@ -73,13 +73,16 @@ static void array(FILE *f, const json_t *v, int depth)
 	bool flat = true;
 	json_t *e;
 
-	json_array_foreach(v, i, e) flat = flat && !json_is_object(e) && !json_is_array(e);
+	json_array_foreach(v, i, e)
+		flat = flat && !json_is_object(e) && !json_is_array(e);
 	if (!flat)
 		fputs("<table>", f);
 	json_array_foreach(v, i, e) {
 		if (i == HTML_ITEMS) {
-			fprintf(f, flat ? ", &hellip; (%zu more)" : "<tr><th>&hellip;</th><td>%zu more"
-								  "</td></tr>",
+			fprintf(f,
+				flat ? ", &hellip; (%zu more)"
+				     : "<tr><th>&hellip;</th><td>%zu more"
+				       "</td></tr>",
 				n - i);
 			break;
 		}

@@ -36,11 +36,12 @@ static bool write_mode(struct report *r, json_t *m, size_t i, FILE *f, bool *dra
 	json_array_foreach(bins, j, b) {
 		double v;
 
-		snprintf(where, sizeof(where), "modes[%zu].checks.staleness.histogram_ms[%zu][2]", i,
-			 j);
+		snprintf(where, sizeof(where), "modes[%zu].checks.staleness.histogram_ms[%zu][2]",
+			 i, j);
 		if (json_array_size(b) != 3)
-			return report_invalid(r, "modes[%zu].checks.staleness.histogram_ms[%zu] is "
-						 "not [lo, hi, count]",
+			return report_invalid(r,
+					      "modes[%zu].checks.staleness.histogram_ms[%zu] is "
+					      "not [lo, hi, count]",
 					      i, j),
 			       false;
 		if (!report_number(r, json_array_get(b, 2), where, 0, COUNT_MAX, &v))
@@ -61,12 +62,12 @@ static bool write_mode(struct report *r, json_t *m, size_t i, FILE *f, bool *dra
 	json_array_foreach(bins, j, b) {
 		double lo, hi, n;
 
-		snprintf(where, sizeof(where), "modes[%zu].checks.staleness.histogram_ms[%zu][0]", i,
-			 j);
+		snprintf(where, sizeof(where), "modes[%zu].checks.staleness.histogram_ms[%zu][0]",
+			 i, j);
 		if (!report_number(r, json_array_get(b, 0), where, 0, MS_MAX, &lo))
 			return false;
-		snprintf(where, sizeof(where), "modes[%zu].checks.staleness.histogram_ms[%zu][1]", i,
-			 j);
+		snprintf(where, sizeof(where), "modes[%zu].checks.staleness.histogram_ms[%zu][1]",
+			 i, j);
 		if (!report_number(r, json_array_get(b, 1), where, lo, MS_MAX, &hi))
 			return false;
 		jnumber(json_array_get(b, 2), &n);
@@ -103,7 +104,8 @@ enum report_result report_staleness(struct report *r, json_t *doc)
 		"set ylabel 'share of the mode''s reads (%%)'\nset yrange [0:*]\nset xrange [0:*]\n"
 		"set key top right\n"
 		"set style fill transparent solid 0.35 border\n"
-		"plot for [i=0:%d] 'stale.dat' index i using ($2>$1?($1+$2)/2:$1+0.5):3:($2>$1?$2-$1:1) "
+		"plot for [i=0:%d] 'stale.dat' index i using "
+		"($2>$1?($1+$2)/2:$1+0.5):3:($2>$1?$2-$1:1) "
 		"with boxes title columnheader(1)\n",
 		blocks - 1);
 	return REPORT_DRAWN;
