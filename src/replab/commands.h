@@ -57,6 +57,8 @@ int cmd_experiment(const struct verb_args *a);
 extern const char cmd_experiment_help[];
 int cmd_report(const struct verb_args *a);
 extern const char cmd_report_help[];
+int cmd_check(const struct verb_args *a);
+extern const char cmd_check_help[];
 int cmd_seed(const struct verb_args *a);
 extern const char cmd_seed_help[];
 int cmd_reset(const struct verb_args *a);

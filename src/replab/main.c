@@ -59,6 +59,8 @@ static const struct verb verbs[] = {
 	  cmd_experiment_help, "a measured fault scenario (replab experiment --help lists them)" },
 	{ "report", cmd_report, NULL, 0, cmd_report_help,
 	  "draw an experiment's lag timeline (PNG, gnuplot)" },
+	{ "check", cmd_check, NULL, 0, cmd_check_help,
+	  "check a client's history: stale reads, read-your-writes, staleness" },
 	{ "build", cmd_build, NULL, 0, cmd_build_help,
 	  "make the role images from the base image (make lab)" },
 	{ "inspect", cmd_inspect, NULL, 0, cmd_inspect_help,

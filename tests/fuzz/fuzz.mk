@@ -8,7 +8,7 @@
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 5
 FUZZ := build/fuzz
-FUZZ_REPLAB := seed recipe qmp serial report status
+FUZZ_REPLAB := seed recipe qmp serial report status history
 FUZZ_PGREPL := pgrepl_config lsn
 FUZZ_TARGETS := $(FUZZ_REPLAB) $(FUZZ_PGREPL)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
