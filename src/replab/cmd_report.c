@@ -16,6 +16,7 @@
 #include "log.h"
 #include "experiments/report.h"
 #include "fileread.h"
+#include "history/history.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -282,7 +283,9 @@ int cmd_report(const struct verb_args *a)
 	bool drawn[PICTURES] = { false };
 	enum report_result results[PICTURES];
 	struct report r[PICTURES];
-	json_t *doc, *history = NULL;
+	struct history history;
+	bool has_history;
+	json_t *doc;
 	json_error_t jerr;
 	const char *file;
 	int rc = EXIT_OK, ndrawn = 0;
@@ -311,14 +314,16 @@ int cmd_report(const struct verb_args *a)
 			log_error("could not read %s: %s", file, jerr.text);
 		return EXIT_FAIL;
 	}
-	if (!(history = report_history_load(history_path)) && errno != ENOENT)
+	history_init(&history);
+	has_history = access(history_path, F_OK) == 0 || errno != ENOENT;
+	if (has_history && !history_read_file(&history, history_path))
 		rc = EXIT_FAIL;
 	/* Every drawing checked before any is drawn: a malformed input changes nothing. */
 	for (int i = 0; i < PICTURES; i++) {
 		results[i] = REPORT_EMPTY;
-		if (rc == EXIT_OK && (i == 0 || history))
+		if (rc == EXIT_OK && (i == 0 || has_history))
 			results[i] = i == 0 ? report_build(&r[i], doc, file)
-					    : report_build_history(&r[i], doc, history,
+					    : report_build_history(&r[i], doc, &history,
 								   history_path);
 		else
 			r[i] = (struct report){ 0 };
@@ -342,7 +347,7 @@ int cmd_report(const struct verb_args *a)
 	}
 	if (rc == EXIT_OK && (rc = write_page(doc, file, html, pngs, drawn)) == EXIT_OK)
 		printf("%s\n", html);
-	json_decref(history);
+	history_free(&history);
 	json_decref(doc);
 	return rc;
 }

@@ -3,12 +3,13 @@
  * a plot, "nothing to draw" or a clear error; what reaches gnuplot is a
  * script of printable text without backquotes or macros, and data files
  * holding only numbers and quoted printable labels (and blank lines: gaps
- * and blocks).  A JSON array is also drawn as a history.  The page of any
- * result holds no tag of the document's.
+ * and blocks).  Input that reads as a history (JSON lines) is also drawn
+ * as one.  The page of any result holds no tag of the document's.
  */
 #include "fuzz.h"
 
 #include "experiments/report.h"
+#include "history/history.h"
 
 #include <math.h>
 
@@ -88,17 +89,20 @@ static void check_page(const json_t *doc)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *doc = json_loadb((const char *) data, size, JSON_DECODE_ANY, NULL), *run;
+	struct history h;
 	struct report r;
 
+	history_init(&h);
+	if (history_parse(&h, (const char *) data, size, "fuzz.history.jsonl")) {
+		run = json_pack("{s:s,s:[{s:i,s:s},{s:i,s:s}]}", "experiment", "x", "events",
+				"t_ms", 1, "event", "cut", "t_ms", 2, "event", "primary crashed");
+		check_report(&r, report_build_history(&r, run, &h, "fuzz.json"));
+		json_decref(run);
+	}
+	history_free(&h);
 	if (!doc)
 		return 0;
 	check_report(&r, report_build(&r, doc, "fuzz.json"));
-	if (json_is_array(doc)) {
-		run = json_pack("{s:s,s:[{s:i,s:s},{s:i,s:s}]}", "experiment", "x", "events",
-				"t_ms", 1, "event", "cut", "t_ms", 2, "event", "primary crashed");
-		check_report(&r, report_build_history(&r, run, doc, "fuzz.json"));
-		json_decref(run);
-	}
 	if (json_is_object(doc))
 		check_page(doc);
 	json_decref(doc);

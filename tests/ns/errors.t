@@ -150,9 +150,9 @@ test_expect_success 'no drawing from a malformed result' '
 	! ls "$rep" | grep -E "^(array|nan|type|split|huge)\.(png|html)"
 '
 printf '{"experiment": "x", "samples": [{"t_ms": 0, "lag_bytes": 1}]}' >"$rep/hist.json"
-printf '{"session": "s", "op": "write", "outcome": "ok", "sent_ms": 1}\n{"session": "s",\n' \
+printf '%s\n{"session": "s",\n' '{"session": "s", "op": "write", "server": "primary", "sent_ms": 1, "answered_ms": 2, "outcome": "ok", "writer": "s", "seq": 1}' \
 	>"$rep/hist.history.jsonl"
-expect 1 'hist\.history\.jsonl: line 2: ' "report refuses a history with a broken line, naming it" -- \
+expect 1 'hist\.history\.jsonl line 2: ' "report refuses a history with a broken line, naming it" -- \
 	"$REPLAB" report "$rep/hist.json"
 test_expect_success 'and draws nothing of that run' '
 	! ls "$rep" | grep -E "^hist.*\.(png|html)"

@@ -56,10 +56,15 @@ with open(f"{d}/pr.history.jsonl", "w") as f:
     for i in range(320):
         s = i * 25
         cut = 2000 <= s < 6000
-        op = {"session": "load" if i % 2 == 0 else evil, "op": "write" if i % 2 == 0 else "read",
-              "server": "primary" if i % 2 == 0 else "replica", "sent_ms": s,
-              "answered_ms": None if cut and i % 2 else s + 4,
-              "outcome": "unknown" if cut and i % 2 else ("fail" if cut and i % 8 == 0 else "ok")}
+        write = i % 2 == 0
+        op = {"session": "load" if write else evil, "op": "write" if write else "read",
+              "server": "primary" if write else "replica", "sent_ms": s,
+              "answered_ms": None if cut and not write else s + 4,
+              "outcome": "unknown" if cut and not write else ("fail" if cut and i % 8 == 0 else "ok")}
+        if write:
+            op.update(writer="load", seq=i // 2 + 1)
+        elif op["outcome"] == "ok":
+            op["seen"] = {"load": i // 2}
         f.write(json.dumps(op) + "\n")
 modes = [{"mode": m, "checks": {"staleness": {"reads": 100, "ms": {"p50": p, "p99": 3 * p, "max": 4 * p},
           "histogram_ms": [[0, 0, 100]] if p == 0 else [[i * 10, i * 10 + 10, 100 >> i] for i in range(6)]}}}

@@ -54,20 +54,13 @@ enum report_result {
 enum report_result report_build(struct report *r, json_t *doc, const char *source);
 
 /*
- * The history's picture (FILE-history.png): history is the operations of
- * X.history.jsonl as a JSON array (report_history_load), doc the experiment's
- * result whose events shade the faults.  Same contract as report_build.
+ * The history's picture (FILE-history.png): h the client's operations
+ * (history/history.h), doc the experiment's result whose events shade the
+ * faults.  Same contract as report_build.
  */
-enum report_result report_build_history(struct report *r, json_t *doc, json_t *history,
+struct history;
+enum report_result report_build_history(struct report *r, json_t *doc, const struct history *h,
 					const char *source);
-
-/*
- * X.history.jsonl at path as a JSON array of its lines' objects (blank
- * lines skipped).  NULL when there is no such file (errno ENOENT, not
- * logged) or when it cannot be read or a line is not a JSON object (logged,
- * naming the line; errno is then EINVAL or the reading's).
- */
-json_t *report_history_load(const char *path);
 void report_close(struct report *r);
 void report_free(struct report *r);
 
@@ -139,7 +132,7 @@ void report_faults_end(struct report_events *ev, double end_s);
 enum report_result report_timeline(struct report *r, json_t *doc);
 
 /* The history: each operation by time and session, coloured by outcome, the faults shaded. */
-enum report_result report_history(struct report *r, json_t *doc, json_t *history);
+enum report_result report_history(struct report *r, json_t *doc, const struct history *h);
 
 /* rpo: per mode, commit latency p50/p99 and acknowledged writes lost. */
 enum report_result report_rpo(struct report *r, json_t *doc);

@@ -67,12 +67,12 @@ enum report_result report_build(struct report *r, json_t *doc, const char *sourc
 	return drawings[i].draw(r, doc);
 }
 
-enum report_result report_build_history(struct report *r, json_t *doc, json_t *history,
+enum report_result report_build_history(struct report *r, json_t *doc, const struct history *h,
 					const char *source)
 {
 	if (!begin(r, doc, source))
 		return REPORT_INVALID;
-	return report_history(r, doc, history);
+	return report_history(r, doc, h);
 }
 
 void report_close(struct report *r)
