@@ -15,6 +15,8 @@
 #include "lab/jsonfile.h"
 #include "log.h"
 #include "experiments/report.h"
+#include "fileread.h"
+#include "history/history.h"
 #include "strutil.h"
 
 #include <errno.h>
@@ -178,23 +180,116 @@ static int draw(const struct report *r, const char *json_path, const char *png)
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+/* Write text to path through a temporary file beside it, renamed into place. */
+static bool write_beside(const char *path, const char *text, size_t len)
+{
+	char tmp[PATH_MAX];
+	mode_t mask = umask(0);
+	int fd;
+	bool ok;
+
+	umask(mask);
+	xsnprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return false;
+	ok = fchmod(fd, 0666 & ~mask) == 0;
+	while (ok && len > 0) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0;
+		text += ok ? n : 0;
+		len -= ok ? (size_t) n : 0;
+	}
+	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
+	if (!ok)
+		unlink(tmp);
+	return ok;
+}
+
+/* The pictures of a run, in the page's order. */
+#define PICTURES 2
+static const struct {
+	const char *suffix; /* FILE<suffix>.png */
+	const char *caption;
+} pictures[PICTURES] = {
+	{ "", "the experiment" },
+	{ "-history", "the history: every client operation by time and session" },
+};
+
+/* The page with every PNG drawn (drawn[i]: pngs[i] exists), into html. */
+static int write_page(const json_t *doc, const char *file, const char *html,
+		      char pngs[PICTURES][PATH_MAX], const bool drawn[PICTURES])
+{
+	struct report_image images[PICTURES];
+	char *data[PICTURES] = { NULL }, *page = NULL;
+	const char *base = strrchr(file, '/');
+	int n = 0, rc = EXIT_OK;
+	size_t page_len;
+	FILE *f;
+
+	for (int i = 0; i < PICTURES && rc == EXIT_OK; i++) {
+		const char *png_base = strrchr(pngs[i], '/');
+
+		if (!drawn[i])
+			continue;
+		images[n] = (struct report_image){ .caption = pictures[i].caption,
+						   .file = png_base ? png_base + 1 : pngs[i] };
+		if (!(data[i] = file_read_all(pngs[i], REPORT_JSON_MAX, &images[n].len))) {
+			log_error("could not read back %s: %s", pngs[i], strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		images[n++].png = (const unsigned char *) data[i];
+	}
+	if (rc == EXIT_OK) {
+		if (!(f = open_memstream(&page, &page_len)))
+			fatal("out of memory");
+		report_html(f, doc, base ? base + 1 : file, images, n);
+		if (fclose(f) != 0)
+			fatal("out of memory");
+		if (!write_beside(html, page, page_len)) {
+			log_error("could not write %s: %s", html, strerror(errno));
+			rc = EXIT_FAIL;
+		}
+	}
+	free(page);
+	for (int i = 0; i < PICTURES; i++)
+		free(data[i]);
+	return rc;
+}
+
 const char cmd_report_help[] =
 	"Usage: replab report FILE.json\n"
 	"\n"
-	"Draws an experiment's result into FILE.png (gnuplot): the lag over time with\n"
-	"the events marked (or, when the primary crashed, the client's acknowledged\n"
-	"writes per second); for rpo, latency and losses per mode; for split-brain,\n"
-	"the rows each side had.\n";
+	"Draws an experiment's result with gnuplot, beside FILE.json:\n"
+	"  FILE.png          the experiment: the lag over time, the faults shaded and\n"
+	"                    the events marked (or, when the primary crashed, the\n"
+	"                    client's acknowledged writes per second); for rpo,\n"
+	"                    latency and losses per mode, with --trials the share of\n"
+	"                    trials that lost writes and its 95% interval; for\n"
+	"                    replica-reads, the staleness of the reads per mode; for\n"
+	"                    split-brain, the rows each side had\n"
+	"  FILE-history.png  when FILE.history.jsonl exists: every client operation\n"
+	"                    by time and session, ok, failed or unknown, the faults\n"
+	"                    shaded\n"
+	"  FILE.html         a page with every picture and the summary as tables; it\n"
+	"                    fetches nothing and opens from disk\n"
+	"and prints the names of what it wrote.\n";
 
 int cmd_report(const struct verb_args *a)
 {
-	char png[PATH_MAX];
-	json_error_t jerr;
-	struct report r;
+	char pngs[PICTURES][PATH_MAX], history_path[PATH_MAX], html[PATH_MAX];
+	bool drawn[PICTURES] = { false };
+	enum report_result results[PICTURES];
+	struct report r[PICTURES];
+	struct history history;
+	bool has_history;
 	json_t *doc;
-	size_t len;
+	json_error_t jerr;
 	const char *file;
-	int rc = EXIT_FAIL;
+	int rc = EXIT_OK, ndrawn = 0;
+	size_t len;
 
 	if (a->argc != 2)
 		return usage_error("report", "give the experiment's JSON file");
@@ -202,11 +297,15 @@ int cmd_report(const struct verb_args *a)
 	len = strlen(file);
 	if (len > 5 && strcmp(file + len - 5, ".json") == 0)
 		len -= 5;
-	if (len + sizeof(".png.XXXXXX") > sizeof(png)) {
+	if (len + sizeof(".history.jsonl") + sizeof(".XXXXXX") > PATH_MAX) {
 		log_error("the file name is too long: %s", file);
 		return EXIT_FAIL;
 	}
-	xsnprintf(png, sizeof(png), "%.*s.png", (int) len, file);
+	for (int i = 0; i < PICTURES; i++)
+		xsnprintf(pngs[i], sizeof(pngs[i]), "%.*s%s.png", (int) len, file,
+			  pictures[i].suffix);
+	xsnprintf(history_path, sizeof(history_path), "%.*s.history.jsonl", (int) len, file);
+	xsnprintf(html, sizeof(html), "%.*s.html", (int) len, file);
 	if (!(doc = json_read_file(file, REPORT_JSON_MAX, &jerr))) {
 		if (jerr.line > 0)
 			log_error("%s is not an experiment's result: line %d: %s", file, jerr.line,
@@ -215,21 +314,40 @@ int cmd_report(const struct verb_args *a)
 			log_error("could not read %s: %s", file, jerr.text);
 		return EXIT_FAIL;
 	}
-	switch (report_build(&r, doc, file)) {
-	case REPORT_DRAWN:
-		report_close(&r);
-		rc = draw(&r, file, png);
-		break;
-	case REPORT_EMPTY:
+	history_init(&history);
+	has_history = access(history_path, F_OK) == 0 || errno != ENOENT;
+	if (has_history && !history_read_file(&history, history_path))
+		rc = EXIT_FAIL;
+	/* Every drawing checked before any is drawn: a malformed input changes nothing. */
+	for (int i = 0; i < PICTURES; i++) {
+		results[i] = REPORT_EMPTY;
+		if (rc == EXIT_OK && (i == 0 || has_history))
+			results[i] = i == 0 ? report_build(&r[i], doc, file)
+					    : report_build_history(&r[i], doc, &history,
+								   history_path);
+		else
+			r[i] = (struct report){ 0 };
+		report_close(&r[i]);
+		if (results[i] == REPORT_INVALID)
+			rc = EXIT_FAIL;
+	}
+	for (int i = 0; i < PICTURES; i++) {
+		if (rc == EXIT_OK && results[i] == REPORT_DRAWN &&
+		    (rc = draw(&r[i], file, pngs[i])) == EXIT_OK) {
+			drawn[i] = true;
+			ndrawn++;
+			printf("%s\n", pngs[i]);
+		}
+		report_free(&r[i]);
+	}
+	if (rc == EXIT_OK && ndrawn == 0) {
 		log_error("%s has no samples to draw", file);
 		log_hint("its figures are in the file's summary (e.g. jq . %s)", file);
-		break;
-	case REPORT_INVALID:
-		break;
+		rc = EXIT_FAIL;
 	}
-	report_free(&r);
+	if (rc == EXIT_OK && (rc = write_page(doc, file, html, pngs, drawn)) == EXIT_OK)
+		printf("%s\n", html);
+	history_free(&history);
 	json_decref(doc);
-	if (rc == EXIT_OK)
-		printf("%s\n", png);
 	return rc;
 }

@@ -58,7 +58,7 @@ static const struct verb verbs[] = {
 	{ "experiment", cmd_experiment, cmd_experiment_options, CHANGES_LAB | LAB_UP | ALL_RUN,
 	  cmd_experiment_help, "a measured fault scenario (replab experiment --help lists them)" },
 	{ "report", cmd_report, NULL, 0, cmd_report_help,
-	  "draw an experiment's lag timeline (PNG, gnuplot)" },
+	  "draw an experiment's result and history (PNGs, gnuplot) and its HTML page" },
 	{ "check", cmd_check, NULL, 0, cmd_check_help,
 	  "check a client's history: stale reads, read-your-writes, staleness" },
 	{ "build", cmd_build, NULL, 0, cmd_build_help,

@@ -2,11 +2,14 @@
  * fuzz_report.c — experiments' results for "replab report": any JSON gives
  * a plot, "nothing to draw" or a clear error; what reaches gnuplot is a
  * script of printable text without backquotes or macros, and data files
- * holding only numbers and quoted printable labels.
+ * holding only numbers and quoted printable labels (and blank lines: gaps
+ * and blocks).  Input that reads as a history (JSON lines) is also drawn
+ * as one.  The page of any result holds no tag of the document's.
  */
 #include "fuzz.h"
 
 #include "experiments/report.h"
+#include "history/history.h"
 
 #include <math.h>
 
@@ -40,7 +43,7 @@ static void check_data(const char *text, size_t len)
 		const char *nl = memchr(p, '\n', (size_t) (end - p)), *f = p;
 
 		FUZZ_ASSERT(nl);
-		while (f <= nl) {
+		while (f <= nl && nl > p) {
 			const char *tab = memchr(f, '\t', (size_t) (nl - f));
 			const char *stop = tab ? tab : nl;
 
@@ -51,28 +54,57 @@ static void check_data(const char *text, size_t len)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check_report(struct report *r, enum report_result result)
 {
-	json_t *doc = json_loadb((const char *) data, size, JSON_DECODE_ANY, NULL);
-	struct report r;
-	enum report_result result;
-
-	if (!doc)
-		return 0;
-	result = report_build(&r, doc, "fuzz.json");
-	report_close(&r);
+	report_close(r);
 	if (result == REPORT_DRAWN) {
-		FUZZ_ASSERT(r.gp_text && strstr(r.gp_text, "plot '"));
-		for (size_t i = 0; i < r.gp_len; i++) {
-			char c = r.gp_text[i];
+		FUZZ_ASSERT(r->gp_text && strstr(r->gp_text, "\nplot "));
+		for (size_t i = 0; i < r->gp_len; i++) {
+			char c = r->gp_text[i];
 
 			FUZZ_ASSERT((c >= 0x20 && c < 0x7F) || c == '\n');
 			FUZZ_ASSERT(c != '`' && c != '@');
 		}
-		for (int i = 0; i < r.nfiles; i++)
-			check_data(r.files[i].text, r.files[i].len);
+		for (int i = 0; i < r->nfiles; i++)
+			check_data(r->files[i].text, r->files[i].len);
 	}
-	report_free(&r);
+	report_free(r);
+}
+
+/* The page's tags are its own: after escaping, a '<' never starts "<s" or a second "<img". */
+static void check_page(const json_t *doc)
+{
+	char *page = NULL;
+	size_t len;
+	FILE *f = open_memstream(&page, &len);
+
+	FUZZ_ASSERT(f);
+	report_html(f, doc, "fuzz.json", NULL, 0);
+	FUZZ_ASSERT(fclose(f) == 0);
+	FUZZ_ASSERT(!strstr(page, "<script") && !strstr(page, "<img") && !strstr(page, "<a "));
+	FUZZ_ASSERT(strstr(page, "</html>\n") == page + len - 8);
+	free(page);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *doc = json_loadb((const char *) data, size, JSON_DECODE_ANY, NULL), *run;
+	struct history h;
+	struct report r;
+
+	history_init(&h);
+	if (history_parse(&h, (const char *) data, size, "fuzz.history.jsonl")) {
+		run = json_pack("{s:s,s:[{s:i,s:s},{s:i,s:s}]}", "experiment", "x", "events",
+				"t_ms", 1, "event", "cut", "t_ms", 2, "event", "primary crashed");
+		check_report(&r, report_build_history(&r, run, &h, "fuzz.json"));
+		json_decref(run);
+	}
+	history_free(&h);
+	if (!doc)
+		return 0;
+	check_report(&r, report_build(&r, doc, "fuzz.json"));
+	if (json_is_object(doc))
+		check_page(doc);
 	json_decref(doc);
 	return 0;
 }

@@ -118,9 +118,10 @@ test_expect_success 'no command ran' '
 	done
 '
 test_expect_success 'the drawing is a PNG' 'head -c 4 "${evil%.json}.png" | grep PNG'
-test_expect_success 'nothing temporary is left' '
+test_expect_success 'nothing temporary is left: the JSON, its PNG and its page' '
 	is "$(ls -A "$rep/tmp")" "" &&
-	is "$(ls "$rep" | wc -l)" 3
+	is "$(ls "$rep" | wc -l)" 4 &&
+	test -s "${evil%.json}.html"
 '
 jq -n '{experiment: "rpo", trials: 2, summary: [{mode: "`touch pwned5`\u0007\"", p50_ms: 1, p99_ms: 2, lost: 0}]}' \
 	>"$rep/rpo.json"
@@ -146,7 +147,15 @@ expect 1 'summary\.rows\.old_primary\[0\] is not a row' "report refuses a split-
 jq -n '{experiment: "x", samples: [{t_ms: 0}], events: [range(1001) | {t_ms: ., event: "e"}]}' >"$rep/huge.json"
 expect 1 'events has 1001 elements, more than' "report refuses a huge array" -- "$REPLAB" report "$rep/huge.json"
 test_expect_success 'no drawing from a malformed result' '
-	! ls "$rep" | grep -E "^(array|nan|type|split|huge)\.png"
+	! ls "$rep" | grep -E "^(array|nan|type|split|huge)\.(png|html)"
+'
+printf '{"experiment": "x", "samples": [{"t_ms": 0, "lag_bytes": 1}]}' >"$rep/hist.json"
+printf '%s\n{"session": "s",\n' '{"session": "s", "op": "write", "server": "primary", "sent_ms": 1, "answered_ms": 2, "outcome": "ok", "writer": "s", "seq": 1}' \
+	>"$rep/hist.history.jsonl"
+expect 1 'hist\.history\.jsonl line 2: ' "report refuses a history with a broken line, naming it" -- \
+	"$REPLAB" report "$rep/hist.json"
+test_expect_success 'and draws nothing of that run' '
+	! ls "$rep" | grep -E "^hist.*\.(png|html)"
 '
 
 done_testing

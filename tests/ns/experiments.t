@@ -40,7 +40,15 @@ if [ -e /sys/module/sch_netem ] || modprobe -n -q sch_netem 2>/dev/null; then me
 jq_check "$out" ".netem_mechanism == \"$mech\""
 
 jq_check "$out" '.summary.reconnect_after_heal_ms >= 0 and .summary.caught_up_after_heal_ms >= .summary.reconnect_after_heal_ms'
-test_expect_success 'replab report draws it' 'replab report "$out"'
+test_expect_success 'replab report draws it, and its page' '
+	replab report "$out" >"$WORK/report.out" &&
+	grep -qx "${out%.json}.png" "$WORK/report.out" &&
+	grep -qx "${out%.json}.html" "$WORK/report.out"
+'
+test_expect_success 'the page embeds the lag picture and the summary' '
+	is "$(grep -c "^<img alt=\"the experiment\" src=\"data:image/png;base64," "${out%.json}.html")" 1 &&
+	grep -q "<th>acknowledged_writes</th>" "${out%.json}.html"
+'
 
 out=$WORK/shaped.json
 test_expect_success 'partition-reconnect on a 4mbit link: exits 0' '

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "commands.h"
+#include "history/history.h"
 #include "lab/jsonfile.h"
 #include "log.h"
 #include "experiments/report.h"
@@ -35,8 +36,37 @@ static const char *const hostile[] = {
 	"@macro {/Symbol a} ^{up}_{down} \\n \\\" end",
 	"\x1b[31mred\x1b[0m \xc3\xa9 \xe2\x80\xae",
 	"'\n!touch PWNED\n'",
+	"<script>alert(1)</script><img src=x onerror=alert(2)> &amp; \"'",
 };
 #define N_HOSTILE (sizeof(hostile) / sizeof(hostile[0]))
+
+/* Names the history takes (printable ASCII, under 64 bytes) that try gnuplot and HTML. */
+static const char *const hostile_sessions[] = {
+	"x' ; system('touch PWNED'); print '",
+	"`touch PWNED`",
+	"a\"; system(\"touch PWNED\") #",
+	"@macro {/Symbol a} ^{up}_{down} \\n \\\" end",
+	"<script>alert(1)</script><img src=x onerror=alert(2)> &amp; \"'",
+};
+#define N_SESSIONS (sizeof(hostile_sessions) / sizeof(hostile_sessions[0]))
+
+/* Operation i of a test history: session i % N_SESSIONS, each outcome in turn. */
+static struct history_record test_op(size_t i)
+{
+	enum history_outcome outcome = (enum history_outcome)(i % 3);
+	bool write = i % 2 == 0;
+
+	return (struct history_record){
+		.session = hostile_sessions[i % N_SESSIONS],
+		.op = write ? HISTORY_WRITE : HISTORY_READ,
+		.sent_ms = 1000 * (double) i,
+		.answered = outcome != HISTORY_UNKNOWN,
+		.answered_ms = 1000 * (double) i + 500,
+		.outcome = outcome,
+		.writer = write ? hostile_sessions[i % N_SESSIONS] : NULL,
+		.seq = write ? (long long) i + 1 : 0,
+	};
+}
 
 static json_t *parse(const char *text)
 {
@@ -113,7 +143,7 @@ static void script_holds_no_document_text(void **state)
 	assert_non_null(strstr(r.gp_text, "set terminal pngcairo"));
 	assert_null(strstr(r.gp_text, "set output")); /* the PNG goes to standard output */
 	/* an unknown experiment's name is not in the title */
-	assert_non_null(strstr(r.gp_text, "set title 'replication lag seen by the primary'"));
+	assert_non_null(strstr(r.gp_text, "set title 'replication lag'"));
 	assert_non_null(strstr(r.gp_text, "'events.dat' using 1:(0.03):2 axes x1y2 with labels "
 					  "noenhanced"));
 	report_free(&r);
@@ -397,10 +427,71 @@ static int quiet_report(char **argv)
 	return rc;
 }
 
+/* A history whose sessions carry the hostile names, one operation of each outcome. */
+static void write_hostile_history(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	for (size_t i = 0; i < 2 * N_SESSIONS; i++) {
+		struct history_record op = test_op(i);
+
+		assert_true(history_write_line(f, &op));
+	}
+	fclose(f);
+}
+
+/* Every tag of page is one the page itself writes: none came from the document. */
+static void only_our_tags(const char *page)
+{
+	static const char *const tags[] = { "!DOCTYPE", "html", "head",	      "meta",  "title",
+					    "style",	"body", "h1",	      "h2",    "p",
+					    "figure",	"img",	"figcaption", "table", "tr",
+					    "th",	"td" };
+
+	for (const char *p = page; (p = strchr(p, '<')); p++) {
+		const char *name = p[1] == '/' ? p + 2 : p + 1;
+		size_t len = strcspn(name, " >");
+		bool ours = false;
+
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]) && !ours; i++)
+			ours = strlen(tags[i]) == len && strncmp(tags[i], name, len) == 0;
+		if (!ours)
+			fail_msg("a tag not of the page's own: %.40s", p);
+	}
+}
+
+/* The page at path: nimages PNGs embedded, no markup from the document, nothing fetched. */
+static void page_is_safe(const char *path, int nimages)
+{
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	assert_non_null(f);
+	assert_true(getdelim(&page, &len, '\0', f) > 0);
+	fclose(f);
+	for (const char *p = page; (p = strstr(p, "<img ")); p++)
+		n++;
+	assert_int_equal(n, nimages);
+	n = 0;
+	for (const char *p = page; (p = strstr(p, "src=\"data:image/png;base64,iVBORw0KGgo")); p++)
+		n++;
+	assert_int_equal(n, nimages);
+	only_our_tags(page);
+	assert_null(strstr(page, "<script"));
+	assert_null(strstr(page, "<img src=x"));
+	assert_null(strstr(page, "http:"));
+	assert_null(strstr(page, "https:"));
+	assert_non_null(strstr(page, "default-src 'none'; img-src data:"));
+	free(page);
+}
+
 static void crafted_file_draws_and_runs_nothing(void **state)
 {
 	char dir[] = "/tmp/test-report.XXXXXX", tmp[PATH_MAX], json[PATH_MAX], png[PATH_MAX],
-	     pwned[PATH_MAX];
+	     pwned[PATH_MAX], history[PATH_MAX], history_png[PATH_MAX], html[PATH_MAX];
 	char *argv[3] = { "report", json, NULL };
 	json_t *doc = hostile_timeline();
 	const char *old_tmpdir = getenv("TMPDIR");
@@ -418,7 +509,11 @@ static void crafted_file_draws_and_runs_nothing(void **state)
 	/* the file's name itself is hostile too */
 	snprintf(json, sizeof(json), "%s/it's \"x\"; `touch PWNED`.json", dir);
 	snprintf(png, sizeof(png), "%s/it's \"x\"; `touch PWNED`.png", dir);
+	snprintf(history, sizeof(history), "%s/it's \"x\"; `touch PWNED`.history.jsonl", dir);
+	snprintf(history_png, sizeof(history_png), "%s/it's \"x\"; `touch PWNED`-history.png", dir);
+	snprintf(html, sizeof(html), "%s/it's \"x\"; `touch PWNED`.html", dir);
 	assert_int_equal(json_dump_file(doc, json, 0), 0);
+	write_hostile_history(history);
 	if (old_tmpdir)
 		snprintf(saved_tmpdir, sizeof(saved_tmpdir), "%s", old_tmpdir);
 	setenv("TMPDIR", tmp, 1);
@@ -436,10 +531,20 @@ static void crafted_file_draws_and_runs_nothing(void **state)
 	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
 	fclose(f);
 	assert_memory_equal(head, "\x89PNG\r\n\x1a\n", sizeof(head));
+	f = fopen(history_png, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+	fclose(f);
+	assert_memory_equal(head, "\x89PNG\r\n\x1a\n", sizeof(head));
+	page_is_safe(html, 2);
 	assert_int_equal(count_entries(tmp), 0); /* the private directory is gone */
-	assert_int_equal(count_entries(dir), 3); /* the JSON, the PNG and tmp/: no temporary PNG */
+	/* the JSON, the history, two PNGs, the page and tmp/: nothing temporary */
+	assert_int_equal(count_entries(dir), 6);
 	unlink(json);
 	unlink(png);
+	unlink(history);
+	unlink(history_png);
+	unlink(html);
 	rmdir(tmp);
 	assert_int_equal(chdir("/"), 0);
 	assert_int_equal(rmdir(dir), 0);
@@ -448,7 +553,7 @@ static void crafted_file_draws_and_runs_nothing(void **state)
 
 static void malformed_file_fails_cleanly(void **state)
 {
-	char dir[] = "/tmp/test-report.XXXXXX", json[PATH_MAX];
+	char dir[] = "/tmp/test-report.XXXXXX", json[PATH_MAX], history[PATH_MAX];
 	char *argv[3] = { "report", json, NULL };
 	FILE *f;
 
@@ -467,8 +572,246 @@ static void malformed_file_fails_cleanly(void **state)
 	assert_int_equal(quiet_report(argv), EXIT_FAIL);
 	assert_non_null(strstr(log_last_error(), "summary[0].mode is not a string"));
 	assert_int_equal(count_entries(dir), 1); /* no PNG, nothing temporary */
+	/* a good result with a malformed history beside it: no picture at all, no page */
+	f = fopen(json, "w");
+	fputs("{\"experiment\": \"x\", \"samples\": [{\"t_ms\": 1, \"lag_bytes\": 2}]}", f);
+	fclose(f);
+	snprintf(history, sizeof(history), "%s/bad.history.jsonl", dir);
+	f = fopen(history, "w");
+	fputs("{\"session\": \"s\", \"op\": \"read\", \"outcome\": \"late\", \"sent_ms\": 1}\n", f);
+	fclose(f);
+	assert_int_equal(quiet_report(argv), EXIT_FAIL);
+	assert_non_null(strstr(log_last_error(), "bad.history.jsonl line 1: "));
+	assert_int_equal(count_entries(dir), 2);
+	unlink(history);
 	unlink(json);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/* ---- the history, staleness, intervals, faults, gaps ---- */
+
+static void draws_a_history(void **state)
+{
+	json_t *doc = parse("{\"experiment\": \"partition-reconnect\", \"events\": [{\"t_ms\": "
+			    "1000, \"event\": \"cut\"}, {\"t_ms\": 3000, \"event\": \"heal\"}, "
+			    "{\"t_ms\": 3500, \"event\": \"primary crashed\"}]}");
+	struct history h;
+	struct report r;
+
+	(void) state;
+	history_init(&h);
+	for (size_t i = 0; i < 8; i++) {
+		struct history_record op = test_op(i);
+
+		assert_true(history_append(&h, &op));
+	}
+	hush(true);
+	assert_int_equal(report_build_history(&r, doc, &h, "test.json"), REPORT_DRAWN);
+	hush(false);
+	report_close(&r);
+	assert_null(strstr(r.gp_text, "PWNED"));
+	assert_null(strstr(r.gp_text, "script"));
+	assert_null(strchr(r.gp_text, '`'));
+	/* the sessions as labels, in the order they came; reads a quarter above their line */
+	assert_string_equal(
+		data_text(&r, "sessions.dat"),
+		"0\t\"x' ; system('touch PWNED'); print '\"\n1\t\"`touch PWNED`\"\n"
+		"2\t\"a'; system('touch PWNED') #\"\n3\t\"@macro {/Symbol a} ^{up}_{down} "
+		"/n /' end\"\n4\t\"<script>alert(1)</script><img src=x onerror=alert(2)> "
+		"&amp; ...\"\n");
+	assert_string_equal(data_text(&r, "ok.dat"),
+			    "0.000\t0.00\t0.500\t5\n3.000\t3.25\t0.500\t7\n"
+			    "6.000\t1.00\t0.500\t5\n");
+	assert_string_equal(data_text(&r, "fail.dat"), "1.000\t1.25\t0.500\t7\n4.000\t4.00\t0.500\t"
+						       "5\n7.000\t2.25\t0.500\t7\n");
+	/* an unknown outcome: a mark where it was sent, no line */
+	assert_string_equal(data_text(&r, "unknown.dat"), "2.000\t2.00\t0.000\t5\n5.000\t0.25\t"
+							  "0.000\t7\n");
+	/* the cut and heal an interval; the crash open until the last answer */
+	assert_string_equal(data_text(&r, "faults.dat"), "1.000\t3.000\n3.500\t7.500\n");
+	assert_non_null(strstr(r.gp_text, "set yrange [-0.5:4.5]"));
+	report_free(&r);
+	history_free(&h);
+	json_decref(doc);
+}
+
+static void refuses_a_history_with_malformed_events(void **state)
+{
+	json_t *doc = parse("{\"experiment\": \"x\", \"events\": [{\"t_ms\": \"x\"}]}");
+	struct history_record op = test_op(0);
+	struct history h;
+	struct report r;
+
+	(void) state;
+	history_init(&h);
+	assert_true(history_append(&h, &op));
+	hush(true);
+	assert_int_equal(report_build_history(&r, doc, &h, "test.json"), REPORT_INVALID);
+	hush(false);
+	assert_string_equal(log_last_error(),
+			    "test.json: events[0].t_ms is a string, not a number");
+	report_free(&r);
+	history_free(&h);
+	json_decref(doc);
+	/* an empty history: nothing to draw */
+	doc = parse("{\"experiment\": \"x\"}");
+	history_init(&h);
+	assert_int_equal(report_build_history(&r, doc, &h, "test.json"), REPORT_EMPTY);
+	report_free(&r);
+	history_free(&h);
+	json_decref(doc);
+}
+
+static void draws_staleness_per_mode(void **state)
+{
+	json_t *doc = parse(
+		"{\"experiment\": \"replica-reads\", \"modes\": [{\"mode\": \"`touch "
+		"PWNED`'\", \"checks\": {\"staleness\": {\"ms\": {\"p50\": 3, "
+		"\"p99\": 40}, \"histogram_ms\": [[0, 0, 3], [0, 10, 1]]}}}, {\"mode\": "
+		"\"remote_apply\", \"checks\": {\"staleness\": {\"histogram_ms\": "
+		"[]}}}]}");
+	struct report r;
+
+	(void) state;
+	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	/* a mode without reads has no block */
+	assert_string_equal(data_text(&r, "stale.dat"),
+			    "\"`touch PWNED`' (p50 3 ms, p99 40 ms)\"\t\"-\"\t\"-\"\n0.000\t0.000\t"
+			    "75.000\n0.000\t10.000\t25.000\n\n\n");
+	assert_non_null(strstr(r.gp_text, "plot for [i=0:0] 'stale.dat' index i"));
+	assert_null(strstr(r.gp_text, "touch"));
+	report_free(&r);
+	json_decref(doc);
+}
+
+static void draws_loss_intervals(void **state)
+{
+	json_t *doc = parse(
+		"{\"experiment\": \"rpo\", \"trials\": 20, \"summary\": [{\"mode\": "
+		"\"async\", \"p50_ms\": 1, \"p99_ms\": 2, \"lost\": 9, \"trials\": 20, "
+		"\"trials_with_loss\": 12, \"loss_ci95\": [0.387, 0.781]}, {\"mode\": "
+		"\"on\", \"p50_ms\": 2, \"p99_ms\": 3, \"lost\": 0, \"trials\": 20, "
+		"\"trials_with_loss\": 0, \"loss_ci95\": [0, 0.15]}, {\"mode\": \"old\", "
+		"\"p50_ms\": 2, \"p99_ms\": 3, \"lost\": 0}]}");
+	struct report r;
+
+	(void) state;
+	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	assert_string_equal(data_text(&r, "ci.dat"),
+			    "\"async\"\t60.00000\t38.70000\t78.10000\t\"12 of 20: 39-78% at 95%\"\n"
+			    "\"on\"\t0.00000\t0.00000\t15.00000\t\"0 of 20: below 15% at 95%\"\n"
+			    "\"old\"\tNaN\tNaN\tNaN\t\"\"\n");
+	assert_non_null(strstr(r.gp_text, "with yerrorbars"));
+	report_free(&r);
+	json_decref(doc);
+}
+
+static void refuses_malformed_intervals(void **state)
+{
+	static const char *const bad[] = {
+		"[0.1]",
+		"[0.5, 0.1]",
+		"[0, 1.5]",
+		"[\"0\", 1]",
+	};
+	char text[400];
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *doc;
+		struct report r;
+
+		snprintf(text, sizeof(text),
+			 "{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", \"p50_ms\": "
+			 "1, \"p99_ms\": 1, \"lost\": 0, \"trials\": 5, \"trials_with_loss\": "
+			 "1, \"loss_ci95\": %s}]}",
+			 bad[i]);
+		doc = parse(text);
+		if (build(doc, &r) != REPORT_INVALID)
+			fail_msg("accepted: %s", text);
+		assert_non_null(strstr(log_last_error(), "summary[0].loss_ci95"));
+		report_free(&r);
+		json_decref(doc);
+	}
+	{
+		json_t *doc = parse("{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", "
+				    "\"p50_ms\": 1, \"p99_ms\": 1, \"lost\": 0, \"trials\": 5, "
+				    "\"trials_with_loss\": 6, \"loss_ci95\": [0, 1]}]}");
+		struct report r;
+
+		assert_int_equal(build(doc, &r), REPORT_INVALID);
+		assert_non_null(strstr(log_last_error(), "summary[0].trials_with_loss is 6"));
+		report_free(&r);
+		json_decref(doc);
+	}
+}
+
+static void lag_gaps_stay_gaps(void **state)
+{
+	json_t *doc = parse(
+		"{\"experiment\": \"partition-reconnect\", \"samples\": [{\"t_ms\": 0, "
+		"\"lag_bytes\": 1}, {\"t_ms\": 900, \"lag_bytes\": 2}, {\"t_ms\": 2500, "
+		"\"lag_bytes\": 3}, {\"t_ms\": 2600}], \"events\": [{\"t_ms\": 100, "
+		"\"event\": \"cut\"}]}");
+	struct report r;
+
+	(void) state;
+	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	/* a blank line: gnuplot draws no line across the 1.6 s without samples */
+	assert_string_equal(data_text(&r, "lag.dat"),
+			    "0.000\t1\n0.900\t2\n\n2.500\t3\n2.600\tNaN\n");
+	/* a cut never healed: shaded to the last sample */
+	assert_string_equal(data_text(&r, "faults.dat"), "0.100\t2.600\n");
+	assert_non_null(strstr(r.gp_text, "(gaps: no samples for over a second)"));
+	assert_non_null(strstr(r.gp_text, "'faults.dat' using"));
+	report_free(&r);
+	json_decref(doc);
+}
+
+/* ---- the page ---- */
+
+static void escapes_html(void **state)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	char longer[3000];
+
+	(void) state;
+	report_html_escape(f, "<a href=\"x\">&amp;'</a>\x01\n\xc3\xa9");
+	fputc('|', f);
+	memset(longer, 'y', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	report_html_escape(f, longer);
+	fclose(f);
+	assert_true(strncmp(text, "&lt;a href=&quot;x&quot;&gt;&amp;amp;&#39;&lt;/a&gt;??\xc3\xa9|",
+			    57) == 0);
+	assert_int_equal(strlen(text), 57 + 2000 + strlen("&hellip;"));
+	free(text);
+}
+
+static void page_of_a_hostile_result(void **state)
+{
+	json_t *doc = json_pack("{s:s,s:b,s:{s:s,s:[s,i,f,n],s:[{s:s}]}}", "experiment", hostile[7],
+				"ok", 1, "summary", hostile[7], hostile[7], "list", hostile[2], 3,
+				1.5, "modes", "mode", hostile[7]);
+	static const unsigned char png[] = "\x89PNG\r\n\x1a\n\x01";
+	struct report_image image = {
+		.caption = "the experiment", .file = hostile[7], .png = png, .len = sizeof(png) - 1
+	};
+	char dir[] = "/tmp/test-page.XXXXXX", path[PATH_MAX];
+	FILE *f;
+
+	(void) state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/page.html", dir);
+	f = fopen(path, "w");
+	report_html(f, doc, hostile[7], &image, 1);
+	fclose(f);
+	page_is_safe(path, 1);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	json_decref(doc);
 }
 
 /* ---- jsonfile ---- */
@@ -533,6 +876,14 @@ int main(void)
 		cmocka_unit_test(draws_each_kind),
 		cmocka_unit_test(crafted_file_draws_and_runs_nothing),
 		cmocka_unit_test(malformed_file_fails_cleanly),
+		cmocka_unit_test(draws_a_history),
+		cmocka_unit_test(refuses_a_history_with_malformed_events),
+		cmocka_unit_test(draws_staleness_per_mode),
+		cmocka_unit_test(draws_loss_intervals),
+		cmocka_unit_test(refuses_malformed_intervals),
+		cmocka_unit_test(lag_gaps_stay_gaps),
+		cmocka_unit_test(escapes_html),
+		cmocka_unit_test(page_of_a_hostile_result),
 		cmocka_unit_test(writes_atomically),
 		cmocka_unit_test(typed_members),
 	};

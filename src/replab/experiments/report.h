@@ -17,10 +17,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define REPORT_MAX_FILES  4
+#define REPORT_MAX_FILES  8
 #define REPORT_MAX_POINTS 1000000 /* samples, rows or per-100 ms counts in one array */
 #define REPORT_MAX_LABELS 1000	  /* events or modes: each one is text on the plot */
 #define REPORT_LABEL_MAX  60	  /* characters of a label shown */
+#define REPORT_T_MS_MAX	  1e12	  /* some thirty years: beyond it, not a time of this lab */
 
 struct report_file {
 	const char *name; /* a fixed name of ours */
@@ -51,6 +52,15 @@ enum report_result {
  * the texts are complete after it.
  */
 enum report_result report_build(struct report *r, json_t *doc, const char *source);
+
+/*
+ * The history's picture (FILE-history.png): h the client's operations
+ * (history/history.h), doc the experiment's result whose events shade the
+ * faults.  Same contract as report_build.
+ */
+struct history;
+enum report_result report_build_history(struct report *r, json_t *doc, const struct history *h,
+					const char *source);
 void report_close(struct report *r);
 void report_free(struct report *r);
 
@@ -85,10 +95,44 @@ bool report_number(const struct report *r, const json_t *v, const char *where, d
  */
 void report_label(FILE *f, const char *text);
 
+/* What report_events found, and the faults still open at the last event. */
+#define REPORT_FAULT_KINDS 4
+struct report_events {
+	double load_start; /* "write load started", seconds; else 0 */
+	int nfaults;	   /* intervals in faults.dat */
+	double open[REPORT_FAULT_KINDS];
+	FILE *faults;
+};
+
+/*
+ * events.dat from doc's "events" (each {t_ms, event}: "seconds<TAB>label")
+ * and faults.dat, the faults as intervals "from<TAB>to" in seconds: a
+ * "cut..." until the next "heal...", a "shape..." until the next
+ * "unshape...", "primary crashed" or "primary powered off" until the end of
+ * the picture, which report_faults_end gives.  False (logged) when an event
+ * is malformed.
+ */
+bool report_events(struct report *r, json_t *events, struct report_events *ev);
+void report_faults_end(struct report_events *ev, double end_s);
+
+/* The events' dashed lines and labels, on a y2 axis over [0:1]. */
+#define REPORT_EVENTS_PLOT                                                                      \
+	"'events.dat' using 1:(0):(0):(1) axes x1y2 with vectors nohead lc rgb 'red' dt 2 "     \
+	"notitle, \\\n  'events.dat' using 1:(0.03):2 axes x1y2 with labels noenhanced rotate " \
+	"left offset 0.7,0 font ',9' notitle"
+
+/* The shading of faults.dat's intervals behind a plot (a y2 axis over [0:1]). */
+#define REPORT_FAULTS_PLOT                                                                  \
+	"'faults.dat' using (($1+$2)/2):(0.5):(($2-$1)/2):(0.5) axes x1y2 with boxxyerror " \
+	"fs solid 0.15 noborder lc rgb 'orange' title 'fault (cut, shape, crash)'"
+
 /* The drawings (see report_build). */
 
 /* Lag over time (or the client's writes per second), events marked. */
 enum report_result report_timeline(struct report *r, json_t *doc);
+
+/* The history: each operation by time and session, coloured by outcome, the faults shaded. */
+enum report_result report_history(struct report *r, json_t *doc, const struct history *h);
 
 /* rpo: per mode, commit latency p50/p99 and acknowledged writes lost. */
 enum report_result report_rpo(struct report *r, json_t *doc);
@@ -96,7 +140,30 @@ enum report_result report_rpo(struct report *r, json_t *doc);
 /* split-brain: which rows each side had, and what the rewind left. */
 enum report_result report_split(struct report *r, json_t *doc);
 
+/* replica-reads: per mode, the share of reads by staleness (ms). */
+enum report_result report_staleness(struct report *r, json_t *doc);
+
 /* flaky-link: false detections per minute as a heat map, and the time to a true one. */
 enum report_result report_flaky(struct report *r, json_t *doc);
+
+/* The static page (report_html.c). */
+
+struct report_image {
+	const char *caption; /* ours */
+	const char *file;    /* the PNG's name, shown escaped */
+	const unsigned char *png;
+	size_t len;
+};
+
+/* text HTML-escaped (& < > " '), control characters as '?', cut when long. */
+void report_html_escape(FILE *f, const char *text);
+
+/*
+ * The page of the run: doc's experiment, the images embedded as data: URIs,
+ * doc's "ok", "error", "summary", "checks" and "modes" as tables; name (the
+ * result's file) shown escaped.  No script, nothing fetched.
+ */
+void report_html(FILE *f, const json_t *doc, const char *name, const struct report_image *images,
+		 int nimages);
 
 #endif

@@ -9,6 +9,7 @@
 #include "lab/jsonfile.h"
 #include "log.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,8 @@ static const struct {
 	const char *experiment; /* NULL: any other */
 	enum report_result (*draw)(struct report *, json_t *);
 } drawings[] = {
-	{ "rpo", report_rpo },
-	{ "split-brain", report_split },
-	{ "flaky-link", report_flaky },
+	{ "rpo", report_rpo },		{ "split-brain", report_split },
+	{ "flaky-link", report_flaky }, { "replica-reads", report_staleness },
 	{ NULL, report_timeline },
 };
 
@@ -32,25 +32,47 @@ static FILE *memstream(char **text, size_t *len)
 	return f;
 }
 
-enum report_result report_build(struct report *r, json_t *doc, const char *source)
+/* The script's start for doc, or NULL (logged) when doc is not an experiment's result. */
+static const char *begin(struct report *r, json_t *doc, const char *source)
 {
 	const char *name = jfield_string(doc, "experiment");
-	size_t i = 0;
 
 	*r = (struct report){ .source = source };
 	r->gp = memstream(&r->gp_text, &r->gp_len);
-	if (!json_is_object(doc))
-		return report_invalid(r, "not an experiment's result (a JSON object)");
-	if (!name)
-		return report_invalid(r, "not an experiment's result (no \"experiment\" name)");
-	while (drawings[i].experiment && strcmp(drawings[i].experiment, name) != 0)
-		i++;
+	if (!json_is_object(doc)) {
+		report_invalid(r, "not an experiment's result (a JSON object)");
+		return NULL;
+	}
+	if (!name) {
+		report_invalid(r, "not an experiment's result (no \"experiment\" name)");
+		return NULL;
+	}
 	/* The PNG goes to standard output; the data files are tab-separated. */
 	fputs("set terminal pngcairo size 1000,500 noenhanced\n"
 	      "set datafile separator \"\\t\"\n"
 	      "set grid\n",
 	      r->gp);
+	return name;
+}
+
+enum report_result report_build(struct report *r, json_t *doc, const char *source)
+{
+	const char *name = begin(r, doc, source);
+	size_t i = 0;
+
+	if (!name)
+		return REPORT_INVALID;
+	while (drawings[i].experiment && strcmp(drawings[i].experiment, name) != 0)
+		i++;
 	return drawings[i].draw(r, doc);
+}
+
+enum report_result report_build_history(struct report *r, json_t *doc, const struct history *h,
+					const char *source)
+{
+	if (!begin(r, doc, source))
+		return REPORT_INVALID;
+	return report_history(r, doc, h);
 }
 
 void report_close(struct report *r)
@@ -175,4 +197,74 @@ void report_label(FILE *f, const char *text)
 			fputc(*c >= 0x20 && *c < 0x7F ? *c : '?', f);
 	}
 	fputc('"', f);
+}
+
+/* Which events open and close a fault's interval (by how their text begins). */
+static const struct {
+	const char *opens, *closes; /* closes NULL: until the end */
+} faults[REPORT_FAULT_KINDS] = {
+	{ "cut", "heal" },
+	{ "shape", "unshape" },
+	{ "primary crashed", NULL },
+	{ "primary powered off", NULL },
+};
+
+static bool begins(const char *text, const char *prefix)
+{
+	return prefix && strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+bool report_events(struct report *r, json_t *events, struct report_events *ev)
+{
+	FILE *marks = report_data(r, "events.dat");
+	json_t *e;
+	size_t i;
+
+	*ev = (struct report_events){ .faults = report_data(r, "faults.dat") };
+	for (int k = 0; k < REPORT_FAULT_KINDS; k++)
+		ev->open[k] = NAN;
+	json_array_foreach(events, i, e) {
+		char where[64];
+		const char *what;
+		double t;
+
+		if (!json_is_object(e)) {
+			report_invalid(r, "events[%zu] is not an object", i);
+			return false;
+		}
+		snprintf(where, sizeof(where), "events[%zu].t_ms", i);
+		if (!report_number(r, json_object_get(e, "t_ms"), where, -REPORT_T_MS_MAX,
+				   REPORT_T_MS_MAX, &t))
+			return false;
+		if (!(what = jfield_string(e, "event"))) {
+			report_invalid(r, "events[%zu].event is not a string", i);
+			return false;
+		}
+		t /= 1000;
+		if (strcmp(what, "write load started") == 0)
+			ev->load_start = t;
+		for (int k = 0; k < REPORT_FAULT_KINDS; k++) {
+			if (!isnan(ev->open[k]) && begins(what, faults[k].closes)) {
+				fprintf(ev->faults, "%.3f\t%.3f\n", ev->open[k], t);
+				ev->nfaults++;
+				ev->open[k] = NAN;
+			} else if (isnan(ev->open[k]) && begins(what, faults[k].opens))
+				ev->open[k] = t;
+		}
+		fprintf(marks, "%.3f\t", t);
+		report_label(marks, what);
+		fputc('\n', marks);
+	}
+	return true;
+}
+
+void report_faults_end(struct report_events *ev, double end_s)
+{
+	for (int k = 0; k < REPORT_FAULT_KINDS; k++)
+		if (!isnan(ev->open[k])) {
+			fprintf(ev->faults, "%.3f\t%.3f\n", ev->open[k],
+				end_s > ev->open[k] ? end_s : ev->open[k]);
+			ev->nfaults++;
+			ev->open[k] = NAN;
+		}
 }

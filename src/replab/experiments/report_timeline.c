@@ -1,11 +1,14 @@
 /*
  * report_timeline.c — an experiment's timeline for "replab report": the
- * replication lag sampled by the primary over time, or, for an experiment
- * without samples (the primary crashed), the writes the client had
- * acknowledged each second; the events marked.
+ * replication lag over time (sampled through the whole cut: the replica
+ * over its own link), or, for an experiment without samples (the primary
+ * crashed), the writes the client had acknowledged each second; the events
+ * marked and the faults shaded.
  *
- * Data files: lag.dat ("seconds<TAB>value", NaN where the standby was gone)
- * and events.dat ("seconds<TAB>label").
+ * Data files: lag.dat ("seconds<TAB>value", NaN where a sample has no lag,
+ * a blank line where samples are more than GAP_S apart, so that gnuplot
+ * draws no line across what was not measured), events.dat and faults.dat
+ * (report_events).
  */
 #include "report.h"
 
@@ -13,9 +16,9 @@
 
 #include <string.h>
 
-#define T_MS_MAX  1e12 /* some thirty years: beyond it, not a time of this lab */
 #define VALUE_MAX 1e19 /* bytes of lag, either way */
 #define ACKS_MAX  1e9  /* writes acknowledged in 100 ms */
+#define GAP_S	  1.0  /* samples further apart than this: a gap, drawn as one */
 
 /* Titles name the lab's own experiments only, from our list. */
 static const char *const known_experiments[] = { "partition-reconnect", "wal-retention",
@@ -31,69 +34,43 @@ static const char *title_name(const char *name)
 	return NULL;
 }
 
-/* element i of the array called what, which must be an object */
-static bool element(const struct report *r, json_t *e, const char *what, size_t i)
+/* lag.dat; *end_s: the last sample's time; *gaps: the gaps found */
+static bool write_samples(struct report *r, json_t *samples, FILE *f, double *end_s, int *gaps)
 {
-	if (json_is_object(e))
-		return true;
-	report_invalid(r, "%s[%zu] is not an object", what, i);
-	return false;
-}
-
-static bool write_samples(struct report *r, json_t *samples, FILE *f)
-{
+	double last = 0;
 	json_t *s;
 	size_t i;
 
+	*gaps = 0;
 	json_array_foreach(samples, i, s) {
 		char where[64];
 		json_t *lag = json_object_get(s, "lag_bytes");
 		double t, v;
 
-		if (!element(r, s, "samples", i))
+		if (!json_is_object(s)) {
+			report_invalid(r, "samples[%zu] is not an object", i);
 			return false;
+		}
 		snprintf(where, sizeof(where), "samples[%zu].t_ms", i);
-		if (!report_number(r, json_object_get(s, "t_ms"), where, -T_MS_MAX, T_MS_MAX, &t))
+		if (!report_number(r, json_object_get(s, "t_ms"), where, -REPORT_T_MS_MAX,
+				   REPORT_T_MS_MAX, &t))
 			return false;
+		t /= 1000;
+		if (i > 0 && t - last > GAP_S) {
+			fputc('\n', f);
+			++*gaps;
+		}
+		last = t;
 		if (!lag || json_is_null(lag)) {
-			fprintf(f, "%.3f\tNaN\n", t / 1000);
+			fprintf(f, "%.3f\tNaN\n", t);
 			continue;
 		}
 		snprintf(where, sizeof(where), "samples[%zu].lag_bytes", i);
 		if (!report_number(r, lag, where, -VALUE_MAX, VALUE_MAX, &v))
 			return false;
-		fprintf(f, "%.3f\t%.17g\n", t / 1000, v);
+		fprintf(f, "%.3f\t%.17g\n", t, v);
 	}
-	return true;
-}
-
-/* events.dat; *load_start: when "write load started" (seconds), else 0 */
-static bool write_events(struct report *r, json_t *events, FILE *f, double *load_start)
-{
-	json_t *e;
-	size_t i;
-
-	*load_start = 0;
-	json_array_foreach(events, i, e) {
-		char where[64];
-		const char *what;
-		double t;
-
-		if (!element(r, e, "events", i))
-			return false;
-		snprintf(where, sizeof(where), "events[%zu].t_ms", i);
-		if (!report_number(r, json_object_get(e, "t_ms"), where, -T_MS_MAX, T_MS_MAX, &t))
-			return false;
-		if (!(what = jfield_string(e, "event"))) {
-			report_invalid(r, "events[%zu].event is not a string", i);
-			return false;
-		}
-		if (strcmp(what, "write load started") == 0)
-			*load_start = t / 1000;
-		fprintf(f, "%.3f\t", t / 1000);
-		report_label(f, what);
-		fputc('\n', f);
-	}
+	*end_s = last;
 	return true;
 }
 
@@ -119,8 +96,10 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 	const char *name = title_name(jfield_string(doc, "experiment"));
 	json_t *load = json_object_get(doc, "load"), *samples, *events, *acks = NULL;
 	bool bad = false, lag;
-	double load_start;
-	FILE *data, *marks;
+	struct report_events ev;
+	double end_s = 0;
+	int gaps = 0;
+	FILE *data;
 
 	samples = report_array(r, doc, "samples", "", REPORT_MAX_POINTS, &bad);
 	events = report_array(r, doc, "events", "", REPORT_MAX_LABELS, &bad);
@@ -137,27 +116,25 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 		return REPORT_EMPTY;
 
 	data = report_data(r, "lag.dat");
-	marks = report_data(r, "events.dat");
-	if (!write_events(r, events, marks, &load_start) ||
-	    !(lag ? write_samples(r, samples, data) : write_acks(r, acks, load_start, data)))
+	if (!report_events(r, events, &ev) || !(lag ? write_samples(r, samples, data, &end_s, &gaps)
+						    : write_acks(r, acks, ev.load_start, data)))
 		return REPORT_INVALID;
+	report_faults_end(&ev, lag ? end_s : ev.load_start + (double) json_array_size(acks) / 10);
 
-	fprintf(r->gp, "set title '%s%s%s'\n", name ? name : "", name ? ": " : "",
-		lag ? "replication lag seen by the primary" : "writes the client saw acknowledged");
+	fprintf(r->gp, "set title '%s%s%s%s'\n", name ? name : "", name ? ": " : "",
+		lag ? "replication lag" : "writes the client saw acknowledged",
+		gaps > 0 ? " (gaps: no samples for over a second)" : "");
 	fprintf(r->gp, "set xlabel 'seconds'\nset ylabel '%s'\nset key top right\n",
 		lag ? "lag (bytes)" : "acknowledged writes per second");
 	/* Events: a dashed line and a label each, on a second y axis spanning the graph. */
-	fputs("set y2range [0:1]\nunset y2tics\n", r->gp);
-	fprintf(r->gp, "plot 'lag.dat' using 1:2 with lines lw 2 title '%s'",
+	fputs("set y2range [0:1]\nunset y2tics\nplot ", r->gp);
+	if (ev.nfaults > 0)
+		fputs(REPORT_FAULTS_PLOT ", \\\n  ", r->gp);
+	fprintf(r->gp, "'lag.dat' using 1:2 with lines lw 2 title '%s'",
 		lag ? "primary WAL position - replica replay position"
 		    : "acknowledged writes per second");
 	if (json_array_size(events) > 0)
-		fputs(", \\\n  'events.dat' using 1:(0):(0):(1) axes x1y2 with vectors nohead lc "
-		      "rgb 'red' dt 2 notitle"
-		      ", \\\n  'events.dat' using 1:(0.03):2 axes x1y2 with labels noenhanced "
-		      "rotate left"
-		      " offset 0.7,0 font ',9' notitle",
-		      r->gp);
+		fputs(", \\\n  " REPORT_EVENTS_PLOT, r->gp);
 	fputc('\n', r->gp);
 	return REPORT_DRAWN;
 }
