@@ -209,3 +209,31 @@ char *targets_any_writable(const struct targets *t)
 	PQconninfoFree(r);
 	return out;
 }
+
+/* Does conninfo name the host (or address) conn reached, on its port? */
+static bool reaches(const char *conninfo, PGconn *conn)
+{
+	PQconninfoOption *opts = conninfo ? PQconninfoParse(conninfo, NULL) : NULL;
+	const char *host, *port;
+	bool same;
+
+	if (!opts)
+		return false;
+	host = is_set(opts, "hostaddr") ? value_of(opts, "hostaddr") : value_of(opts, "host");
+	port = is_set(opts, "port") ? value_of(opts, "port") : PQport(conn);
+	same = host && PQhost(conn) && strcmp(host, PQhost(conn)) == 0 && port &&
+	       strcmp(port, PQport(conn)) == 0;
+	PQconninfoFree(opts);
+	return same;
+}
+
+const char *targets_role_of(const struct targets *t, PGconn *conn)
+{
+	if (!conn)
+		return NULL;
+	if (reaches(t->primary, conn))
+		return "primary";
+	if (reaches(t->replica, conn))
+		return "replica";
+	return NULL;
+}

@@ -14,6 +14,8 @@
 
 #include "options.h"
 
+#include <libpq-fe.h>
+
 #define TARGETS_DEFAULT_CONFIG "/etc/replab/pgrepl.conf"
 
 struct targets {
@@ -41,6 +43,12 @@ bool targets_require_both(const struct targets *t);
  * valid; the caller frees the result.
  */
 char *targets_any_writable(const struct targets *t);
+
+/*
+ * Which target conn is connected to, by its host and port: "primary",
+ * "replica", or NULL when neither (or no connection).
+ */
+const char *targets_role_of(const struct targets *t, PGconn *conn);
 
 /*
  * Split one config line in place.  Returns 1 with *key and *value set, 0 for
