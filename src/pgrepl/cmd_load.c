@@ -237,8 +237,7 @@ static int cmd_load(const struct options *o, const struct targets *t, json_t *do
 		json_object_set_new(doc, "longest_gap_ms", json_real(tally.longest_gap_ms));
 		json_object_set_new(doc, "longest_gap_from_ms", json_real(tally.gap_from_ms));
 		json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - tally.start));
-		json_object_set_new(doc, "history_clock", json_string(HISTORY_CLOCK));
-		json_object_set_new(doc, "history", json_incref(tally.history));
+		history_attach(doc, json_incref(tally.history));
 	}
 	if (conninfo)
 		server_close(&target);

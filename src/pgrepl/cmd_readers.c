@@ -6,7 +6,9 @@
  * reads_test (writer, seq) on the primary, asks for the WAL position right
  * after the commit, then reads every writer's highest seq on a standby
  * together with the standby's replay position, in one query.  With
- * --replica2 a session's reads alternate between the replica and replica2,
+ * --standbys 2 a session's reads alternate between the replica and
+ * replica2 (its connection string from the config file's "replica2" or
+ * $PGREPL_REPLICA2),
  * so that it can see a seq and then, on the other standby, not see it.
  *
  * Every write and read is a record of the history (history.h); whether a
@@ -57,8 +59,7 @@ struct client {
 };
 
 /* A connection of a session: made when needed, dropped after a failure without an answer. */
-static PGconn *connection(PGconn **conn, const char *conninfo, int timeout_ms,
-			  struct db_error *err)
+static PGconn *connection(PGconn **conn, const char *conninfo, int timeout_ms, struct db_error *err)
 {
 	if (!*conn)
 		*conn = db_connect(conninfo, "pgrepl-readers", timeout_ms, err);
@@ -82,9 +83,9 @@ static void write_seq(struct client *c, PGconn **conn, const char *conninfo, lon
 
 	snprintf(seqtext, sizeof(seqtext), "%ld", seq);
 	if (!connection(conn, conninfo, timeout, &err)) {
-		json_array_append_new(c->records, history_write(c->name, "primary", c->name, seq,
-								sent, -1, "fail", NULL,
-								err.message));
+		json_array_append_new(c->records,
+				      history_write(c->name, "primary", c->name, seq, sent, -1,
+						    "fail", NULL, err.message));
 		return;
 	}
 	began = clock_now_ms();
@@ -122,11 +123,10 @@ static void read_standby(struct client *c, PGconn **conn, const struct standby *
 	if (!db_query(*conn, read_sql, 0, NULL, timeout, 2, &res, &err)) {
 		bool answered = err.sqlstate[0] != '\0';
 
-		json_array_append_new(c->records,
-				      history_read(c->name, s->name, sent,
-						   answered ? history_now_ms() : -1,
-						   answered ? "fail" : "unknown", NULL, NULL,
-						   err.message));
+		json_array_append_new(c->records, history_read(c->name, s->name, sent,
+							       answered ? history_now_ms() : -1,
+							       answered ? "fail" : "unknown", NULL,
+							       NULL, err.message));
 		if (!answered)
 			drop_connection(conn);
 		return;
@@ -233,8 +233,8 @@ static json_t *commits(struct client *c, int n)
 
 static int cmd_readers(const struct options *o, const struct targets *t, json_t *doc)
 {
-	struct standby standbys[2] = { { "replica", t->replica }, { "replica2", o->replica2 } };
-	int nstandbys = o->replica2 ? 2 : 1, n = (int) o->clients, started = 0;
+	struct standby standbys[2] = { { "replica", t->replica }, { "replica2", t->replica2 } };
+	int nstandbys = (int) o->standbys, n = (int) o->clients, started = 0;
 	struct client *c;
 	struct options oc = *o;
 	json_t *history = json_array();
@@ -242,6 +242,12 @@ static int cmd_readers(const struct options *o, const struct targets *t, json_t 
 
 	if (!targets_require_both(t))
 		return EXIT_USAGE;
+	if (nstandbys == 2 && !t->replica2) {
+		log_error("no replica2 to read on");
+		log_hint("give a \"replica2 = CONNINFO\" line in the config file, or "
+			 "PGREPL_REPLICA2");
+		return EXIT_USAGE;
+	}
 	oc.primary_conninfo = t->primary;
 	narrate_step("%d sessions write on the primary and read on the %s, %ld times a second "
 		     "each for %ld s",
@@ -286,8 +292,7 @@ static int cmd_readers(const struct options *o, const struct targets *t, json_t 
 	json_object_set_new(doc, "duration_s", json_integer(o->duration_s));
 	json_object_set_new(doc, "standbys", json_integer(nstandbys));
 	json_object_set_new(doc, "commits", commits(c, n));
-	json_object_set_new(doc, "history_clock", json_string(HISTORY_CLOCK));
-	json_object_set_new(doc, "history", history);
+	history_attach(doc, history);
 	for (int i = 0; i < n; i++) {
 		json_decref(c[i].records);
 		free(c[i].commit_ms);
@@ -301,8 +306,8 @@ static const struct opt readers_options[] = {
 	OPT_NUMBER(0, "rate", rate, "N", 1, 10000, 100,
 		   "writes (each followed by a read) per second,\neach session"),
 	OPT_NUMBER(0, "duration", duration_s, "SECONDS", 1, 86400, 30, "how long to go on"),
-	OPT_STRING(0, "replica2", replica2, "CONNINFO",
-		   "a second standby: each session's reads\nalternate between the two"),
+	OPT_NUMBER(0, "standbys", standbys, "N", 1, 2, 1,
+		   "2: each session's reads alternate between\nthe replica and replica2"),
 	OPT_END(),
 };
 

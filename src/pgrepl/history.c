@@ -7,16 +7,50 @@
 
 #include "log.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-double history_now_ms(void)
+static long long epoch_ms;
+static pthread_once_t epoch_once = PTHREAD_ONCE_INIT;
+
+static void realtime(long long *ms, long *ns)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double) ts.tv_sec * 1000 + (double) ts.tv_nsec / 1e6;
+	*ms = (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	*ns = ts.tv_nsec % 1000000;
+}
+
+static void set_epoch(void)
+{
+	long ns;
+
+	realtime(&epoch_ms, &ns);
+}
+
+long long history_epoch_ms(void)
+{
+	pthread_once(&epoch_once, set_epoch);
+	return epoch_ms;
+}
+
+double history_now_ms(void)
+{
+	long long ms, epoch = history_epoch_ms();
+	long ns;
+
+	realtime(&ms, &ns);
+	return (double) (ms - epoch) + (double) ns / 1e6;
+}
+
+void history_attach(json_t *doc, json_t *records)
+{
+	json_object_set_new(doc, "history_clock", json_string(HISTORY_CLOCK));
+	json_object_set_new(doc, "history_epoch_ms", json_integer(history_epoch_ms()));
+	json_object_set_new(doc, "history", records);
 }
 
 /* The members every record has. */

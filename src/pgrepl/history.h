@@ -1,8 +1,9 @@
 /*
  * history.h — what a client saw, one record per operation (the shared
  * history format): its session, the operation, the server it went to, when
- * it was sent and answered (this machine's CLOCK_REALTIME in ms, which the
- * harness maps onto its own clock), its outcome (ok, fail, or unknown: sent
+ * it was sent and answered (in ms since the history's epoch, a whole ms of
+ * this machine's CLOCK_REALTIME, so that the harness can map the times onto
+ * its own clock and they keep their precision in JSON), its outcome (ok, fail, or unknown: sent
  * and never answered) and, for writes, the WAL position just after the
  * commit; for reads on a standby, what it saw and its replay position.
  */
@@ -14,11 +15,17 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* CLOCK_REALTIME in ms, the clock of every record's times. */
+/* The epoch: CLOCK_REALTIME in whole ms when it was first asked for (thread-safe). */
+long long history_epoch_ms(void);
+
+/* Ms since the epoch, the clock of every record's times. */
 double history_now_ms(void);
 
-/* The history's clock, for the document that carries it. */
-#define HISTORY_CLOCK "CLOCK_REALTIME ms of the machine pgrepl ran on"
+/* The history's clock, for the document that carries it beside history_epoch_ms. */
+#define HISTORY_CLOCK "ms since history_epoch_ms, CLOCK_REALTIME ms of the machine pgrepl ran on"
+
+/* Add "history_clock", "history_epoch_ms" and "history" (stolen) to doc. */
+void history_attach(json_t *doc, json_t *records);
 
 /*
  * A write's record: answered_ms < 0 for no answer; outcome "ok", "fail" or

@@ -7,7 +7,8 @@
  * VMs), then $PGREPL_PRIMARY/$PGREPL_REPLICA.
  *
  * The config file holds "key = value" lines; '#' starts a comment.  Keys:
- * primary, replica (libpq connection strings).
+ * primary, replica, replica2 (libpq connection strings; replica2, a second
+ * standby, only from the file or $PGREPL_REPLICA2, for "pgrepl readers").
  */
 #ifndef PGREPL_TARGETS_H
 #define PGREPL_TARGETS_H
@@ -21,6 +22,7 @@
 struct targets {
 	char *primary; /* NULL when nowhere set */
 	char *replica;
+	char *replica2; /* a second standby, or NULL */
 };
 
 /*
