@@ -26,16 +26,19 @@ COMMON_SRC := $(wildcard src/common/*.c)
 PGREPL_SRC := $(filter-out src/pgrepl/main.c,$(wildcard src/pgrepl/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 PGREPL_OBJ := $(PGREPL_SRC:%.c=$(BUILD)/obj/%.o)
-# replab in three parts, a folder each: lab/ (the VMs, their network and
+# replab in four parts, a folder each: lab/ (the VMs, their network and
 # faults), experiments/ (and their reports), images/ (the image build, the
-# only part that calls libguestfs); its verbs, cmd_*.c, and the table's
+# only part that calls libguestfs), history/ (clients' histories and their
+# checkers); its verbs, cmd_*.c, and the table's
 # checks, verb.c, beside main.c.
 # Includes across folders name the folder: "lab/vm.h".
 REPLAB_LAB_SRC := $(wildcard src/replab/lab/*.c)
 REPLAB_EXPERIMENTS_SRC := $(wildcard src/replab/experiments/*.c)
 REPLAB_IMAGES_SRC := $(wildcard src/replab/images/*.c)
+REPLAB_HISTORY_SRC := $(wildcard src/replab/history/*.c)
 REPLAB_VERBS_SRC := $(filter-out src/replab/main.c,$(wildcard src/replab/*.c))
-REPLAB_SRC := $(REPLAB_VERBS_SRC) $(REPLAB_EXPERIMENTS_SRC) $(REPLAB_IMAGES_SRC) $(REPLAB_LAB_SRC)
+REPLAB_SRC := $(REPLAB_VERBS_SRC) $(REPLAB_EXPERIMENTS_SRC) $(REPLAB_IMAGES_SRC) $(REPLAB_LAB_SRC) \
+	$(REPLAB_HISTORY_SRC)
 REPLAB_OBJ := $(REPLAB_SRC:%.c=$(BUILD)/obj/%.o)
 # What is compiled with libguestfs' flags: the image build and its verbs.
 REPLAB_IMAGE_SRC := $(REPLAB_IMAGES_SRC) src/replab/cmd_build.c src/replab/cmd_inspect.c
