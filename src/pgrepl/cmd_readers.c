@@ -30,6 +30,10 @@
 #include <string.h>
 
 #define MAX_CLIENTS 64
+/* What a session's name is made of (it is the writer's name in reads_test and the history). */
+#define NAME_CHARS                                                       \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" \
+	"_-.:/"
 
 static const char drop_sql[] = "DROP TABLE IF EXISTS reads_test";
 static const char create_sql[] = "CREATE TABLE reads_test (writer text, seq bigint, at "
@@ -48,7 +52,7 @@ struct standby {
 
 struct client {
 	pthread_t thread;
-	char name[16];
+	char name[48];
 	const struct options *o;
 	const struct standby *standbys;
 	int nstandbys;
@@ -235,6 +239,7 @@ static int cmd_readers(const struct options *o, const struct targets *t, json_t 
 {
 	struct standby standbys[2] = { { "replica", t->replica }, { "replica2", t->replica2 } };
 	int nstandbys = (int) o->standbys, n = (int) o->clients, started = 0;
+	const char *prefix = o->session_prefix ? o->session_prefix : "";
 	struct client *c;
 	struct options oc = *o;
 	json_t *history = json_array();
@@ -242,6 +247,11 @@ static int cmd_readers(const struct options *o, const struct targets *t, json_t 
 
 	if (!targets_require_both(t))
 		return EXIT_USAGE;
+	if (strlen(prefix) > 32 || strspn(prefix, NAME_CHARS) != strlen(prefix)) {
+		log_error("invalid --session-prefix \"%s\"", prefix);
+		log_hint("up to 32 letters, digits and \"_-.:/\"");
+		return EXIT_USAGE;
+	}
 	if (nstandbys == 2 && !t->replica2) {
 		log_error("no replica2 to read on");
 		log_hint("give a \"replica2 = CONNINFO\" line in the config file, or "
@@ -273,7 +283,7 @@ static int cmd_readers(const struct options *o, const struct targets *t, json_t 
 					.records = json_array(),
 					.commit_ms = calloc((size_t) (o->rate * o->duration_s),
 							    sizeof(double)) };
-		snprintf(c[i].name, sizeof(c[i].name), "c%d", i + 1);
+		snprintf(c[i].name, sizeof(c[i].name), "%sc%d", prefix, i + 1);
 		if (!c[i].records || !c[i].commit_ms)
 			fatal("out of memory");
 	}
@@ -306,6 +316,8 @@ static const struct opt readers_options[] = {
 	OPT_NUMBER(0, "rate", rate, "N", 1, 10000, 100,
 		   "writes (each followed by a read) per second,\neach session"),
 	OPT_NUMBER(0, "duration", duration_s, "SECONDS", 1, 86400, 30, "how long to go on"),
+	OPT_STRING(0, "session-prefix", session_prefix, "PREFIX",
+		   "name the sessions PREFIXc1, PREFIXc2, ...\n(default c1, c2, ...)"),
 	OPT_NUMBER(0, "standbys", standbys, "N", 1, 2, 1,
 		   "2: each session's reads alternate between\nthe replica and replica2"),
 	OPT_END(),

@@ -35,6 +35,7 @@ struct options {
 	bool until_failure;	      /* load: stop at the first failed write */
 	long duration_s;	      /* load, watch, readers */
 	long clients;		      /* readers: sessions at once */
+	const char *session_prefix;   /* readers: before each session's name */
 	long standbys;		      /* readers: 1, or 2 to read on replica2 too */
 	const char *primary_conninfo; /* readers: the primary's, resolved (not an option) */
 	long interval_ms;	      /* watch: time between samples */
