@@ -26,8 +26,7 @@ static double host_real_ms(void)
 	return (double) ts.tv_sec * 1000 + (double) ts.tv_nsec / 1e6;
 }
 
-bool history_clock_measure(const struct vm *vm, const struct timeline *x,
-			   struct history_clock *c)
+bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct history_clock *c)
 {
 	char *cmd[] = { "sh", "-c", GUESTCLOCK_READ, NULL };
 	struct guest_session s;
@@ -113,7 +112,8 @@ bool history_save(json_t *doc, const json_t *records, const struct history_clock
 	json_array_foreach(records, i, r) {
 		if (!ok)
 			break;
-		ok = json_dumpf(r, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) ==
+		ok = json_dumpf(r, f,
+				JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) ==
 			     0 &&
 		     fputc('\n', f) != EOF;
 	}

@@ -14,9 +14,9 @@
 #include <stdbool.h>
 
 struct history_clock {
-	double offset_ms;   /* the member's CLOCK_REALTIME minus the host's */
-	double start_real;  /* the host's CLOCK_REALTIME (ms) at the timeline's start */
-	char how[256];	    /* how the times were mapped, for the JSON's "history" */
+	double offset_ms;  /* the member's CLOCK_REALTIME minus the host's */
+	double start_real; /* the host's CLOCK_REALTIME (ms) at the timeline's start */
+	char how[256];	   /* how the times were mapped, for the JSON's "history" */
 };
 
 /*
@@ -24,8 +24,7 @@ struct history_clock {
  * management link, in one session; a tier's member shares the host's
  * clock), for times on timeline x; false (logged) when it could not.
  */
-bool history_clock_measure(const struct vm *vm, const struct timeline *x,
-			   struct history_clock *c);
+bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct history_clock *c);
 
 /*
  * Append to out pgrepl's records in doc ("history", "history_epoch_ms"),
