@@ -154,7 +154,10 @@ static void *run_client(void *arg)
 	long total = c->o->rate * c->o->duration_s;
 	PGconn *primary = NULL, *standby[2] = { NULL, NULL };
 
-	for (long seq = 1; seq <= total; seq++) {
+	double end = c->start + (double) c->o->duration_s * 1000;
+
+	/* At most --rate a second, and no longer than --duration when the servers are slower. */
+	for (long seq = 1; seq <= total && clock_now_ms() < end; seq++) {
 		int k = (int) ((seq - 1) % c->nstandbys);
 
 		clock_sleep_ms(c->start + (double) (seq - 1) * period - clock_now_ms());

@@ -95,10 +95,20 @@ static json_t *run_readers(const struct vm *primary, const struct experiment_opt
 {
 	char clients[16], rate[16], duration[16], log_path[PATH_MAX];
 	int per_client = o->rate / o->clients > 0 ? o->rate / o->clients : 1;
-	char *cmd[] = { "pgrepl",	"readers",    "--json",	     "--clients",
-			clients,	"--rate",     rate,	     "--duration",
-			duration,	"--standbys", lab_nvms > 2 ? "2" : "1",
-			"--session-prefix", (char *) prefix, NULL };
+	char *cmd[] = { "pgrepl",
+			"readers",
+			"--json",
+			"--clients",
+			clients,
+			"--rate",
+			rate,
+			"--duration",
+			duration,
+			"--standbys",
+			lab_nvms > 2 ? "2" : "1",
+			"--session-prefix",
+			(char *) prefix,
+			NULL };
 	struct node_job job = { .pid = -1, .out = -1 };
 	json_t *doc;
 	int err;
@@ -167,16 +177,14 @@ static json_t *commit_ms(const json_t *readers)
 }
 
 /* One mode's run (under delay when not NULL): its entry of "modes", or NULL. */
-static json_t *run_mode(const struct mode *m, const char *delay,
-			const struct experiment_options *o, const struct history_clock *clock,
-			struct timeline *x, json_t *history)
+static json_t *run_mode(const struct mode *m, const char *delay, const struct experiment_options *o,
+			const struct history_clock *clock, struct timeline *x, json_t *history)
 {
 	const struct vm *primary = lab_find_vm("primary");
 	char prefix[48];
 	json_t *readers, *records, *checks, *entry;
 
-	xsnprintf(prefix, sizeof(prefix), "%s%s%s/", m->name, delay ? ":" : "",
-		  delay ? delay : "");
+	xsnprintf(prefix, sizeof(prefix), "%s%s%s/", m->name, delay ? ":" : "", delay ? delay : "");
 	if (!set_mode(primary, m))
 		return NULL;
 	timeline_event(x, "%s%s%s: %d sessions write and read for %d s", m->name,
@@ -184,13 +192,13 @@ static json_t *run_mode(const struct mode *m, const char *delay,
 	if (!(readers = run_readers(primary, o, prefix)))
 		return NULL;
 	records = json_array();
-	history_take(clock, readers,
-		     json_pack("{s:s,s:s?}", "mode", m->name, "delay", delay), records);
+	history_take(clock, readers, json_pack("{s:s,s:s?}", "mode", m->name, "delay", delay),
+		     records);
 	checks = check(records);
 	entry = checks ? json_pack("{s:s,s:s?,s:s,s:s,s:o,s:o}", "mode", m->name, "delay", delay,
 				   "synchronous_standby_names", standby_names(m),
-				   "synchronous_commit", m->commit, "checks", checks,
-				   "commit_ms", commit_ms(readers))
+				   "synchronous_commit", m->commit, "checks", checks, "commit_ms",
+				   commit_ms(readers))
 		       : NULL;
 	json_array_extend(history, records);
 	json_decref(records);
@@ -209,8 +217,8 @@ static long long count(const json_t *checks, const char *key)
 /* checks.staleness.UNIT.WHICH, or -1 (none). */
 static double staleness(const json_t *checks, const char *unit, const char *which)
 {
-	const json_t *v = json_object_get(
-		json_object_get(json_object_get(checks, "staleness"), unit), which);
+	const json_t *v =
+		json_object_get(json_object_get(json_object_get(checks, "staleness"), unit), which);
 
 	return json_is_number(v) ? json_number_value(v) : -1;
 }
@@ -225,7 +233,8 @@ static void print_summary(const json_t *entries)
 	printf("  %-22s %-20s %6s %6s %6s %6s  %-22s %s\n", "mode", "commit ms p50/p99/max",
 	       "reads", "stale", "ryw", "mono", "staleness ms p50/p99/max", "bytes p99");
 	json_array_foreach(entries, i, e) {
-		const json_t *c = json_object_get(e, "checks"), *ms = json_object_get(e, "commit_ms");
+		const json_t *c = json_object_get(e, "checks"),
+			     *ms = json_object_get(e, "commit_ms");
 		const char *delay = json_string_value(json_object_get(e, "delay"));
 		char mode[64], commit[32], stale[40];
 
@@ -277,7 +286,8 @@ int experiment_replica_reads(const struct experiment_options *o)
 		if (shaped) {
 			ok = experiment_shape(replica, &s);
 			if (ok)
-				timeline_event(&x, "delay %s on what reaches the replica", o->delay);
+				timeline_event(&x, "delay %s on what reaches the replica",
+					       o->delay);
 		}
 		for (size_t i = 0; ok && i < NMODES; i++) {
 			json_t *e = run_mode(&modes[i], shaped ? o->delay : NULL, o, &clock, &x,

@@ -129,3 +129,21 @@ bool history_save(json_t *doc, const json_t *records, const struct history_clock
 	printf("  history: %s (%zu operations)\n", path, json_array_size(records));
 	return true;
 }
+
+bool history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const struct timeline *x,
+		       const char *name, const char *json_path)
+{
+	struct history_clock c;
+	json_t *records = json_array();
+	bool ok = history_clock_measure(vm, x, &c);
+
+	if (ok) {
+		history_take(&c, load, NULL, records);
+		json_object_del(load, "history");
+		json_object_del(load, "history_epoch_ms");
+		json_object_del(load, "history_clock");
+		ok = history_save(doc, records, &c, name, json_path);
+	}
+	json_decref(records);
+	return ok;
+}
