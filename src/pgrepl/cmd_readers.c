@@ -1,7 +1,7 @@
 /*
  * cmd_readers.c — "pgrepl readers": clients that write on the primary and
  * read straight after on a standby, the way an application that sends its
- * reads to a hot standby does.  --clients sessions at once, each --rate
+ * reads to a hot standby does.  --clients sessions at once, each up to --rate
  * operations a second for --duration seconds: it writes its next seq into
  * reads_test (writer, seq) on the primary, asks for the WAL position right
  * after the commit, then reads every writer's highest seq on a standby
