@@ -15,11 +15,17 @@
  * with target_session_attrs=read-write, so after a failover the writes go
  * on wherever they are accepted; the longest time without an
  * acknowledgement is the downtime the client saw.
+ *
+ * Every write is also a record of its history (history.h): writer "load",
+ * seq its id, the server that took it, and for an acknowledged one the WAL
+ * position right after its commit (pg_current_wal_insert_lsn(), asked in
+ * the same session once the commit returned, outside its latency).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
 #include "commands.h"
 #include "compare.h"
+#include "history.h"
 #include "log.h"
 #include "narrate.h"
 #include "server.h"
@@ -32,6 +38,7 @@ static const char drop_sql[] = "DROP TABLE IF EXISTS load_test";
 static const char create_sql[] = "CREATE TABLE load_test (id bigint PRIMARY KEY, at timestamptz "
 				 "NOT NULL DEFAULT now())";
 static const char insert_sql[] = "INSERT INTO load_test (id) VALUES ($1)";
+static const char lsn_sql[] = "SELECT pg_current_wal_insert_lsn()";
 
 struct tally {
 	double start;
@@ -42,6 +49,7 @@ struct tally {
 	json_t *per_100ms;  /* acknowledgements in each 100 ms since the start */
 	double *latency_ms; /* of each acknowledged write */
 	double last_ack_ms, longest_gap_ms, gap_from_ms;
+	json_t *history; /* a record per write (history.h) */
 };
 
 static void count_ack(struct tally *t, long id, double latency_ms)
@@ -108,7 +116,36 @@ static bool create_table(struct server *s)
 	return false;
 }
 
-static void write_rows(const struct options *o, struct server *s, struct tally *t)
+/* The history record of write id, sent at sent (history clock; < 0: never sent). */
+static void record_write(struct tally *t, const struct server *s, const struct targets *tg,
+			 bool follow, long id, double sent, const struct db_error *err)
+{
+	const char *server = follow ? targets_role_of(tg, s->conn) : "primary";
+	char lsn[32] = "";
+	struct db_error lsn_err;
+	double answered = -1;
+	const char *outcome = "ok";
+
+	if (!err) {
+		answered = history_now_ms();
+		if (!db_value(s->conn, lsn_sql, 0, NULL, s->connect_timeout_ms, lsn, sizeof(lsn),
+			      &lsn_err))
+			lsn[0] = '\0';
+	} else if (sent < 0) {
+		outcome = "fail";
+		sent = history_now_ms();
+	} else {
+		outcome = history_sent_write_outcome(err);
+		if (strcmp(outcome, "fail") == 0)
+			answered = history_now_ms();
+	}
+	json_array_append_new(t->history,
+			      history_write("load", server, "load", id, sent, answered, outcome,
+					    lsn[0] ? lsn : NULL, err ? err->message : NULL));
+}
+
+static void write_rows(const struct options *o, const struct targets *tg, struct server *s,
+		       struct tally *t)
 {
 	double period = 1000.0 / o->rate;
 	long total = o->rate * o->duration_s;
@@ -119,7 +156,7 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 	for (long id = 1; id <= total; id++) {
 		char idtext[24];
 		const char *params[] = { idtext };
-		double sent;
+		double sent, sent_at;
 
 		clock_sleep_ms(t->start + (double) (id - 1) * period - clock_now_ms());
 		snprintf(idtext, sizeof(idtext), "%ld", id);
@@ -128,17 +165,21 @@ static void write_rows(const struct options *o, struct server *s, struct tally *
 					     &err);
 			if (!s->conn) {
 				count_failure(t, id, false, err.message);
+				record_write(t, s, tg, o->follow, id, -1, &err);
 				if (o->until_failure)
 					break;
 				continue;
 			}
 		}
+		sent_at = history_now_ms();
 		sent = clock_now_ms();
 		if (db_exec(s->conn, insert_sql, 1, params, s->connect_timeout_ms, NULL, &err)) {
 			count_ack(t, id, clock_now_ms() - sent);
+			record_write(t, s, tg, o->follow, id, sent_at, NULL);
 			continue;
 		}
 		count_failure(t, id, true, err.message);
+		record_write(t, s, tg, o->follow, id, sent_at, &err);
 		server_close(s);
 		if (o->until_failure)
 			break;
@@ -150,7 +191,8 @@ static int cmd_load(const struct options *o, const struct targets *t, json_t *do
 	struct tally tally = { .ranges = json_array(),
 			       .in_doubt = json_array(),
 			       .failures = json_array(),
-			       .per_100ms = json_array() };
+			       .per_100ms = json_array(),
+			       .history = json_array() };
 	char *conninfo = NULL;
 	struct server target;
 	int rc = EXIT_OK;
@@ -178,7 +220,7 @@ static int cmd_load(const struct options *o, const struct targets *t, json_t *do
 		rc = create_table(&target) ? EXIT_OK : EXIT_FAIL;
 	}
 	if (rc == EXIT_OK) {
-		write_rows(o, &target, &tally);
+		write_rows(o, t, &target, &tally);
 		narrate("%ld writes acknowledged, %ld failed (%zu in doubt), in %.1f s",
 			tally.acked, tally.failed, json_array_size(tally.in_doubt),
 			(clock_now_ms() - tally.start) / 1000);
@@ -195,6 +237,7 @@ static int cmd_load(const struct options *o, const struct targets *t, json_t *do
 		json_object_set_new(doc, "longest_gap_ms", json_real(tally.longest_gap_ms));
 		json_object_set_new(doc, "longest_gap_from_ms", json_real(tally.gap_from_ms));
 		json_object_set_new(doc, "elapsed_ms", json_real(clock_now_ms() - tally.start));
+		history_attach(doc, json_incref(tally.history));
 	}
 	if (conninfo)
 		server_close(&target);
@@ -203,6 +246,7 @@ static int cmd_load(const struct options *o, const struct targets *t, json_t *do
 	json_decref(tally.in_doubt);
 	json_decref(tally.failures);
 	json_decref(tally.per_100ms);
+	json_decref(tally.history);
 	free(tally.latency_ms);
 	return rc;
 }

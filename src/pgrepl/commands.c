@@ -6,13 +6,8 @@
 #include <string.h>
 
 const struct command *const command_table[] = {
-	&cmd_status_entry,
-	&cmd_demo_entry,
-	&cmd_failover_entry,
-	&cmd_load_entry,
-	&cmd_watch_entry,
-	&cmd_set_password_entry,
-	NULL,
+	&cmd_status_entry,  &cmd_demo_entry,  &cmd_failover_entry,     &cmd_load_entry,
+	&cmd_readers_entry, &cmd_watch_entry, &cmd_set_password_entry, NULL,
 };
 
 const struct command *command_find(const char *name)

@@ -27,6 +27,7 @@ extern const struct command cmd_status_entry;
 extern const struct command cmd_demo_entry;
 extern const struct command cmd_failover_entry;
 extern const struct command cmd_load_entry;
+extern const struct command cmd_readers_entry;
 extern const struct command cmd_watch_entry;
 extern const struct command cmd_set_password_entry;
 

@@ -26,17 +26,21 @@ struct options {
 	bool help;
 	bool version;
 	long connect_timeout_ms;
-	long probe_interval_ms;	   /* failover */
-	long wait_s;		   /* failover: how long to wait for the primary to go */
-	long promote_timeout_s;	   /* failover */
-	bool detect_only;	   /* failover: stop once the primary is found gone */
-	long rate;		   /* load: rows per second */
-	bool follow;		   /* load: write wherever writes are accepted */
-	bool until_failure;	   /* load: stop at the first failed write */
-	long duration_s;	   /* load, watch */
-	long interval_ms;	   /* watch: time between samples */
-	const char *role;	   /* set-password: the role (its argument) */
-	const char *password_file; /* set-password: where its password is */
+	long probe_interval_ms;	      /* failover */
+	long wait_s;		      /* failover: how long to wait for the primary to go */
+	long promote_timeout_s;	      /* failover */
+	bool detect_only;	      /* failover: stop once the primary is found gone */
+	long rate;		      /* load: rows per second */
+	bool follow;		      /* load: write wherever writes are accepted */
+	bool until_failure;	      /* load: stop at the first failed write */
+	long duration_s;	      /* load, watch, readers */
+	long clients;		      /* readers: sessions at once */
+	const char *session_prefix;   /* readers: before each session's name */
+	long standbys;		      /* readers: 1, or 2 to read on replica2 too */
+	const char *primary_conninfo; /* readers: the primary's, resolved (not an option) */
+	long interval_ms;	      /* watch: time between samples */
+	const char *role;	      /* set-password: the role (its argument) */
+	const char *password_file;    /* set-password: where its password is */
 };
 
 /*

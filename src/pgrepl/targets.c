@@ -69,9 +69,12 @@ static int load_config(const char *path, bool must_exist, struct targets *t)
 			t->primary = xstrdup(value);
 		else if (strcmp(key, "replica") == 0 && !t->replica)
 			t->replica = xstrdup(value);
-		else if (strcmp(key, "primary") != 0 && strcmp(key, "replica") != 0) {
+		else if (strcmp(key, "replica2") == 0 && !t->replica2)
+			t->replica2 = xstrdup(value);
+		else if (strcmp(key, "primary") != 0 && strcmp(key, "replica") != 0 &&
+			 strcmp(key, "replica2") != 0) {
 			log_error("%s:%d: unknown key \"%s\"", path, lineno, key);
-			log_hint("known keys are \"primary\" and \"replica\"");
+			log_hint("known keys are \"primary\", \"replica\" and \"replica2\"");
 			fclose(f);
 			return EXIT_FAIL;
 		}
@@ -113,10 +116,13 @@ int targets_resolve(const struct options *o, struct targets *t)
 	if (rc == EXIT_OK) {
 		take_env(&t->primary, "PGREPL_PRIMARY");
 		take_env(&t->replica, "PGREPL_REPLICA");
+		take_env(&t->replica2, "PGREPL_REPLICA2");
 		rc = check_conninfo("primary", t->primary);
 	}
 	if (rc == EXIT_OK)
 		rc = check_conninfo("replica", t->replica);
+	if (rc == EXIT_OK)
+		rc = check_conninfo("replica2", t->replica2);
 	if (rc != EXIT_OK)
 		targets_free(t);
 	return rc;
@@ -126,6 +132,7 @@ void targets_free(struct targets *t)
 {
 	free(t->primary);
 	free(t->replica);
+	free(t->replica2);
 	*t = (struct targets){ 0 };
 }
 
@@ -208,4 +215,32 @@ char *targets_any_writable(const struct targets *t)
 	PQconninfoFree(p);
 	PQconninfoFree(r);
 	return out;
+}
+
+/* Does conninfo name the host (or address) conn reached, on its port? */
+static bool reaches(const char *conninfo, PGconn *conn)
+{
+	PQconninfoOption *opts = conninfo ? PQconninfoParse(conninfo, NULL) : NULL;
+	const char *host, *port;
+	bool same;
+
+	if (!opts)
+		return false;
+	host = is_set(opts, "hostaddr") ? value_of(opts, "hostaddr") : value_of(opts, "host");
+	port = is_set(opts, "port") ? value_of(opts, "port") : PQport(conn);
+	same = host && PQhost(conn) && strcmp(host, PQhost(conn)) == 0 && port &&
+	       strcmp(port, PQport(conn)) == 0;
+	PQconninfoFree(opts);
+	return same;
+}
+
+const char *targets_role_of(const struct targets *t, PGconn *conn)
+{
+	if (!conn)
+		return NULL;
+	if (reaches(t->primary, conn))
+		return "primary";
+	if (reaches(t->replica, conn))
+		return "replica";
+	return NULL;
 }

@@ -7,18 +7,22 @@
  * VMs), then $PGREPL_PRIMARY/$PGREPL_REPLICA.
  *
  * The config file holds "key = value" lines; '#' starts a comment.  Keys:
- * primary, replica (libpq connection strings).
+ * primary, replica, replica2 (libpq connection strings; replica2, a second
+ * standby, only from the file or $PGREPL_REPLICA2, for "pgrepl readers").
  */
 #ifndef PGREPL_TARGETS_H
 #define PGREPL_TARGETS_H
 
 #include "options.h"
 
+#include <libpq-fe.h>
+
 #define TARGETS_DEFAULT_CONFIG "/etc/replab/pgrepl.conf"
 
 struct targets {
 	char *primary; /* NULL when nowhere set */
 	char *replica;
+	char *replica2; /* a second standby, or NULL */
 };
 
 /*
@@ -41,6 +45,12 @@ bool targets_require_both(const struct targets *t);
  * valid; the caller frees the result.
  */
 char *targets_any_writable(const struct targets *t);
+
+/*
+ * Which target conn is connected to, by its host and port: "primary",
+ * "replica", or NULL when neither (or no connection).
+ */
+const char *targets_role_of(const struct targets *t, PGconn *conn);
 
 /*
  * Split one config line in place.  Returns 1 with *key and *value set, 0 for

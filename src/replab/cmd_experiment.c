@@ -39,6 +39,7 @@ static const struct {
 	{ "slow-disk", experiment_slow_disk, false },
 	{ "slot-fills-disk", experiment_slot_fills_disk, false },
 	{ "flaky-link", experiment_flaky_link, false },
+	{ "replica-reads", experiment_replica_reads, false },
 };
 #define NEXPERIMENTS (sizeof(experiments) / sizeof(experiments[0]))
 
@@ -94,6 +95,13 @@ const char cmd_experiment_help[] =
 	"                        detect a real crash (the lab brought back after\n"
 	"                        it: replab reset with a saved lab); nothing is\n"
 	"                        promoted\n"
+	"  replica-reads         --clients sessions write on the primary and read at\n"
+	"                        once on the replica (and replica2 in turn, with\n"
+	"                        one), --duration seconds in each of async, on and\n"
+	"                        remote_apply (and again under --delay): stale\n"
+	"                        reads, read-your-writes and monotonic-read\n"
+	"                        violations, staleness, commit latency; every\n"
+	"                        operation in NAME.history.jsonl\n"
 	"\n"
 	"Options:\n"
 	"  --json FILE          where the result goes\n"
@@ -104,7 +112,9 @@ const char cmd_experiment_help[] =
 	"  --segments N         wal-retention: WAL segments written (default 6)\n"
 	"  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
 	"  --duration SECONDS   failover-under-load: length of the load; flaky-link:\n"
-	"                       watching per cell (default 15)\n"
+	"                       watching per cell; replica-reads: per mode (default 15)\n"
+	"  --clients N          replica-reads: sessions at once, sharing --rate\n"
+	"                       (default 4; 1 to 64)\n"
 	"  --trials N           rpo: crash trials per mode (default 20)\n"
 	"  --iops N             slow-disk: the primary's limit (default 20 requests/s)\n"
 	"  --bandwidth R        slow-disk: the replica's limit (default 512K: KiB/s)\n"
@@ -113,7 +123,9 @@ const char cmd_experiment_help[] =
 	"                       600000)\n"
 	"  --loss PCT,...       flaky-link: loss on what reaches the primary, whole\n"
 	"                       percents (default 0,10,30; 0 to 100)\n"
-	"  --delay TIME         flaky-link: a delay on every cell too (netem, e.g. 20ms)\n"
+	"  --delay TIME         flaky-link: a delay on every cell too (netem, e.g. 20ms);\n"
+	"                       replica-reads: the modes again under it, on what\n"
+	"                       reaches the replica\n"
 	"  --flap PERIOD        flaky-link: one more fault, the primary's cable pulled\n"
 	"                       for half of each PERIOD (200ms to 1h, e.g. 2s)\n";
 
@@ -179,6 +191,7 @@ static struct experiment_options options = {
 	.ntimeouts = 2,
 	.loss = { 0, 10, 30 },
 	.nloss = 3,
+	.clients = 4,
 };
 
 /* Option c (word on the command line) and its value into options; false after a usage
@@ -240,6 +253,8 @@ static bool experiment_option(int c, const char *value, const char *word)
 		usage_error("experiment", "invalid --delay \"%s\": a time from 0 to 60s, e.g. 20ms",
 			    value);
 		return false;
+	case 'C':
+		return number("--clients", value, 1, 64, &o->clients);
 	case 'F':
 		if ((o->flap_s = vmfaults_duration_s(value, 3600)) >= 0.2)
 			return true;
@@ -296,11 +311,12 @@ int cmd_experiment_options(int argc, char **argv)
 		{ "loss", required_argument, NULL, 'L' },
 		{ "delay", required_argument, NULL, 'D' },
 		{ "flap", required_argument, NULL, 'F' },
+		{ "clients", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:I:T:L:D:F:", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:I:T:L:D:F:C:", longopts, NULL)) !=
 	       -1)
 		if (!experiment_option(c, optarg, argv[optind - 1]))
 			return -1;

@@ -40,6 +40,13 @@ if [ -e /sys/module/sch_netem ] || modprobe -n -q sch_netem 2>/dev/null; then me
 jq_check "$out" ".netem_mechanism == \"$mech\""
 
 jq_check "$out" '.summary.reconnect_after_heal_ms >= 0 and .summary.caught_up_after_heal_ms >= .summary.reconnect_after_heal_ms'
+# The load's history: a record per write attempted, every acknowledged one with its commit's LSN.
+test_expect_success 'partition-reconnect keeps the history of every write' '
+	is "$(jq -s length "$WORK/pr.history.jsonl")" "$(jq .load.attempted "$out")" &&
+	is "$(jq -s "[.[] | select(.outcome == \"ok\" and (.lsn | type) == \"string\")] | length" \
+		"$WORK/pr.history.jsonl")" "$(jq .load.acknowledged "$out")" &&
+	jq -e ".history.file == \"$WORK/pr.history.jsonl\" and (.load.history == null)" "$out" >/dev/null
+'
 test_expect_success 'replab report draws it, and its page' '
 	replab report "$out" >"$WORK/report.out" &&
 	grep -qx "${out%.json}.png" "$WORK/report.out" &&
@@ -86,6 +93,10 @@ jq_check "$out" '.summary.acknowledged_writes > 1000'
 jq_check "$out" '.summary.on_server + .summary.lost_writes == .summary.acknowledged_writes'
 jq_check "$out" '.load.acknowledged_ranges[-1][1] > 600'
 jq_check "$out" '.summary.client_downtime_ms > 0 and .summary.client_downtime_ms < 8000'
+test_expect_success 'failover-under-load: the history says which server took each write' '
+	is "$(jq -sc "[.[] | select(.outcome == \"ok\") | .server] | unique" "$WORK/fo.history.jsonl")" \
+		"[\"primary\",\"replica\"]"
+'
 test_expect_success 'replab report draws the client'\''s writes per second' 'replab report "$out"'
 test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
 test_expect_success 'report refuses a timeline without samples, saying why' '

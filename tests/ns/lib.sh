@@ -152,6 +152,7 @@ make_secrets() {
 # written by tests/ns/lib.sh
 primary = host=$PRIMARY_IP user=lab dbname=lab passfile=$WORK/lab.pgpass
 replica = host=$REPLICA_IP user=lab dbname=lab passfile=$WORK/lab.pgpass
+replica2 = host=$REPLICA2_IP user=lab dbname=lab passfile=$WORK/lab.pgpass
 CONF
 	)
 }

@@ -240,10 +240,11 @@ static void stray_options_name_their_commands(void **state)
 	assert_string_equal(usage_error_of("watch", "--follow", NULL), "--follow applies to "
 								       "\"load\" only, not to "
 								       "\"watch\"");
-	assert_string_equal(usage_error_of("demo", "--duration", "5", NULL), "--duration applies "
-									     "to \"load watch\" "
-									     "only, not to "
-									     "\"demo\"");
+	assert_string_equal(usage_error_of("demo", "--duration", "5", NULL),
+			    "--duration applies "
+			    "to \"load readers watch\" "
+			    "only, not to "
+			    "\"demo\"");
 	assert_string_equal(usage_error_of("--password-file", "f", "status", NULL),
 			    "--password-file applies to \"set-password\" only, not to \"status\"");
 	assert_string_equal(usage_error_of("--prob", "50", "demo", NULL), "--probe-interval "
@@ -257,7 +258,7 @@ static void stray_options_name_their_commands(void **state)
 			    "--wait applies to \"failover\" only, not to \"set-password\"");
 	assert_string_equal(usage_error_of("--rate", "3", "--wait", "1", "set-password", "lab",
 					   "--password-file", "f", NULL),
-			    "--rate applies to \"load\" only, not to \"set-password\"");
+			    "--rate applies to \"load readers\" only, not to \"set-password\"");
 }
 
 /* However many options come first, a stray one after them is still caught. */

@@ -8,11 +8,13 @@
  * (its longest time without an acknowledgement), pgrepl's detection and
  * promotion times, and the acknowledged writes missing on the new primary
  * (replication is asynchronous: some may be lost; they are counted by id,
- * as are the writes in doubt).
+ * as are the writes in doubt).  The load's history (which server took
+ * each write) goes beside the JSON.
  */
 #include "clock.h"
 #include "experiment.h"
 #include "failover.h"
+#include "history_log.h"
 #include "interrupt.h"
 #include "log.h"
 
@@ -105,7 +107,9 @@ int experiment_failover_under_load(const struct experiment_options *o)
 				"failover-under-load", "rate", o->rate, "duration_s", o->duration_s,
 				"crash_at_s", o->crash_at_s, "summary", summary, "events", x.events,
 				"samples", x.samples, "failover", failover, "load", load);
-		if (experiment_save(doc, "failover-under-load", o->json_path))
+		if (history_keep_load(doc, json_object_get(doc, "load"), replica, &x,
+				      "failover-under-load", o->json_path) &&
+		    experiment_save(doc, "failover-under-load", o->json_path))
 			rc = EXIT_OK;
 		json_decref(doc);
 	}

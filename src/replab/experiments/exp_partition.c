@@ -5,9 +5,10 @@
  * 100 ms.  Reported: lag growth, time from heal to the WAL stream
  * reconnecting and to zero lag, the catch-up throughput (against the link
  * rate when --link-rate shaped it), and whether every acknowledged write
- * reached the replica (by id).
+ * reached the replica (by id).  The load's history goes beside the JSON.
  */
 #include "experiment.h"
+#include "history_log.h"
 #include "lab/faults.h"
 #include "interrupt.h"
 #include "log.h"
@@ -216,7 +217,9 @@ int experiment_partition_reconnect(const struct experiment_options *o)
 					"partition-reconnect", "cut_s", o->cut_s, "rate", o->rate,
 					"link_rate", o->link_rate, "summary", summary, "events",
 					x.events, "samples", x.samples, "load", load);
-			if (experiment_save(doc, "partition-reconnect", o->json_path))
+			if (history_keep_load(doc, json_object_get(doc, "load"), primary, &x,
+					      "partition-reconnect", o->json_path) &&
+			    experiment_save(doc, "partition-reconnect", o->json_path))
 				rc = field(summary, "lost_writes") == 0 ? EXIT_OK : EXIT_FAIL;
 			if (field(summary, "lost_writes") != 0)
 				log_error("acknowledged writes are missing on the replica: %s",

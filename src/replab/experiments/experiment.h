@@ -141,6 +141,7 @@ struct experiment_options {
 	int loss[EXPERIMENT_LIST_MAX], nloss;
 	const char *delay;
 	double flap_s;
+	int clients; /* replica-reads: sessions at once */
 };
 
 int experiment_partition_reconnect(const struct experiment_options *o);
@@ -151,5 +152,6 @@ int experiment_rpo(const struct experiment_options *o);
 int experiment_slow_disk(const struct experiment_options *o);
 int experiment_slot_fills_disk(const struct experiment_options *o);
 int experiment_flaky_link(const struct experiment_options *o);
+int experiment_replica_reads(const struct experiment_options *o);
 
 #endif

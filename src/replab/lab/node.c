@@ -34,6 +34,13 @@ static bool launcher(const struct vm *vm, char *buf, size_t len)
 	return access(buf, X_OK) == 0;
 }
 
+bool node_is_tier_member(const struct vm *vm)
+{
+	char path[PATH_MAX];
+
+	return launcher(vm, path, sizeof(path));
+}
+
 bool node_is_running(const struct vm *vm)
 {
 	char path[PATH_MAX];

@@ -24,6 +24,9 @@
 /* Is the member there (its QEMU runs, or the tier declared it)? */
 bool node_is_running(const struct vm *vm);
 
+/* Is the member a test tier's (STATE/nodes/NAME), on the host's own clock? */
+bool node_is_tier_member(const struct vm *vm);
+
 /*
  * Start cmd inside the member; out_path, stdout_fd and stderr_fd as in
  * netns_start.

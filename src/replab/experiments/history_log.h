@@ -1,0 +1,54 @@
+/*
+ * history_log.h — the client's history beside an experiment's JSON: the
+ * records pgrepl kept (load, readers) with its own clock's times, mapped
+ * onto the experiment's timeline (ms since its start, on the host's clock)
+ * with the offset of the member's clock measured against the host's, and
+ * written as X.history.jsonl beside X.json, one record a line.
+ */
+#ifndef REPLAB_HISTORY_LOG_H
+#define REPLAB_HISTORY_LOG_H
+
+#include "experiment.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct history_clock {
+	double offset_ms;  /* the member's CLOCK_REALTIME minus the host's */
+	double start_real; /* the host's CLOCK_REALTIME (ms) at the timeline's start */
+	char how[256];	   /* how the times were mapped, for the JSON's "history" */
+};
+
+/*
+ * Measure where the member's clock stands against the host's (over its
+ * management link, in one session; a tier's member shares the host's
+ * clock), for times on timeline x; false (logged) when it could not.
+ */
+bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct history_clock *c);
+
+/*
+ * Append to out pgrepl's records in doc ("history", "history_epoch_ms"),
+ * their times on the timeline, each with the members of extra (or NULL)
+ * added; the number appended.
+ */
+size_t history_take(const struct history_clock *c, const json_t *doc, const json_t *extra,
+		    json_t *out);
+
+/*
+ * Write records to X.history.jsonl beside json_path (default
+ * STATE/NAME.json) and add "history": {"file", "clock"} to doc; false
+ * (logged) when it could not.
+ */
+bool history_save(json_t *doc, const json_t *records, const struct history_clock *c,
+		  const char *name, const char *json_path);
+
+/*
+ * The history of "pgrepl load" (its result load, run in vm) beside the
+ * experiment's JSON: measures vm's clock, moves the records out of load
+ * (the JSON keeps the summary) into X.history.jsonl, and adds "history" to
+ * doc; false (logged) when it could not.
+ */
+bool history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const struct timeline *x,
+		       const char *name, const char *json_path);
+
+#endif
