@@ -75,7 +75,7 @@ const char *stats_ci95_text(long k, long n, char *buf, size_t len)
 
 	stats_binomial_ci95(k, n, &lo, &hi);
 	if (k == 0)
-		snprintf(buf, len, "0 of %ld: below %.1f%% at 95%% (rule of three: under 3/%ld)", n,
+		snprintf(buf, len, "0 of %ld: below %.1f%% at 95%% (rule of three: about 3/%ld)", n,
 			 hi * 100, n);
 	else
 		snprintf(buf, len, "%ld of %ld (%.0f%%): 95%% interval %.1f%%-%.1f%%", k, n,

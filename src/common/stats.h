@@ -19,7 +19,7 @@ void stats_binomial_ci95(long k, long n, double *lo, double *hi);
 
 /*
  * The interval in words, e.g. "2 of 10 (20%): 95% interval 2.5%-55.6%", or
- * for 0 of 5 "0 of 5: below 45.1% at 95% (rule of three: under 3/5)".
+ * for 0 of 5 "0 of 5: below 45.1% at 95% (rule of three: about 3/5)".
  */
 const char *stats_ci95_text(long k, long n, char *buf, size_t len);
 

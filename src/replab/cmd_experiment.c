@@ -105,7 +105,9 @@ const char cmd_experiment_help[] =
 	"  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
 	"  --duration SECONDS   failover-under-load: length of the load; flaky-link:\n"
 	"                       watching per cell (default 15)\n"
-	"  --trials N           rpo: crash trials per mode (default 20)\n"
+	"  --trials N           rpo: crash trials per mode (default 20);\n"
+	"                       failover-under-load: crash trials, each from the\n"
+	"                       saved lab (default 1; more need a saved lab)\n"
 	"  --iops N             slow-disk: the primary's limit (default 20 requests/s)\n"
 	"  --bandwidth R        slow-disk: the replica's limit (default 512K: KiB/s)\n"
 	"  --intervals MS,...   flaky-link: probe intervals (default 100,500; 10 to 60000)\n"
@@ -170,7 +172,7 @@ static struct experiment_options options = {
 	.segments = 6,
 	.crash_at_s = 5,
 	.duration_s = 15,
-	.trials = 20,
+	.trials = 0, /* the experiment's own default */
 	.disk_iops = 20,
 	.disk_bandwidth = "512K",
 	.intervals = { 100, 500 },
@@ -310,6 +312,8 @@ int cmd_experiment_options(int argc, char **argv)
 	}
 	if ((chosen = experiment_called(argv[optind])) < 0)
 		return -1;
+	if (options.trials == 0)
+		options.trials = experiments[chosen].run == experiment_rpo ? 20 : 1;
 	if (experiments[chosen].run == experiment_failover_under_load &&
 	    options.crash_at_s >= options.duration_s) {
 		usage_error("experiment",

@@ -183,8 +183,10 @@ const char cmd_report_help[] =
 	"\n"
 	"Draws an experiment's result into FILE.png (gnuplot): the lag over time with\n"
 	"the events marked (or, when the primary crashed, the client's acknowledged\n"
-	"writes per second); for rpo, latency and losses per mode; for split-brain,\n"
-	"the rows each side had.\n";
+	"writes per second); for rpo, latency and losses per mode, and the share of\n"
+	"trials that lost writes with its 95% interval as error bars; for\n"
+	"failover-under-load --trials, each trial's detection, promotion, downtime\n"
+	"and losses; for split-brain, the rows each side had.\n";
 
 int cmd_report(const struct verb_args *a)
 {

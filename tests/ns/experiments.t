@@ -4,7 +4,7 @@
 # once on a shaped link), wal-retention (a slot keeps the replica alive;
 # without one it breaks and is rebuilt) and failover-under-load (the
 # primary's server killed under load, writes resuming on the promoted
-# replica).  Assertions are on the measured counts.
+# replica; more than one trial refused without a saved lab).  Assertions are on the measured counts.
 . "$(dirname "$0")/lib.sh"
 
 lab_up || bail "could not bring the namespace lab up"
@@ -69,6 +69,15 @@ test_expect_success 'no slot is left behind' '
 	is "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT count(*) FROM pg_replication_slots")" 0
 '
 
+# Trials start from the saved lab: the namespace lab has none, so more than one is refused.
+test_expect_success 'failover-under-load --trials 2 without a saved lab: exit 1, says why' '
+	test_expect_code 1 replab experiment failover-under-load --trials 2 --crash-at 3 --duration 8 2>"$WORK/err" &&
+	grep "needs a saved lab to start each trial from" "$WORK/err"
+'
+test_expect_success 'and the primary was left alone' '
+	is "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT pg_is_in_recovery()")" f
+'
+
 out=$WORK/fo.json
 test_expect_success 'failover-under-load: exits 0' '
 	replab experiment failover-under-load --rate 200 --crash-at 3 --duration 8 --json "$out" >"$WORK/fo.out" 2>&1
@@ -78,6 +87,9 @@ jq_check "$out" '.summary.acknowledged_writes > 1000'
 jq_check "$out" '.summary.on_server + .summary.lost_writes == .summary.acknowledged_writes'
 jq_check "$out" '.load.acknowledged_ranges[-1][1] > 600'
 jq_check "$out" '.summary.client_downtime_ms > 0 and .summary.client_downtime_ms < 8000'
+# One trial is summary.modes[0] too: 0 or 1 of 1, the figures the same as above.
+jq_check "$out" '.summary.modes[0] | .mode == "manual" and .trials == 1 and .trials_with_loss <= 1 and .loss_ci95[0] <= .loss_ci95[1]'
+jq_check "$out" '.summary.modes[0].downtime_ms.values == [.summary.client_downtime_ms] and .summary.modes[0].detection_ms.p50 == .summary.detection_ms'
 test_expect_success 'replab report draws the client'\''s writes per second' 'replab report "$out"'
 test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
 test_expect_success 'report refuses a timeline without samples, saying why' '

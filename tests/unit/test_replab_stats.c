@@ -49,7 +49,7 @@ static void test_none_of_n(void **state)
 	interval_is(0, 1000, 0, 0.002991);
 	interval_is(10, 10, 0.741134, 1);
 	assert_string_equal(stats_ci95_text(0, 5, buf, sizeof(buf)),
-			    "0 of 5: below 45.1% at 95% (rule of three: under 3/5)");
+			    "0 of 5: below 45.1% at 95% (rule of three: about 3/5)");
 	assert_string_equal(stats_ci95_text(1, 10, buf, sizeof(buf)),
 			    "1 of 10 (10%): 95% interval 0.3%-44.5%");
 }
