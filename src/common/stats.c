@@ -74,9 +74,15 @@ const char *stats_ci95_text(long k, long n, char *buf, size_t len)
 	double lo, hi;
 
 	stats_binomial_ci95(k, n, &lo, &hi);
-	if (k == 0)
+	/* The rule of three (3/n for 1 - 0.05^(1/n)) is within 10% of it from 10 trials on. */
+	if (k == 0 && n >= 10)
 		snprintf(buf, len, "0 of %ld: below %.1f%% at 95%% (rule of three: about 3/%ld)", n,
 			 hi * 100, n);
+	else if (k == 0)
+		snprintf(buf, len,
+			 "0 of %ld: below %.1f%% at 95%% (exact; the rule of three, 3/N, needs "
+			 "10 trials or more)",
+			 n, hi * 100);
 	else
 		snprintf(buf, len, "%ld of %ld (%.0f%%): 95%% interval %.1f%%-%.1f%%", k, n,
 			 100.0 * (double) k / (double) n, lo * 100, hi * 100);

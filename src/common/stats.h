@@ -19,7 +19,8 @@ void stats_binomial_ci95(long k, long n, double *lo, double *hi);
 
 /*
  * The interval in words, e.g. "2 of 10 (20%): 95% interval 2.5%-55.6%", or
- * for 0 of 5 "0 of 5: below 45.1% at 95% (rule of three: about 3/5)".
+ * for 0 of 20 "0 of 20: below 13.9% at 95% (rule of three: about 3/20)"
+ * (under 10 trials the text says the rule of three does not fit yet).
  */
 const char *stats_ci95_text(long k, long n, char *buf, size_t len);
 

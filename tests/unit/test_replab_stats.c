@@ -48,8 +48,11 @@ static void test_none_of_n(void **state)
 	interval_is(0, 10, 0, 0.258866);
 	interval_is(0, 1000, 0, 0.002991);
 	interval_is(10, 10, 0.741134, 1);
+	assert_string_equal(stats_ci95_text(0, 20, buf, sizeof(buf)),
+			    "0 of 20: below 13.9% at 95% (rule of three: about 3/20)");
 	assert_string_equal(stats_ci95_text(0, 5, buf, sizeof(buf)),
-			    "0 of 5: below 45.1% at 95% (rule of three: about 3/5)");
+			    "0 of 5: below 45.1% at 95% (exact; the rule of three, 3/N, needs 10 "
+			    "trials or more)");
 	assert_string_equal(stats_ci95_text(1, 10, buf, sizeof(buf)),
 			    "1 of 10 (10%): 95% interval 0.3%-44.5%");
 }
