@@ -312,6 +312,11 @@ int cmd_experiment_options(int argc, char **argv)
 	}
 	if ((chosen = experiment_called(argv[optind])) < 0)
 		return -1;
+	if (options.trials && experiments[chosen].run != experiment_rpo &&
+	    experiments[chosen].run != experiment_failover_under_load) {
+		usage_error("experiment", "--trials applies to rpo and failover-under-load only");
+		return -1;
+	}
 	if (options.trials == 0)
 		options.trials = experiments[chosen].run == experiment_rpo ? 20 : 1;
 	if (experiments[chosen].run == experiment_failover_under_load &&

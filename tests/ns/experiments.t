@@ -18,6 +18,10 @@ test_expect_success 'crash after the load'\''s end: exit 2' '
 	test_expect_code 2 replab experiment failover-under-load --crash-at 9 --duration 5 2>"$WORK/err" &&
 	grep "must come before the end" "$WORK/err"
 '
+test_expect_success '--trials for an experiment without trials: exit 2' '
+	test_expect_code 2 replab experiment wal-retention --trials 3 2>"$WORK/err" &&
+	grep "applies to rpo and failover-under-load only" "$WORK/err"
+'
 test_expect_success 'no lab: exit 1, says to start one' '
 	REPLAB_STATE=$WORK/nolab test_expect_code 1 "$REPLAB" experiment wal-retention 2>"$WORK/err" &&
 	grep "replab up" "$WORK/err"
