@@ -24,7 +24,8 @@ typedef int experiment_fn(const struct experiment_options *);
 /*
  * fresh: a trial that changes the lab for good (a failover, a rewind)
  * starts from the saved lab and leaves the lab as saved (replab reset),
- * when there is one; rpo resets before each of its trials itself.
+ * when there is one; rpo resets before each of its trials itself, and
+ * failover-under-load between its --trials.
  */
 static const struct {
 	const char *name;
