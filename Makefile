@@ -18,7 +18,7 @@ IMAGE_PKGS := libguestfs
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Isrc/common $(SANFLAGS) $(shell pkg-config --cflags $(PKGS))
 LDFLAGS += $(SANFLAGS)
-LDLIBS = $(shell pkg-config --libs $(PKGS))
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lm
 IMAGE_CFLAGS = $(shell pkg-config --cflags $(IMAGE_PKGS))
 IMAGE_LIBS = $(shell pkg-config --libs $(IMAGE_PKGS))
 

@@ -24,7 +24,8 @@ typedef int experiment_fn(const struct experiment_options *);
 /*
  * fresh: a trial that changes the lab for good (a failover, a rewind)
  * starts from the saved lab and leaves the lab as saved (replab reset),
- * when there is one; rpo resets before each of its trials itself.
+ * when there is one; rpo resets before each of its trials itself, and
+ * failover-under-load between its --trials.
  */
 static const struct {
 	const char *name;
@@ -115,7 +116,9 @@ const char cmd_experiment_help[] =
 	"                       watching per cell; replica-reads: per mode (default 15)\n"
 	"  --clients N          replica-reads: sessions at once, sharing --rate\n"
 	"                       (default 4; 1 to 64)\n"
-	"  --trials N           rpo: crash trials per mode (default 20)\n"
+	"  --trials N           rpo: crash trials per mode (default 20);\n"
+	"                       failover-under-load: crash trials, each from the\n"
+	"                       saved lab (default 1; more need a saved lab)\n"
 	"  --iops N             slow-disk: the primary's limit (default 20 requests/s)\n"
 	"  --bandwidth R        slow-disk: the replica's limit (default 512K: KiB/s)\n"
 	"  --intervals MS,...   flaky-link: probe intervals (default 100,500; 10 to 60000)\n"
@@ -182,7 +185,7 @@ static struct experiment_options options = {
 	.segments = 6,
 	.crash_at_s = 5,
 	.duration_s = 15,
-	.trials = 20,
+	.trials = 0, /* the experiment's own default */
 	.disk_iops = 20,
 	.disk_bandwidth = "512K",
 	.intervals = { 100, 500 },
@@ -326,6 +329,13 @@ int cmd_experiment_options(int argc, char **argv)
 	}
 	if ((chosen = experiment_called(argv[optind])) < 0)
 		return -1;
+	if (options.trials && experiments[chosen].run != experiment_rpo &&
+	    experiments[chosen].run != experiment_failover_under_load) {
+		usage_error("experiment", "--trials applies to rpo and failover-under-load only");
+		return -1;
+	}
+	if (options.trials == 0)
+		options.trials = experiments[chosen].run == experiment_rpo ? 20 : 1;
 	if (experiments[chosen].run == experiment_failover_under_load &&
 	    options.crash_at_s >= options.duration_s) {
 		usage_error("experiment",

@@ -269,6 +269,8 @@ const char cmd_report_help[] =
 	"                    latency and losses per mode, with --trials the share of\n"
 	"                    trials that lost writes and its 95% interval; for\n"
 	"                    replica-reads, the staleness of the reads per mode; for\n"
+	"                    failover-under-load --trials, each trial's detection,\n"
+	"                    promotion, downtime and losses; for\n"
 	"                    split-brain, the rows each side had\n"
 	"  FILE-history.png  when FILE.history.jsonl exists: every client operation\n"
 	"                    by time and session, ok, failed or unknown, the faults\n"

@@ -4,7 +4,7 @@
 # once on a shaped link), wal-retention (a slot keeps the replica alive;
 # without one it breaks and is rebuilt) and failover-under-load (the
 # primary's server killed under load, writes resuming on the promoted
-# replica).  Assertions are on the measured counts.
+# replica; more than one trial refused without a saved lab).  Assertions are on the measured counts.
 . "$(dirname "$0")/lib.sh"
 
 lab_up || bail "could not bring the namespace lab up"
@@ -17,6 +17,10 @@ test_expect_success 'unknown experiment: exit 2, named' '
 test_expect_success 'crash after the load'\''s end: exit 2' '
 	test_expect_code 2 replab experiment failover-under-load --crash-at 9 --duration 5 2>"$WORK/err" &&
 	grep "must come before the end" "$WORK/err"
+'
+test_expect_success '--trials for an experiment without trials: exit 2' '
+	test_expect_code 2 replab experiment wal-retention --trials 3 2>"$WORK/err" &&
+	grep "applies to rpo and failover-under-load only" "$WORK/err"
 '
 test_expect_success 'no lab: exit 1, says to start one' '
 	REPLAB_STATE=$WORK/nolab test_expect_code 1 "$REPLAB" experiment wal-retention 2>"$WORK/err" &&
@@ -84,6 +88,15 @@ test_expect_success 'no slot is left behind' '
 	is "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT count(*) FROM pg_replication_slots")" 0
 '
 
+# Trials start from the saved lab: the namespace lab has none, so more than one is refused.
+test_expect_success 'failover-under-load --trials 2 without a saved lab: exit 1, says why' '
+	test_expect_code 1 replab experiment failover-under-load --trials 2 --crash-at 3 --duration 8 2>"$WORK/err" &&
+	grep "needs a saved lab to start each trial from" "$WORK/err"
+'
+test_expect_success 'and the primary was left alone' '
+	is "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT pg_is_in_recovery()")" f
+'
+
 out=$WORK/fo.json
 test_expect_success 'failover-under-load: exits 0' '
 	replab experiment failover-under-load --rate 200 --crash-at 3 --duration 8 --json "$out" >"$WORK/fo.out" 2>&1
@@ -97,6 +110,9 @@ test_expect_success 'failover-under-load: the history says which server took eac
 	is "$(jq -sc "[.[] | select(.outcome == \"ok\") | .server] | unique" "$WORK/fo.history.jsonl")" \
 		"[\"primary\",\"replica\"]"
 '
+# One trial is summary.modes[0] too: 0 or 1 of 1, the figures the same as above.
+jq_check "$out" '.summary.modes[0] | .mode == "manual" and .trials == 1 and .trials_with_loss <= 1 and .loss_ci95[0] <= .loss_ci95[1]'
+jq_check "$out" '.summary.modes[0].downtime_ms.values == [.summary.client_downtime_ms] and .summary.modes[0].detection_ms.p50 == .summary.detection_ms'
 test_expect_success 'replab report draws the client'\''s writes per second' 'replab report "$out"'
 test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
 test_expect_success 'report refuses a timeline without samples, saying why' '

@@ -229,6 +229,18 @@ static void refuses_malformed_documents(void **state)
 		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", \"p50_ms\": 1, "
 		"\"p99_ms\": 1}]}",
 		"{\"experiment\": \"rpo\", \"trials\": \"3\", \"summary\": []}",
+		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", \"p50_ms\": 1, "
+		"\"p99_ms\": 1, \"lost\": 0, \"trials\": 2, \"trials_with_loss\": 3, "
+		"\"loss_ci95\": [0, 1]}]}",
+		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", \"p50_ms\": 1, "
+		"\"p99_ms\": 1, \"lost\": 0, \"trials\": 2, \"trials_with_loss\": 1, "
+		"\"loss_ci95\": [0.9, 0.1]}]}",
+		"{\"experiment\": \"rpo\", \"summary\": [{\"mode\": \"a\", \"p50_ms\": 1, "
+		"\"p99_ms\": 1, \"lost\": 0, \"trials\": 2, \"trials_with_loss\": 1, "
+		"\"loss_ci95\": 0.5}]}",
+		"{\"experiment\": \"failover-under-load\", \"summary\": {\"modes\": [{\"runs\": "
+		"[{\"detection_ms\": -1, \"promote_ms\": 1, \"client_downtime_ms\": 1, "
+		"\"lost_writes\": 0}, {}]}]}}",
 		"{\"experiment\": \"split-brain\", \"summary\": []}",
 		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": []}}",
 		"{\"experiment\": \"split-brain\", \"summary\": {\"rows\": {\"old_primary\": "
@@ -337,6 +349,17 @@ static void draws_each_kind(void **state)
 	assert_string_equal(data_text(&r, "rpo.dat"), "\"async\"\t1.500\t3.000\t2\n");
 	assert_string_equal(data_text(&r, "trials.dat"), "3\n");
 	assert_non_null(strstr(r.gp_text, "stats 'trials.dat' using 1 nooutput"));
+	report_free(&r);
+	json_decref(doc);
+
+	/* failover-under-load with trials: a bar group per trial. */
+	doc = parse("{\"experiment\": \"failover-under-load\", \"summary\": {\"modes\": [{\"runs\":"
+		    " [{\"detection_ms\": 1500, \"promote_ms\": 300, \"client_downtime_ms\": 2100,"
+		    " \"lost_writes\": 3}, {\"detection_ms\": 1400, \"promote_ms\": 250,"
+		    " \"client_downtime_ms\": 1900, \"lost_writes\": 0}]}]}}");
+	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	assert_string_equal(data_text(&r, "runs.dat"),
+			    "1\t1500.0\t300.0\t2100.0\t3\n2\t1400.0\t250.0\t1900.0\t0\n");
 	report_free(&r);
 	json_decref(doc);
 

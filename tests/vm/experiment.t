@@ -5,7 +5,8 @@
 # the replica; without one it breaks and is rebuilt) and, last because it
 # leaves the lab failed over when there is no saved lab, failover-under-load
 # (the primary's QEMU killed under load; writes resume on the promoted
-# replica; with a saved lab the lab is reset to it after).
+# replica; with a saved lab the lab is reset to it after, and two trials
+# each from it give the distributions and the losses' interval).
 . "$(dirname "$0")/lib.sh"
 
 vm_lab_up
@@ -47,6 +48,21 @@ jq_check "$out" '.summary.client_downtime_ms > 0 and .summary.client_downtime_ms
 if grep -q "^leaving the lab as saved" "$work/fo.out"; then
 	replab exec replica -- pgrepl status --json >"$work/fo-status.json" 2>/dev/null
 	jq_check "$work/fo-status.json" '.replica.in_recovery == true and .replica.receiver_status == "streaming"'
+
+	# Two trials, each from the saved lab: per trial, and as distributions.
+	out=$work/fot.json
+	test_expect_success 'failover-under-load --trials 2: exits 0' '
+		replab experiment failover-under-load --trials 2 --rate 100 --crash-at 3 --duration 8 --json "$out" >"$work/fot.out" 2>&1
+	'
+	sed -n '/^summary over/,$p' "$work/fot.out" | sed 's/^/# /'
+	jq_check "$out" '.summary.modes[0] | .mode == "manual" and .trials == 2 and (.runs | length) == 2'
+	jq_check "$out" '.summary.modes[0] | .trials_with_loss <= .trials and .loss_ci95[0] <= .loss_ci95[1] and .loss_ci95[1] <= 1'
+	jq_check "$out" '.summary.modes[0] | all(.detection_ms, .promotion_ms, .downtime_ms; (.values | length) == 2 and .p50 <= .p90 and .p90 <= .max and .max == (.values | max))'
+	jq_check "$out" 'all(.summary.modes[0].runs[]; .on_server + .lost_writes == .acknowledged_writes and .client_downtime_ms > 0 and .detection_ms > 0)'
+	jq_check "$out" '.summary.acknowledged_writes == ([.summary.modes[0].runs[].acknowledged_writes] | add)'
+	test_expect_success 'replab report draws the trials' 'replab report "$out" >/dev/null && head -c 8 "${out%.json}.png" | grep PNG'
+	replab exec replica -- pgrepl status --json >"$work/fot-status.json" 2>/dev/null
+	jq_check "$work/fot-status.json" '.replica.in_recovery == true and .replica.receiver_status == "streaming"'
 else
 	test_expect_success 'the primary VM is down' 'replab status 2>&1 | grep -E "^primary +- +down"'
 fi

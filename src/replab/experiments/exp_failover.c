@@ -9,16 +9,26 @@
  * promotion times, and the acknowledged writes missing on the new primary
  * (replication is asynchronous: some may be lost; they are counted by id,
  * as are the writes in doubt).  The load's history (which server took
- * each write) goes beside the JSON.
+ * each write) goes beside the JSON (with one trial).
+ *
+ * With --trials N the trial is repeated, each from the saved lab (replab
+ * reset; without one, more than one trial is refused): per trial and as
+ * distributions (detection, promotion, client downtime), and the trials
+ * that lost acknowledged writes with the 95% interval of that proportion
+ * (trials.h), in summary.modes[0] (mode "manual": pgrepl failover, run by
+ * hand).
  */
 #include "clock.h"
 #include "experiment.h"
 #include "failover.h"
 #include "history_log.h"
 #include "interrupt.h"
+#include "lab/snapshot.h"
 #include "log.h"
+#include "trials.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static double real(json_t *doc, const char *object, const char *key)
 {
@@ -70,50 +80,211 @@ static bool wait_until(struct timeline *x, double t_ms, pid_t loader)
 	return true;
 }
 
-int experiment_failover_under_load(const struct experiment_options *o)
+/*
+ * One trial from the lab as it is: its figures (today's summary members and
+ * the trial's "events"), or NULL (logged).  With N = 1 (*failover, *load
+ * not NULL) pgrepl failover's and the load's results are handed back.
+ */
+static json_t *trial(const struct experiment_options *o, struct timeline *x, json_t **failover_out,
+		     json_t **load_out)
 {
 	const struct vm *replica = lab_find_vm("replica");
-	json_t *failover = NULL, *load = NULL, *summary, *doc;
-	struct timeline x;
+	json_t *failover = NULL, *load = NULL, *t = json_object();
 	pid_t loader;
-	int rc = EXIT_FAIL;
+	bool ok = false;
 
-	printf("failover-under-load: %d writes/s for %d s from the replica's side, following the "
-	       "writable\n"
-	       "server; the primary crashes at %d s and the replica is promoted\n",
-	       o->rate, o->duration_s, o->crash_at_s);
-	timeline_begin(&x);
+	timeline_begin(x);
 	loader = load_start(replica, o->rate, o->duration_s, true, false);
-	if (loader < 0)
-		return EXIT_FAIL;
-	timeline_event(&x, "write load started");
-	if (wait_until(&x, o->crash_at_s * 1000.0, loader))
-		failover = failover_in_replica(true, &x);
+	if (loader < 0) {
+		json_decref(t);
+		return NULL;
+	}
+	timeline_event(x, "write load started");
+	if (wait_until(x, o->crash_at_s * 1000.0, loader))
+		failover = failover_in_replica(true, x);
 	if (failover)
-		timeline_event(&x, "replica promoted and written to");
+		timeline_event(x, "replica promoted and written to");
 	load = load_finish(loader);
 	if (load)
-		timeline_event(&x, "write load finished");
-	summary = json_object();
-	if (failover && load && acked_writes_check(replica, load, summary)) {
-		json_object_set_new(summary, "client_downtime_ms",
+		timeline_event(x, "write load finished");
+	if (failover && load && acked_writes_check(replica, load, t)) {
+		json_object_set_new(t, "client_downtime_ms",
 				    json_real(real(load, NULL, "longest_gap_ms")));
-		json_object_set_new(summary, "detection_ms",
+		json_object_set_new(t, "detection_ms",
 				    json_real(real(failover, "detection", "detection_ms")));
-		json_object_set_new(summary, "promote_ms",
+		json_object_set_new(t, "promote_ms",
 				    json_real(real(failover, "promotion", "promote_ms")));
-		print_summary(summary);
-		doc = json_pack("{s:s,s:i,s:i,s:i,s:O,s:O,s:O,s:O,s:O}", "experiment",
-				"failover-under-load", "rate", o->rate, "duration_s", o->duration_s,
-				"crash_at_s", o->crash_at_s, "summary", summary, "events", x.events,
-				"samples", x.samples, "failover", failover, "load", load);
-		if (history_keep_load(doc, json_object_get(doc, "load"), replica, &x,
-				      "failover-under-load", o->json_path) &&
+		json_object_set_new(t, "events", json_incref(x->events));
+		ok = true;
+	}
+	if (ok && failover_out && load_out) {
+		*failover_out = json_incref(failover);
+		*load_out = json_incref(load);
+	}
+	json_decref(failover);
+	json_decref(load);
+	if (!ok)
+		json_decref(t);
+	return ok ? t : NULL;
+}
+
+static json_int_t total(json_t *runs, const char *key)
+{
+	json_int_t sum = 0;
+	json_t *run;
+	size_t i;
+
+	json_array_foreach(runs, i, run) {
+		sum += integer(run, key);
+	}
+	return sum;
+}
+
+/*
+ * The summary over the trials: summary.modes[0] with the distributions and
+ * the losses' interval, and today's members as totals (counts) and medians
+ * (times), which for one trial are its own figures.
+ */
+static json_t *summarize(json_t *runs)
+{
+	static const char *const counts[] = { "acknowledged_writes", "on_server", "lost_writes",
+					      "in_doubt", "in_doubt_committed" };
+	static const struct {
+		const char *member, *distribution;
+	} times[] = {
+		{ "detection_ms", "detection_ms" },
+		{ "promote_ms", "promotion_ms" },
+		{ "client_downtime_ms", "downtime_ms" },
+	};
+	json_t *mode = json_pack("{s:s}", "mode", "manual"), *s = json_object();
+
+	trials_losses(mode, runs);
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		json_t *d = trials_distribution(runs, times[i].member);
+
+		json_object_set_new(s, times[i].member, json_incref(json_object_get(d, "p50")));
+		json_object_set_new(mode, times[i].distribution, d);
+	}
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		json_object_set_new(s, counts[i], json_integer(total(runs, counts[i])));
+	if (json_array_size(runs) == 1)
+		json_object_set(s, "lost_ids",
+				json_object_get(json_array_get(runs, 0), "lost_ids"));
+	json_object_set(mode, "runs", runs);
+	json_object_set_new(s, "modes", json_pack("[o]", mode));
+	return s;
+}
+
+static void print_distribution(const char *what, json_t *mode, const char *key)
+{
+	json_t *d = json_object_get(mode, key);
+
+	printf("  %-28s %8.0f %8.0f %8.0f\n", what, real(d, NULL, "p50"), real(d, NULL, "p90"),
+	       real(d, NULL, "max"));
+}
+
+static void print_trials(json_t *s)
+{
+	json_t *mode = json_array_get(json_object_get(s, "modes"), 0), *run;
+	size_t i;
+
+	printf("\nsummary over %lld trials, each from the saved lab:\n"
+	       "  %-5s %12s %6s %9s %12s %12s %11s\n",
+	       (long long) integer(mode, "trials"), "trial", "acknowledged", "lost", "in doubt",
+	       "detected ms", "promoted ms", "downtime ms");
+	json_array_foreach(json_object_get(mode, "runs"), i, run) {
+		printf("  %-5zu %12lld %6lld %9lld %12.0f %12.0f %11.0f\n", i + 1,
+		       (long long) integer(run, "acknowledged_writes"),
+		       (long long) integer(run, "lost_writes"),
+		       (long long) integer(run, "in_doubt"), real(run, NULL, "detection_ms"),
+		       real(run, NULL, "promote_ms"), real(run, NULL, "client_downtime_ms"));
+	}
+	printf("\n  %-28s %8s %8s %8s\n", "(ms)", "p50", "p90", "max");
+	print_distribution("primary loss detected", mode, "detection_ms");
+	print_distribution("promotion (pg_promote)", mode, "promotion_ms");
+	print_distribution("client downtime", mode, "downtime_ms");
+	printf("\n  trials that lost acknowledged writes: %s\n"
+	       "  (writes lost in a trial: median %lld, max %lld)\n"
+	       "\n  Replication is asynchronous: a trial loses what the replica had not\n"
+	       "  received when the primary crashed.  No loss in N trials bounds how often\n"
+	       "  that happens (under about 3/N at 95%%); it does not make it safe.\n",
+	       json_string_value(json_object_get(mode, "loss_ci95_text")),
+	       (long long) integer(json_object_get(mode, "lost_writes_per_trial"), "p50"),
+	       (long long) integer(json_object_get(mode, "lost_writes_per_trial"), "max"));
+}
+
+/* More than one trial needs the saved lab to start each from; false (logged) without one. */
+static bool trials_possible(int trials)
+{
+	char *why = NULL;
+
+	if (trials == 1 || snapshot_can_reset(&why))
+		return true;
+	log_error("failover-under-load --trials %d needs a saved lab to start each trial from, "
+		  "and there is none to reset to: %s",
+		  trials, why);
+	log_hint("replab up saves one once the replicas stream (see replab help up); or run "
+		 "one trial");
+	free(why);
+	return false;
+}
+
+int experiment_failover_under_load(const struct experiment_options *o)
+{
+	json_t *failover = NULL, *load = NULL, *runs, *summary = NULL, *doc = NULL;
+	struct timeline x = { 0 };
+	bool ok = true;
+	int rc = EXIT_FAIL;
+
+	if (!trials_possible(o->trials))
+		return EXIT_FAIL;
+	printf("failover-under-load: %d writes/s for %d s from the replica's side, following the "
+	       "writable\n"
+	       "server; the primary crashes at %d s and the replica is promoted",
+	       o->rate, o->duration_s, o->crash_at_s);
+	if (o->trials > 1)
+		printf(";\n%d trials, each from the saved lab (replab reset)", o->trials);
+	putchar('\n');
+	runs = json_array();
+	for (int n = 0; ok && n < o->trials; n++) {
+		json_t *t;
+
+		if (n > 0) {
+			timeline_free(&x);
+			printf("\ntrial %d of %d: from the saved lab (replab reset)\n", n + 1,
+			       o->trials);
+			ok = !interrupted() && snapshot_reset();
+		}
+		t = ok ? trial(o, &x, o->trials == 1 ? &failover : NULL, &load) : NULL;
+		ok = t != NULL;
+		if (ok)
+			json_array_append_new(runs, t);
+	}
+	if (ok) {
+		summary = summarize(runs);
+		if (o->trials == 1) {
+			print_summary(summary);
+			doc = json_pack("{s:s,s:i,s:i,s:i,s:i,s:O,s:O,s:O,s:O,s:O}", "experiment",
+					"failover-under-load", "rate", o->rate, "duration_s",
+					o->duration_s, "crash_at_s", o->crash_at_s, "trials", 1,
+					"summary", summary, "events", x.events, "samples",
+					x.samples, "failover", failover, "load", load);
+		} else {
+			print_trials(summary);
+			doc = json_pack("{s:s,s:i,s:i,s:i,s:i,s:O}", "experiment",
+					"failover-under-load", "rate", o->rate, "duration_s",
+					o->duration_s, "crash_at_s", o->crash_at_s, "trials",
+					o->trials, "summary", summary);
+		}
+		if ((o->trials > 1 ||
+		     history_keep_load(doc, json_object_get(doc, "load"), lab_find_vm("replica"),
+				       &x, "failover-under-load", o->json_path)) &&
 		    experiment_save(doc, "failover-under-load", o->json_path))
 			rc = EXIT_OK;
-		json_decref(doc);
 	}
+	json_decref(doc);
 	json_decref(summary);
+	json_decref(runs);
 	json_decref(failover);
 	json_decref(load);
 	timeline_free(&x);

@@ -131,7 +131,7 @@ struct experiment_options {
 	int segments;		    /* wal-retention: WAL segments written during the cut */
 	int crash_at_s;		    /* failover-under-load: when the primary crashes */
 	int duration_s;		    /* failover-under-load: how long the load runs */
-	int trials;		    /* rpo: crash trials per mode */
+	int trials;		    /* rpo: per mode; failover-under-load: trials */
 	long disk_iops;		    /* slow-disk: the primary's disk limit */
 	const char *disk_bandwidth; /* slow-disk: the replica's disk limit */
 	/* flaky-link: the grid (probe intervals and timeouts in ms, loss in %), and

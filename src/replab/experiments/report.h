@@ -134,8 +134,11 @@ enum report_result report_timeline(struct report *r, json_t *doc);
 /* The history: each operation by time and session, coloured by outcome, the faults shaded. */
 enum report_result report_history(struct report *r, json_t *doc, const struct history *h);
 
-/* rpo: per mode, commit latency p50/p99 and acknowledged writes lost. */
+/* rpo: per mode, commit latency p50/p99, writes lost, trials with a loss (95% interval). */
 enum report_result report_rpo(struct report *r, json_t *doc);
+
+/* failover-under-load: the timeline of one trial, or each trial's times and losses. */
+enum report_result report_failover(struct report *r, json_t *doc);
 
 /* split-brain: which rows each side had, and what the rewind left. */
 enum report_result report_split(struct report *r, json_t *doc);

@@ -18,8 +18,11 @@ static const struct {
 	const char *experiment; /* NULL: any other */
 	enum report_result (*draw)(struct report *, json_t *);
 } drawings[] = {
-	{ "rpo", report_rpo },		{ "split-brain", report_split },
-	{ "flaky-link", report_flaky }, { "replica-reads", report_staleness },
+	{ "rpo", report_rpo },
+	{ "failover-under-load", report_failover },
+	{ "split-brain", report_split },
+	{ "flaky-link", report_flaky },
+	{ "replica-reads", report_staleness },
 	{ NULL, report_timeline },
 };
 
