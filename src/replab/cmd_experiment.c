@@ -101,6 +101,9 @@ const char cmd_experiment_help[] =
 	"  --cut SECONDS        partition-reconnect: length of the cut (default 20)\n"
 	"  --link-rate RATE     partition-reconnect: shape the replica's link first\n"
 	"                       (tc rate, e.g. 2mbit) and compare catch-up with it\n"
+	"  --workload W         partition-reconnect, failover-under-load: rows (the\n"
+	"                       lab's numbered rows, default) or pgbench (pgbench -c 4\n"
+	"                       on the primary; tables compared across servers)\n"
 	"  --segments N         wal-retention: WAL segments written (default 6)\n"
 	"  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
 	"  --duration SECONDS   failover-under-load: length of the load; flaky-link:\n"
@@ -240,6 +243,13 @@ static bool experiment_option(int c, const char *value, const char *word)
 		usage_error("experiment", "invalid --delay \"%s\": a time from 0 to 60s, e.g. 20ms",
 			    value);
 		return false;
+	case 'W':
+		if (strcmp(value, "rows") == 0 || strcmp(value, "pgbench") == 0) {
+			o->workload_pgbench = strcmp(value, "pgbench") == 0;
+			return true;
+		}
+		usage_error("experiment", "invalid --workload \"%s\": rows or pgbench", value);
+		return false;
 	case 'F':
 		if ((o->flap_s = vmfaults_duration_s(value, 3600)) >= 0.2)
 			return true;
@@ -296,11 +306,12 @@ int cmd_experiment_options(int argc, char **argv)
 		{ "loss", required_argument, NULL, 'L' },
 		{ "delay", required_argument, NULL, 'D' },
 		{ "flap", required_argument, NULL, 'F' },
+		{ "workload", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:I:T:L:D:F:", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:I:T:L:D:F:W:", longopts, NULL)) !=
 	       -1)
 		if (!experiment_option(c, optarg, argv[optind - 1]))
 			return -1;
