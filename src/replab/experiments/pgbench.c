@@ -33,7 +33,8 @@ static const char *log_path(char *buf, size_t len)
 bool pgbench_init(const struct vm *on)
 {
 	char scale[16], path[PATH_MAX];
-	char *cmd[] = { "sh", "-c", "cd /tmp && exec " NODE_AS_POSTGRES " pgbench -i -q -I dtGp -s \"$0\" lab",
+	char *cmd[] = { "sh", "-c",
+			"cd /tmp && exec " NODE_AS_POSTGRES " pgbench -i -q -I dtGp -s \"$0\" lab",
 			scale, NULL };
 
 	xsnprintf(scale, sizeof(scale), "%d", PGBENCH_SCALE);
@@ -47,10 +48,15 @@ bool pgbench_init(const struct vm *on)
 pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s)
 {
 	char duration[16], clients[16], path[PATH_MAX];
-	char *cmd[] = { "sh", "-c",
-			"cd /tmp && exec " NODE_AS_POSTGRES " pgbench -n -c \"$0\" -j \"$0\" -T \"$1\""
+	char *cmd[] = { "sh",
+			"-c",
+			"cd /tmp && exec " NODE_AS_POSTGRES
+			" pgbench -n -c \"$0\" -j \"$0\" -T \"$1\""
 			" \"$2\"",
-			clients, duration, (char *) (conninfo ? conninfo : "lab"), NULL };
+			clients,
+			duration,
+			(char *) (conninfo ? conninfo : "lab"),
+			NULL };
 
 	xsnprintf(clients, sizeof(clients), "%d", PGBENCH_CLIENTS);
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
@@ -111,13 +117,17 @@ json_t *pgbench_contents(const struct vm *server)
 	bool ok = true;
 
 	for (size_t i = 0; i < NTABLES && ok; i++) {
-		const char *column = i == 0 ? "abalance" : i == 1 ? "bbalance" : i == 2 ? "tbalance" : "delta";
+		const char *column = i == 0   ? "abalance"
+				     : i == 1 ? "bbalance"
+				     : i == 2 ? "tbalance"
+					      : "delta";
 		long long n, checksum;
 
-		rows = node_queryf(server, "read the pgbench tables", 1, 3,
-				   "SELECT count(*) AS n, coalesce(sum(hashtext(t::text)::bigint), 0)"
-				   " AS checksum, coalesce(sum(%s), 0) AS balance FROM %s AS t",
-				   column, tables[i]);
+		rows = node_queryf(
+			server, "read the pgbench tables", 1, 3,
+			"SELECT count(*) AS n, coalesce(sum(hashtext(t::text)::bigint), 0)"
+			" AS checksum, coalesce(sum(%s), 0) AS balance FROM %s AS t",
+			column, tables[i]);
 		ok = rows && sql_int(sql_row(rows, 0), "n", &n) &&
 		     sql_int(sql_row(rows, 0), "checksum", &checksum) &&
 		     sql_int(sql_row(rows, 0), "balance", &sums[i]);
@@ -141,7 +151,8 @@ json_t *pgbench_contents(const struct vm *server)
 bool pgbench_same(json_t *a, json_t *b)
 {
 	for (size_t i = 0; i < NTABLES; i++)
-		if (!a || !b || !json_equal(json_object_get(a, tables[i]), json_object_get(b, tables[i])))
+		if (!a || !b ||
+		    !json_equal(json_object_get(a, tables[i]), json_object_get(b, tables[i])))
 			return false;
 	return true;
 }

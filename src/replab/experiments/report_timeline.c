@@ -1,6 +1,7 @@
 /*
  * report_timeline.c — an experiment's timeline for "replab report": the
- * replication lag sampled by the primary over time, or, for an experiment
+ * replication lag over time (sampled by the primary, or on both servers so
+ * that it is known through a cut), or, for an experiment
  * without samples (the primary crashed), the writes the client had
  * acknowledged each second; the events marked.
  *
@@ -118,7 +119,7 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 {
 	const char *name = title_name(jfield_string(doc, "experiment"));
 	json_t *load = json_object_get(doc, "load"), *samples, *events, *acks = NULL;
-	bool bad = false, lag;
+	bool bad = false, lag, both_ends;
 	double load_start;
 	FILE *data, *marks;
 
@@ -133,6 +134,10 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 	if (bad)
 		return REPORT_INVALID;
 	lag = json_array_size(samples) > 0;
+	/* Samples joined with the replica's own (partition-reconnect): the lag through a cut. */
+	both_ends = false;
+	for (size_t i = 0; i < json_array_size(samples) && !both_ends; i++)
+		both_ends = json_object_get(json_array_get(samples, i), "replica_replay_bytes");
 	if (!lag && json_array_size(acks) == 0)
 		return REPORT_EMPTY;
 
@@ -143,7 +148,9 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 		return REPORT_INVALID;
 
 	fprintf(r->gp, "set title '%s%s%s'\n", name ? name : "", name ? ": " : "",
-		lag ? "replication lag seen by the primary" : "writes the client saw acknowledged");
+		!lag	    ? "writes the client saw acknowledged"
+		: both_ends ? "replication lag, both servers sampled (through the cut)"
+			    : "replication lag seen by the primary");
 	fprintf(r->gp, "set xlabel 'seconds'\nset ylabel '%s'\nset key top right\n",
 		lag ? "lag (bytes)" : "acknowledged writes per second");
 	/* Events: a dashed line and a label each, on a second y axis spanning the graph. */

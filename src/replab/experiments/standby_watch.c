@@ -96,8 +96,8 @@ void standby_watch_join(json_t *samples, json_t *standby_samples)
 		json_object_set_new(s, "replica_replay_bytes", integer_or_null(replay));
 		json_object_set(s, "receiver", json_object_get(a, "receiver"));
 		json_object_set_new(s, "lag_bytes",
-				    integer_or_null(isnan(wal) || isnan(replay)
-							    ? NAN
-							    : wal > replay ? wal - replay : 0));
+				    integer_or_null(isnan(wal) || isnan(replay) ? NAN
+						    : wal > replay		? wal - replay
+										: 0));
 	}
 }
