@@ -213,7 +213,7 @@ static json_t *catch_up(json_t *samples, json_t *replica_samples, double heal, d
 	size_t h = index_at(samples, heal);
 	json_t *at_heal = json_array_get(samples, h), *received, *replayed, *r;
 	double target = number(at_heal, "wal_bytes"), from = heal + (reconnect > 0 ? reconnect : 0),
-	       to = heal + caught_up, backlog, recv_rate = -1, replay_rate = -1;
+	       to = heal + caught_up, backlog, recv_rate = -1, replay_rate = -1, sent_rate = -1;
 	json_t *start = json_array_get(samples, index_at(samples, from)),
 	       *end = json_array_get(samples, index_at(samples, to));
 	size_t phase_samples = 0, i;
@@ -240,6 +240,9 @@ static json_t *catch_up(json_t *samples, json_t *replica_samples, double heal, d
 		replay_rate = (number(end, "replica_replay_bytes") -
 			       number(start, "replica_replay_bytes")) /
 			      s;
+		/* The WAL sender resends from a segment's start: more than the backlog. */
+		if (number(start, "sent_bytes") >= 0 && number(end, "sent_bytes") >= 0)
+			sent_rate = (number(end, "sent_bytes") - number(start, "sent_bytes")) / s;
 	}
 	r = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:f,s:f}", "target_wal_bytes", target,
 		      "link_ms", reconnect, "transfer_ms",
@@ -255,6 +258,7 @@ static json_t *catch_up(json_t *samples, json_t *replica_samples, double heal, d
 		      widest(samples, h, to, "replica_receive_bytes", "replica_replay_bytes"),
 		      "phase_samples", (json_int_t) phase_samples, "received_bytes_per_s",
 		      recv_rate, "replayed_bytes_per_s", replay_rate);
+	json_object_set_new(r, "sent_bytes_per_s", json_real(sent_rate));
 	json_object_set_new(r, "replica_cpu_busy",
 			    json_real(caught_up >= 0 ? cpu_busy(replica_samples, from, to) : -1));
 	if (why)
@@ -276,7 +280,7 @@ static json_t *summarise(const struct timeline *x, json_t *replica_samples, cons
 	       gap = 0, prev = -1;
 	json_int_t pid_before = 0, max_lag = 0;
 	bool kept;
-	double link_bits = link_rate ? faults_rate_bits(link_rate) : -1, throughput;
+	double link_bits = link_rate ? faults_rate_bits(link_rate) : -1, throughput, sent;
 	json_t *s, *summary, *breakdown;
 	size_t i;
 
@@ -303,6 +307,7 @@ static json_t *summarise(const struct timeline *x, json_t *replica_samples, cons
 	kept = reconnect < 0 && caught_up >= 0;
 	breakdown = catch_up(x->samples, replica_samples, heal, reconnect, caught_up);
 	throughput = json_real_value(json_object_get(breakdown, "received_bytes_per_s"));
+	sent = json_real_value(json_object_get(breakdown, "sent_bytes_per_s"));
 	summary = json_pack("{s:I,s:f,s:b,s:f,s:f,s:f,s:o,s:f,s:I,s:I}", "max_lag_bytes", max_lag,
 			    "longest_lag_gap_ms", gap, "connection_kept", kept,
 			    "reconnect_after_heal_ms", reconnect, "caught_up_after_heal_ms",
@@ -313,9 +318,10 @@ static json_t *summarise(const struct timeline *x, json_t *replica_samples, cons
 				    : 0.0,
 			    "samples", (json_int_t) json_array_size(x->samples), "replica_samples",
 			    (json_int_t) json_array_size(replica_samples));
-	if (link_bits > 0 && throughput > 0)
+	/* What the link carried: what the WAL sender sent. */
+	if (link_bits > 0 && sent > 0)
 		json_object_set_new(summary, "catch_up_share_of_link",
-				    json_real(throughput * 8 / link_bits));
+				    json_real(sent * 8 / link_bits));
 	return summary;
 }
 
@@ -354,9 +360,11 @@ static void print_catch_up(json_t *s, const char *link_rate)
 		       why, (long long) field(c, "phase_samples"));
 	else {
 		printf("  catch-up throughput                  %.0f kB/s received, %.0f kB/s "
-		       "replayed",
+		       "replayed\n"
+		       "  sent by the WAL sender meanwhile     %.0f kB/s",
 		       number(c, "received_bytes_per_s") / 1000,
-		       number(c, "replayed_bytes_per_s") / 1000);
+		       number(c, "replayed_bytes_per_s") / 1000,
+		       number(c, "sent_bytes_per_s") / 1000);
 		if (link_rate && share > 0)
 			printf(" (%.0f %% of the %s link)", share * 100, link_rate);
 		putchar('\n');

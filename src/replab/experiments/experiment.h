@@ -145,7 +145,7 @@ struct experiment_options {
 	int loss[EXPERIMENT_LIST_MAX], nloss;
 	const char *delay;
 	double flap_s;
-	/* partition-reconnect, failover-under-load: --workload pgbench, not numbered rows */
+	/* partition-reconnect: --workload pgbench, not numbered rows */
 	bool workload_pgbench;
 };
 
