@@ -432,7 +432,7 @@ static bool workload_start(struct workload *l, const struct experiment_options *
 {
 	const struct vm *primary = lab_find_vm("primary");
 
-	l->pid = l->pgbench ? pgbench_start(primary, NULL, duration)
+	l->pid = l->pgbench ? pgbench_start(primary, duration)
 			    : load_start(primary, o->rate, duration, false, false);
 	return l->pid > 0;
 }

@@ -22,7 +22,7 @@ static const char *const tables[] = { "pgbench_accounts", "pgbench_branches", "p
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-static pid_t running = -1;
+/* The exit status of the pgbench running (one at a time) once reaped, else -1. */
 static int running_status = -1;
 
 static const char *log_path(char *buf, size_t len)
@@ -45,7 +45,7 @@ bool pgbench_init(const struct vm *on)
 	return false;
 }
 
-pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s)
+pid_t pgbench_start(const struct vm *on, int duration_s)
 {
 	char duration[16], clients[16], path[PATH_MAX];
 	char *cmd[] = { "sh",
@@ -60,9 +60,8 @@ pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s)
 
 	xsnprintf(clients, sizeof(clients), "%d", PGBENCH_CLIENTS);
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
-	running = node_start(on, cmd, log_path(path, sizeof(path)), -1, -1);
 	running_status = -1;
-	return running;
+	return node_start(on, cmd, log_path(path, sizeof(path)), -1, -1);
 }
 
 bool pgbench_done(pid_t pid)
@@ -106,7 +105,6 @@ json_t *pgbench_finish(pid_t pid, int duration_s)
 		      duration_s, "aborted", (json_int_t) count_lines(text, "aborted in command"),
 		      "log", path);
 	free(text);
-	running = -1;
 	return r;
 }
 

@@ -28,10 +28,10 @@ bool pgbench_init(const struct vm *on);
 
 /*
  * Start pgbench -n -c PGBENCH_CLIENTS -T duration_s in a member, as
- * postgres; to the local server when conninfo is NULL, else to conninfo.
- * Its output goes to STATE/pgbench.log.  -1 when it did not start.
+ * postgres, on its own server's "lab" database.  Its output goes to
+ * STATE/pgbench.log.  -1 when it did not start.
  */
-pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s);
+pid_t pgbench_start(const struct vm *on, int duration_s);
 
 /* Has it ended?  Does not block. */
 bool pgbench_done(pid_t pid);
