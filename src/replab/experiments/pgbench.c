@@ -51,11 +51,9 @@ pid_t pgbench_start(const struct vm *on, int duration_s)
 	char *cmd[] = { "sh",
 			"-c",
 			"cd /tmp && exec " NODE_AS_POSTGRES
-			" pgbench -n -c \"$0\" -j \"$0\" -T \"$1\""
-			" \"$2\"",
+			" pgbench -n -c \"$0\" -j \"$0\" -T \"$1\" lab",
 			clients,
 			duration,
-			(char *) (conninfo ? conninfo : "lab"),
 			NULL };
 
 	xsnprintf(clients, sizeof(clients), "%d", PGBENCH_CLIENTS);
