@@ -306,7 +306,9 @@ static json_t *summarise(const struct timeline *x, json_t *replica_samples, cons
 	}
 	kept = reconnect < 0 && caught_up >= 0;
 	breakdown = catch_up(x->samples, replica_samples, heal, reconnect, caught_up);
-	throughput = json_real_value(json_object_get(breakdown, "received_bytes_per_s"));
+	/* The backlog the replica worked through: its received position can run ahead of the
+	 * primary's first sample of the new connection, its replayed one does not. */
+	throughput = json_real_value(json_object_get(breakdown, "replayed_bytes_per_s"));
 	sent = json_real_value(json_object_get(breakdown, "sent_bytes_per_s"));
 	summary = json_pack("{s:I,s:f,s:b,s:f,s:f,s:f,s:o,s:f,s:I,s:I}", "max_lag_bytes", max_lag,
 			    "longest_lag_gap_ms", gap, "connection_kept", kept,
