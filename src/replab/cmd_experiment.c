@@ -110,6 +110,9 @@ const char cmd_experiment_help[] =
 	"  --cut SECONDS        partition-reconnect: length of the cut (default 20)\n"
 	"  --link-rate RATE     partition-reconnect: shape the replica's link first\n"
 	"                       (tc rate, e.g. 2mbit) and compare catch-up with it\n"
+	"  --workload W         partition-reconnect: rows (the lab's numbered rows,\n"
+	"                       default) or pgbench (pgbench -c 4 on the primary;\n"
+	"                       tables compared across servers)\n"
 	"  --segments N         wal-retention: WAL segments written (default 6)\n"
 	"  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
 	"  --duration SECONDS   failover-under-load: length of the load; flaky-link:\n"
@@ -258,6 +261,13 @@ static bool experiment_option(int c, const char *value, const char *word)
 		return false;
 	case 'C':
 		return number("--clients", value, 1, 64, &o->clients);
+	case 'W':
+		if (strcmp(value, "rows") == 0 || strcmp(value, "pgbench") == 0) {
+			o->workload_pgbench = strcmp(value, "pgbench") == 0;
+			return true;
+		}
+		usage_error("experiment", "invalid --workload \"%s\": rows or pgbench", value);
+		return false;
 	case 'F':
 		if ((o->flap_s = vmfaults_duration_s(value, 3600)) >= 0.2)
 			return true;
@@ -315,12 +325,13 @@ int cmd_experiment_options(int argc, char **argv)
 		{ "delay", required_argument, NULL, 'D' },
 		{ "flap", required_argument, NULL, 'F' },
 		{ "clients", required_argument, NULL, 'C' },
+		{ "workload", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:I:T:L:D:F:C:", longopts, NULL)) !=
-	       -1)
+	while ((c = getopt_long(argc, argv, "c:r:j:l:s:a:d:t:i:b:I:T:L:D:F:C:W:", longopts,
+				NULL)) != -1)
 		if (!experiment_option(c, optarg, argv[optind - 1]))
 			return -1;
 	if (optind != argc - 1) {
@@ -336,6 +347,10 @@ int cmd_experiment_options(int argc, char **argv)
 	}
 	if (options.trials == 0)
 		options.trials = experiments[chosen].run == experiment_rpo ? 20 : 1;
+	if (options.workload_pgbench && experiments[chosen].run != experiment_partition_reconnect) {
+		usage_error("experiment", "--workload pgbench applies to partition-reconnect only");
+		return -1;
+	}
 	if (experiments[chosen].run == experiment_failover_under_load &&
 	    options.crash_at_s >= options.duration_s) {
 		usage_error("experiment",

@@ -26,6 +26,10 @@ test_expect_success 'no lab: exit 1, says to start one' '
 	REPLAB_STATE=$WORK/nolab test_expect_code 1 "$REPLAB" experiment wal-retention 2>"$WORK/err" &&
 	grep "replab up" "$WORK/err"
 '
+test_expect_success '--workload pgbench elsewhere: exit 2, named' '
+	test_expect_code 2 replab experiment wal-retention --workload pgbench 2>"$WORK/err" &&
+	grep "applies to partition-reconnect only" "$WORK/err"
+'
 test_expect_success 'pgrepl --follow belongs to load' '
 	! pgrepl "$NS_REPLICA" watch --follow 2>"$WORK/err" &&
 	grep "applies to \"load\" only" "$WORK/err"
@@ -39,6 +43,7 @@ sed -n '/^summary:/,$p' "$WORK/pr.out" | sed 's/^/# /'
 jq_check "$out" '.summary.acknowledged_writes >= 10000'
 jq_check "$out" '.summary.on_server == .summary.acknowledged_writes and .summary.lost_writes == 0'
 jq_check "$out" '.summary.max_lag_bytes > 0'
+jq_check "$out" '.summary.longest_lag_gap_ms <= 1000 and .summary.replica_samples > 50'
 # where netem would run: the host's taps when its kernel has sch_netem, else the guests
 if [ -e /sys/module/sch_netem ] || modprobe -n -q sch_netem 2>/dev/null; then mech=host; else mech=guest; fi
 jq_check "$out" ".netem_mechanism == \"$mech\""

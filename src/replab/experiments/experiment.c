@@ -83,9 +83,15 @@ bool watch_start(struct watch *w, const struct vm *on, int duration_s)
 {
 	char duration[16];
 	char *cmd[] = { "pgrepl", "watch", "--interval", "100", "--duration", duration, NULL };
-	int fds[2];
 
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
+	return watch_start_cmd(w, on, cmd);
+}
+
+bool watch_start_cmd(struct watch *w, const struct vm *on, char *const cmd[])
+{
+	int fds[2];
+
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		fatal("pipe failed");
 	w->pid = node_start(on, cmd, NULL, fds[1], -1);
@@ -95,6 +101,11 @@ bool watch_start(struct watch *w, const struct vm *on, int duration_s)
 }
 
 bool watch_take(struct watch *w, struct timeline *x, int wait_ms)
+{
+	return watch_take_into(w, x, x->samples, wait_ms);
+}
+
+bool watch_take_into(struct watch *w, const struct timeline *x, json_t *into, int wait_ms)
 {
 	double until = clock_now_ms() + wait_ms;
 	char *line = NULL;
@@ -115,7 +126,7 @@ bool watch_take(struct watch *w, struct timeline *x, int wait_ms)
 			continue;
 		json_object_set_new(s, "guest_t_ms", json_incref(json_object_get(s, "t_ms")));
 		json_object_set_new(s, "t_ms", json_real(timeline_ms(x)));
-		json_array_append_new(x->samples, s);
+		json_array_append_new(into, s);
 	}
 	free(line);
 	return alive;

@@ -46,6 +46,10 @@ bool watch_start(struct watch *w, const struct vm *on, int duration_s);
 /* Take the samples that arrive within wait_ms; false when the watch ended. */
 bool watch_take(struct watch *w, struct timeline *x, int wait_ms);
 
+/* Another sampler (one JSON object a line from cmd in a member), its samples taken into into. */
+bool watch_start_cmd(struct watch *w, const struct vm *on, char *const cmd[]);
+bool watch_take_into(struct watch *w, const struct timeline *x, json_t *into, int wait_ms);
+
 void watch_stop(struct watch *w);
 
 /*
@@ -142,6 +146,8 @@ struct experiment_options {
 	const char *delay;
 	double flap_s;
 	int clients; /* replica-reads: sessions at once */
+	/* partition-reconnect: --workload pgbench, not numbered rows */
+	bool workload_pgbench;
 };
 
 int experiment_partition_reconnect(const struct experiment_options *o);

@@ -1,9 +1,10 @@
 /*
  * report_timeline.c — an experiment's timeline for "replab report": the
- * replication lag over time (sampled through the whole cut: the replica
- * over its own link), or, for an experiment without samples (the primary
- * crashed), the writes the client had acknowledged each second; the events
- * marked and the faults shaded.
+ * replication lag over time (sampled by the primary, or on both servers so
+ * that it is known through a cut: the replica over its own link), or, for
+ * an experiment without samples (the primary crashed), the writes the
+ * client had acknowledged each second; the events marked and the faults
+ * shaded.
  *
  * Data files: lag.dat ("seconds<TAB>value", NaN where a sample has no lag,
  * a blank line where samples are more than GAP_S apart, so that gnuplot
@@ -95,7 +96,7 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 {
 	const char *name = title_name(jfield_string(doc, "experiment"));
 	json_t *load = json_object_get(doc, "load"), *samples, *events, *acks = NULL;
-	bool bad = false, lag;
+	bool bad = false, lag, both_ends;
 	struct report_events ev;
 	double end_s = 0;
 	int gaps = 0;
@@ -112,6 +113,10 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 	if (bad)
 		return REPORT_INVALID;
 	lag = json_array_size(samples) > 0;
+	/* Samples joined with the replica's own (partition-reconnect): the lag through a cut. */
+	both_ends = false;
+	for (size_t i = 0; i < json_array_size(samples) && !both_ends; i++)
+		both_ends = json_object_get(json_array_get(samples, i), "replica_replay_bytes");
 	if (!lag && json_array_size(acks) == 0)
 		return REPORT_EMPTY;
 
@@ -122,7 +127,9 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 	report_faults_end(&ev, lag ? end_s : ev.load_start + (double) json_array_size(acks) / 10);
 
 	fprintf(r->gp, "set title '%s%s%s%s'\n", name ? name : "", name ? ": " : "",
-		lag ? "replication lag" : "writes the client saw acknowledged",
+		!lag	    ? "writes the client saw acknowledged"
+		: both_ends ? "replication lag, both servers sampled (through the cut)"
+			    : "replication lag seen by the primary",
 		gaps > 0 ? " (gaps: no samples for over a second)" : "");
 	fprintf(r->gp, "set xlabel 'seconds'\nset ylabel '%s'\nset key top right\n",
 		lag ? "lag (bytes)" : "acknowledged writes per second");
