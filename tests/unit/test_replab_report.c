@@ -143,7 +143,7 @@ static void script_holds_no_document_text(void **state)
 	assert_non_null(strstr(r.gp_text, "set terminal pngcairo"));
 	assert_null(strstr(r.gp_text, "set output")); /* the PNG goes to standard output */
 	/* an unknown experiment's name is not in the title */
-	assert_non_null(strstr(r.gp_text, "set title 'replication lag'"));
+	assert_non_null(strstr(r.gp_text, "set title 'replication lag seen by the primary'"));
 	assert_non_null(strstr(r.gp_text, "'events.dat' using 1:(0.03):2 axes x1y2 with labels "
 					  "noenhanced"));
 	report_free(&r);
