@@ -50,20 +50,28 @@ static bool gnuplot_prepare(void *arg)
 	       dup2(g->out, STDOUT_FILENO) >= 0 && dup2(g->err, STDERR_FILENO) >= 0;
 }
 
+/* All of text to fd; false when a write failed. */
+static bool write_all(int fd, const char *text, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		text += n;
+		len -= (size_t) n;
+	}
+	return true;
+}
+
 static bool write_file(int dirfd, const char *name, const char *text, size_t len)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	bool ok = fd >= 0;
 
-	while (ok && len > 0) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		ok = n > 0;
-		text += ok ? n : 0;
-		len -= ok ? (size_t) n : 0;
-	}
+	ok = ok && write_all(fd, text, len);
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
 	return ok;
@@ -193,15 +201,7 @@ static bool write_beside(const char *path, const char *text, size_t len)
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return false;
 	ok = fchmod(fd, 0666 & ~mask) == 0;
-	while (ok && len > 0) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		ok = n > 0;
-		text += ok ? n : 0;
-		len -= ok ? (size_t) n : 0;
-	}
+	ok = ok && write_all(fd, text, len);
 	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
 	if (!ok)
 		unlink(tmp);
