@@ -115,6 +115,11 @@ test_expect_success 'failover-under-load: the history says which server took eac
 	is "$(jq -sc "[.[] | select(.outcome == \"ok\") | .server] | unique" "$WORK/fo.history.jsonl")" \
 		"[\"primary\",\"replica\"]"
 '
+# The history checked against the new primary: the same losses as by id, each past the switch point.
+sed -n '/the history, checked/,/no answer/p' "$WORK/fo.out" | sed 's/^/# /'
+jq_check "$out" '.summary.checks.lost_writes.count == .summary.lost_writes and (.summary.checks.switch_point | test("^[0-9A-F]+/[0-9A-F]+$"))'
+jq_check "$out" '.summary.checks.lost_writes | (.by_stage.replayed // 0) == 0 and (.count == 0 or .by_stage.not_received <= .count)'
+jq_check "$out" '.summary.checks.unknown_writes | .committed + .not_committed == .count'
 # One trial is summary.modes[0] too: 0 or 1 of 1, the figures the same as above.
 jq_check "$out" '.summary.modes[0] | .mode == "manual" and .trials == 1 and .trials_with_loss <= 1 and .loss_ci95[0] <= .loss_ci95[1]'
 jq_check "$out" '.summary.modes[0].downtime_ms.values == [.summary.client_downtime_ms] and .summary.modes[0].detection_ms.p50 == .summary.detection_ms'

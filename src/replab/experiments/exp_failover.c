@@ -9,7 +9,9 @@
  * promotion times, and the acknowledged writes missing on the new primary
  * (replication is asynchronous: some may be lost; they are counted by id,
  * as are the writes in doubt).  The load's history (which server took
- * each write) goes beside the JSON (with one trial).
+ * each write) goes beside the JSON (with one trial), checked against the
+ * new primary: each lost write's commit against where the standby's
+ * recovery ended (losses.h).
  *
  * With --trials N the trial is repeated, each from the saved lab (replab
  * reset; without one, more than one trial is refused): per trial and as
@@ -25,6 +27,7 @@
 #include "interrupt.h"
 #include "lab/snapshot.h"
 #include "log.h"
+#include "losses.h"
 #include "trials.h"
 
 #include <stdio.h>
@@ -229,6 +232,29 @@ static bool trials_possible(int trials)
 	return false;
 }
 
+/*
+ * One trial's history beside the JSON, checked against the new primary:
+ * summary.checks (losses.h), printed; false (logged) when it could not be.
+ */
+static bool keep_history(json_t *doc, json_t *summary, const struct timeline *x,
+			 const char *json_path)
+{
+	const struct vm *replica = lab_find_vm("replica");
+	json_t *checks;
+
+	if (!history_keep_load(doc, json_object_get(doc, "load"), replica, x, "failover-under-load",
+			       json_path))
+		return false;
+	checks = losses_check(replica,
+			      json_string_value(
+				      json_object_get(json_object_get(doc, "history"), "file")));
+	if (!checks)
+		return false;
+	losses_print(checks);
+	json_object_set_new(summary, "checks", checks);
+	return true;
+}
+
 int experiment_failover_under_load(const struct experiment_options *o)
 {
 	json_t *failover = NULL, *load = NULL, *runs, *summary = NULL, *doc = NULL;
@@ -276,9 +302,7 @@ int experiment_failover_under_load(const struct experiment_options *o)
 					o->duration_s, "crash_at_s", o->crash_at_s, "trials",
 					o->trials, "summary", summary);
 		}
-		if ((o->trials > 1 ||
-		     history_keep_load(doc, json_object_get(doc, "load"), lab_find_vm("replica"),
-				       &x, "failover-under-load", o->json_path)) &&
+		if ((o->trials > 1 || keep_history(doc, summary, &x, o->json_path)) &&
 		    experiment_save(doc, "failover-under-load", o->json_path))
 			rc = EXIT_OK;
 	}

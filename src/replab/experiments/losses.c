@@ -1,0 +1,111 @@
+/*
+ * losses.c — the load's history against the new primary after a failover
+ * (see losses.h).  The standby's recovery ends where its WAL ends: the new
+ * timeline's history file (pg_wal/0000000N.history, its last line) gives
+ * that switch point, after the fact and from the host.  WAL the standby had
+ * received but not flushed is not used by recovery, so the three positions
+ * are the one switch point: a lost write's commit lies beyond it.
+ */
+#include "losses.h"
+
+#include "history/check.h"
+#include "history/history.h"
+#include "lab/node.h"
+#include "lab/sqlrows.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The ids of load_test on vm, as found writes of writer "load"; false (logged) when not read. */
+static bool found_rows(const struct vm *vm, struct history_found *found)
+{
+	json_t *rows = node_queryf(vm, "read the rows of load_test", SQL_ANY_ROWS, 1,
+				   "SELECT id FROM load_test ORDER BY id");
+	struct history_id *ids;
+	size_t n = json_array_size(rows);
+
+	if (!rows)
+		return false;
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
+		fatal("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		ids[i].writer = "load";
+		if (!sql_int(sql_row(rows, i), "id", &ids[i].seq)) {
+			log_error("load_test on %s holds an id that is not a number", vm->name);
+			free(ids);
+			json_decref(rows);
+			return false;
+		}
+	}
+	json_decref(rows);
+	found->ids = ids;
+	found->n = n;
+	return true;
+}
+
+/* Where the newest timeline of vm began (its history file's last line); false (logged). */
+static bool switch_point(const struct vm *vm, lsn_t *at)
+{
+	json_t *rows = node_queryf(vm, "read the new timeline's switch point", 1, 1,
+				   "SELECT split_part(l[array_length(l, 1)], E'\\t', 2) AS lsn FROM"
+				   " (SELECT string_to_array(rtrim(pg_read_file('pg_wal/' || "
+				   "name), E'\\n'), E'\\n') AS l"
+				   "  FROM pg_ls_waldir() WHERE name LIKE '%%.history' ORDER BY "
+				   "name DESC LIMIT 1) AS h");
+	const char *text = sql_text(sql_row(rows, 0), "lsn");
+	bool ok = text && lsn_parse(text, at);
+
+	if (rows && !ok)
+		log_error("%s's timeline history does not end in a switch point", vm->name);
+	json_decref(rows);
+	return ok;
+}
+
+json_t *losses_check(const struct vm *new_primary, const char *history_path)
+{
+	struct history_found found = { 0 };
+	struct standby_positions at_loss;
+	struct history h;
+	json_t *checks = NULL;
+	char text[LSN_TEXT_MAX];
+	lsn_t at;
+
+	history_init(&h);
+	if (history_read_file(&h, history_path) && found_rows(new_primary, &found) &&
+	    switch_point(new_primary, &at)) {
+		at_loss =
+			(struct standby_positions){ .received = at, .flushed = at, .replayed = at };
+		checks = history_check(&h, &found, &at_loss);
+		lsn_format(at, text);
+		json_object_set_new(checks, "switch_point", json_string(text));
+	}
+	free((void *) found.ids);
+	history_free(&h);
+	return checks;
+}
+
+static json_int_t count(const json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+void losses_print(const json_t *checks)
+{
+	const json_t *lost = json_object_get(checks, "lost_writes"),
+		     *unknown = json_object_get(checks, "unknown_writes");
+
+	printf("  the history, checked against the new primary:\n"
+	       "    the standby's recovery ended at       %s (the new timeline's switch point)\n"
+	       "    acknowledged writes lost              %lld",
+	       json_string_value(json_object_get(checks, "switch_point")),
+	       (long long) count(lost, "count"));
+	if (count(lost, "count"))
+		printf(": %lld bytes of WAL and %.0f ms of commits past it",
+		       (long long) count(lost, "wal_bytes"),
+		       json_number_value(json_object_get(lost, "ms")));
+	printf("\n    writes with no answer                 %lld: %lld committed, %lld not\n",
+	       (long long) count(unknown, "count"), (long long) count(unknown, "committed"),
+	       (long long) count(unknown, "not_committed"));
+}
