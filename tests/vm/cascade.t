@@ -9,7 +9,7 @@
 export REPLAB_SAVED=$work/saved
 replab down >/dev/null
 replab up --replicas 2 --cascade >"$work/up.out" 2>&1
-ok $? "replab up --replicas 2 --cascade" || sed 's/^/# /' "$work/up.out"
+ok $? "replab up --replicas 2 --cascade" || sed 's/^/# /' "$work/up.out" >&2
 test_expect_success 'it waited for replica2 to stream' '
 	grep "replica2: streaming WAL from its upstream" "$work/up.out"
 '
