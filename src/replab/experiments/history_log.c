@@ -52,7 +52,7 @@ bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct
 	c->offset_ms = offset_s * 1000;
 	xsnprintf(c->how, sizeof(c->how),
 		  "pgrepl's CLOCK_REALTIME in %s minus its offset against the host's, %+.3f ms, "
-		  "measured at the start",
+		  "measured once, over the management link",
 		  vm->name, c->offset_ms);
 	return true;
 }
