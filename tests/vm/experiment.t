@@ -1,7 +1,6 @@
 #!/bin/bash
-# experiment.t — the experiments end to end on the VMs, shortened:
-# partition-reconnect (every acknowledged write on the replica, the
-# timeline complete, "replab report" draws it), wal-retention (a slot keeps
+# experiment.t — the experiments end to end on the VMs, shortened
+# (partition-reconnect is catchup.t's): wal-retention (a slot keeps
 # the replica; without one it breaks and is rebuilt) and, last because it
 # leaves the lab failed over when there is no saved lab, failover-under-load
 # (the primary's QEMU killed under load; writes resume on the promoted
@@ -11,20 +10,6 @@
 
 vm_lab_up
 ok 0 "lab up"
-
-out=$work/pr.json
-test_expect_success 'partition-reconnect: exits 0 (no acknowledged write lost)' '
-	replab experiment partition-reconnect --cut 15 --rate 100 --json "$out" >"$work/exp.out" 2>&1
-'
-sed -n '/^summary:/,$p' "$work/exp.out" | sed 's/^/# /'
-jq_check "$out" '.summary.acknowledged_writes >= 2000 and .summary.lost_writes == 0'
-jq_check "$out" '.summary.on_server == .summary.acknowledged_writes'
-jq_check "$out" '[.events[].event] | index("heal") != null'
-jq_check "$out" '.summary.max_lag_bytes > 0'
-jq_check "$out" '.summary.reconnect_after_heal_ms >= 0 and .summary.caught_up_after_heal_ms >= 0'
-jq_check "$out" '(.samples | length) > 200'
-test_expect_success 'replab report draws it' 'replab report "$out" >"$work/report.out" 2>&1'
-test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
 
 out=$work/wal.json
 test_expect_success 'wal-retention: exits 0' '
