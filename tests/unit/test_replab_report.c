@@ -772,6 +772,9 @@ static void marks_the_writes_the_experiment_resolved(void **state)
 		  "write 1 of that writer" },
 		{ "{\"lost_writes\": {\"count\": 9, \"first\": []}}",
 		  "test.json: summary.checks.lost_writes.count is 9, outside [0, 4]" },
+		{ "{\"lost_writes\": {\"count\": 0, \"first\": [{\"writer\": \"load\", \"seq\": 1}]}}",
+		  "test.json: summary.checks lists 1 lost acknowledged writes, more than the 0 it "
+		  "counts" },
 		{ "{\"lost_writes\": {\"count\": 0, \"first\": {}}}",
 		  "test.json: lost_writes.first is not an array" },
 		{ "{\"lost_writes\": {\"count\": 0, \"first\": []}, \"unknown_writes\": "

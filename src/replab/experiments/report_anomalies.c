@@ -43,9 +43,11 @@ static void check_run(struct report_anomalies *a, const struct history *h, size_
 		in = &run;
 	}
 	json_decref(history_check_marked(in, NULL, NULL, &m));
-	for (size_t k = 0; k < sizeof(reads) / sizeof(reads[0]); k++)
+	for (size_t k = 0; k < sizeof(reads) / sizeof(reads[0]); k++) {
 		for (size_t j = 0; j < m.n[reads[k]]; j++)
 			history_mark(&a->marks, reads[k], lo + m.at[reads[k]][j]);
+		a->count[reads[k]] += m.n[reads[k]];
+	}
 	history_marks_free(&m);
 	if (in == &run)
 		history_free(&run);
@@ -166,15 +168,23 @@ static bool checked_writes(struct report_anomalies *a, const struct report *r, c
 	if (!json_is_object(lost))
 		return true;
 	a->writes = true;
-	return count_of(a, r, json_object_get(lost, "count"), "summary.checks.lost_writes.count",
-			HISTORY_LOST) &&
-	       locate_writes(a, r, checks, "lost_writes") &&
-	       (!json_is_object(unknown) ||
-		(count_of(a, r, json_object_get(unknown, "committed"),
-			  "summary.checks.unknown_writes.committed", HISTORY_COMMITTED) &&
-		 count_of(a, r, json_object_get(unknown, "not_committed"),
-			  "summary.checks.unknown_writes.not_committed", HISTORY_NOT_COMMITTED) &&
-		 locate_writes(a, r, checks, "unknown_writes")));
+	if (!count_of(a, r, json_object_get(lost, "count"), "summary.checks.lost_writes.count",
+		      HISTORY_LOST) ||
+	    !locate_writes(a, r, checks, "lost_writes") ||
+	    (json_is_object(unknown) &&
+	     (!count_of(a, r, json_object_get(unknown, "committed"),
+			"summary.checks.unknown_writes.committed", HISTORY_COMMITTED) ||
+	      !count_of(a, r, json_object_get(unknown, "not_committed"),
+			"summary.checks.unknown_writes.not_committed", HISTORY_NOT_COMMITTED) ||
+	      !locate_writes(a, r, checks, "unknown_writes"))))
+		return false;
+	for (int k = HISTORY_LOST; k <= HISTORY_NOT_COMMITTED; k++)
+		if (a->marks.n[k] > a->count[k])
+			return report_invalid(r, "summary.checks lists %zu %s, more than the %zu it "
+						 "counts",
+					      a->marks.n[k], report_anomaly_names[k], a->count[k]),
+			       false;
+	return true;
 }
 
 static int compare_sizes(const void *a, const void *b)
@@ -192,11 +202,9 @@ bool report_anomalies_find(struct report_anomalies *a, const json_t *doc, const 
 	*a = (struct report_anomalies){ .h = h };
 	if (!check_runs(a, &r, doc, h) || !checked_writes(a, &r, doc))
 		return false;
-	for (int k = 0; k < HISTORY_KINDS; k++) {
-		qsort(a->marks.at[k], a->marks.n[k], sizeof(size_t), compare_sizes);
-		if (k >= HISTORY_STALE || a->count[k] < a->marks.n[k])
-			a->count[k] = a->marks.n[k];
-	}
+	for (int k = 0; k < HISTORY_KINDS; k++)
+		if (a->marks.n[k] > 1) /* the result's lists in any order */
+			qsort(a->marks.at[k], a->marks.n[k], sizeof(size_t), compare_sizes);
 	return true;
 }
 
