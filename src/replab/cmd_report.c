@@ -344,8 +344,8 @@ int cmd_report(const struct verb_args *a)
 		results[i] = REPORT_EMPTY;
 		if (rc == EXIT_OK && (i == 0 || has_history))
 			results[i] = i == 0 ? report_build(&r[i], doc, file)
-					    : report_build_history(&r[i], doc, &history,
-								   &anomalies, history_path);
+					    : report_build_history(&r[i], doc, &history, &anomalies,
+								   history_path);
 		else
 			r[i] = (struct report){ 0 };
 		report_close(&r[i]);

@@ -94,8 +94,9 @@ static void check_checks(const struct history *h)
 							       kinds[k].count)) ==
 			    (json_int_t) m.n[kinds[k].kind]);
 		for (size_t j = 0; j < m.n[kinds[k].kind]; j++)
-			FUZZ_ASSERT(m.at[kinds[k].kind][j] < h->n &&
-				    (j == 0 || m.at[kinds[k].kind][j] > m.at[kinds[k].kind][j - 1]));
+			FUZZ_ASSERT(
+				m.at[kinds[k].kind][j] < h->n &&
+				(j == 0 || m.at[kinds[k].kind][j] > m.at[kinds[k].kind][j - 1]));
 	}
 	history_marks_free(&m);
 	FUZZ_ASSERT(json_integer_value(json_object_get(c, "operations")) == (json_int_t) h->n);

@@ -290,7 +290,8 @@ static void locates_every_anomaly(void **state)
 	history_marks_free(&m);
 	/* without the found writes: no write located, the reads the same */
 	json_decref(history_check_marked(&h, NULL, NULL, &m));
-	assert_int_equal(m.n[HISTORY_LOST] + m.n[HISTORY_COMMITTED] + m.n[HISTORY_NOT_COMMITTED], 0);
+	assert_int_equal(m.n[HISTORY_LOST] + m.n[HISTORY_COMMITTED] + m.n[HISTORY_NOT_COMMITTED],
+			 0);
 	assert_int_equal(m.n[HISTORY_STALE], 30);
 	history_marks_free(&m);
 	history_free(&h);

@@ -58,9 +58,9 @@ enum report_result report_build(struct report *r, json_t *doc, const char *sourc
 /* What the checkers located in a run's history (report_anomalies.c). */
 struct report_anomalies {
 	const struct history *h;
-	struct history_marks marks;	  /* located: indexes into h */
-	size_t count[HISTORY_KINDS];	  /* counted: more than located when the result lists a few */
-	bool writes;			  /* the writes were checked against a surviving server */
+	struct history_marks marks;  /* located: indexes into h */
+	size_t count[HISTORY_KINDS]; /* counted: more than located when the result lists a few */
+	bool writes;		     /* the writes were checked against a surviving server */
 };
 
 /* The kinds as the picture's legend and the page name them. */

@@ -29,8 +29,7 @@ const char *const report_anomaly_names[HISTORY_KINDS] = {
 /* The read kinds of the records [lo, hi) of h, checked as a history of their own. */
 static void check_run(struct report_anomalies *a, const struct history *h, size_t lo, size_t hi)
 {
-	static const enum history_kind reads[] = { HISTORY_STALE, HISTORY_RYW,
-						   HISTORY_MONOTONIC };
+	static const enum history_kind reads[] = { HISTORY_STALE, HISTORY_RYW, HISTORY_MONOTONIC };
 	struct history run;
 	struct history_marks m;
 	const struct history *in = h;
@@ -133,27 +132,30 @@ static bool locate_writes(struct report_anomalies *a, const struct report *r, co
 
 	json_array_foreach(first, i, e) {
 		const char *writer = jfield_string(e, "writer");
-		json_t *seq = json_object_get(e, "seq"), *committed = json_object_get(e, "committed");
+		json_t *seq = json_object_get(e, "seq"),
+		       *committed = json_object_get(e, "committed");
 		size_t at;
 
 		if (!writer || !json_is_integer(seq) || (!lost && !json_is_boolean(committed)))
-			return report_invalid(r, "summary.checks.%s.first[%zu] is not a write "
-						 "(\"writer\", \"seq\"%s)",
+			return report_invalid(r,
+					      "summary.checks.%s.first[%zu] is not a write "
+					      "(\"writer\", \"seq\"%s)",
 					      key, i, lost ? "" : ", \"committed\""),
 			       false;
 		at = find_write(a->h, writer, json_integer_value(seq),
 				lost ? HISTORY_OK : HISTORY_UNKNOWN);
 		if (at == a->h->n)
-			return report_invalid(r, "summary.checks.%s.first[%zu]: the history has no "
-						 "%s write %lld of that writer",
+			return report_invalid(r,
+					      "summary.checks.%s.first[%zu]: the history has no "
+					      "%s write %lld of that writer",
 					      key, i, lost ? "acknowledged" : "unanswered",
 					      (long long) json_integer_value(seq)),
 			       false;
 		history_mark(&a->marks,
-			    lost		       ? HISTORY_LOST
-			    : json_is_true(committed) ? HISTORY_COMMITTED
-						      : HISTORY_NOT_COMMITTED,
-			    at);
+			     lost		       ? HISTORY_LOST
+			     : json_is_true(committed) ? HISTORY_COMMITTED
+						       : HISTORY_NOT_COMMITTED,
+			     at);
 	}
 	return !bad;
 }
@@ -180,8 +182,9 @@ static bool checked_writes(struct report_anomalies *a, const struct report *r, c
 		return false;
 	for (int k = HISTORY_LOST; k <= HISTORY_NOT_COMMITTED; k++)
 		if (a->marks.n[k] > a->count[k])
-			return report_invalid(r, "summary.checks lists %zu %s, more than the %zu it "
-						 "counts",
+			return report_invalid(r,
+					      "summary.checks lists %zu %s, more than the %zu it "
+					      "counts",
 					      a->marks.n[k], report_anomaly_names[k], a->count[k]),
 			       false;
 	return true;
@@ -221,8 +224,9 @@ void report_anomalies_html(FILE *f, const struct report_anomalies *a)
 {
 	if (report_anomalies_total(a) == 0) {
 		fprintf(f, "<p>The checkers found no anomaly in the history%s.</p>\n",
-			a->writes ? "" : " (its reads; no surviving server's rows to check the "
-					 "writes against)");
+			a->writes ? ""
+				  : " (its reads; no surviving server's rows to check the "
+				    "writes against)");
 		return;
 	}
 	fputs("<table class=\"checks\">\n<tr><th>anomaly</th><th>count</th><th>the first "
@@ -231,8 +235,7 @@ void report_anomalies_html(FILE *f, const struct report_anomalies *a)
 	for (int k = 0; k < HISTORY_KINDS; k++) {
 		if (a->count[k] == 0)
 			continue;
-		fprintf(f, "<tr><td>%s</td><td>%zu</td><td>", report_anomaly_names[k],
-			a->count[k]);
+		fprintf(f, "<tr><td>%s</td><td>%zu</td><td>", report_anomaly_names[k], a->count[k]);
 		for (size_t j = 0; j < a->marks.n[k] && j < PAGE_SHOWN; j++) {
 			const struct history_record *op = &a->h->records[a->marks.at[k][j]];
 

@@ -117,13 +117,13 @@ enum report_result report_history(struct report *r, json_t *doc, const struct hi
 		lo = sent < lo ? sent : lo;
 		hi = got > hi ? got : hi;
 		count[op->outcome]++;
-		fprintf(out[op->outcome], "%.3f\t%.2f\t%.3f\t%d\n", sent,
-			(double) *y + (read ? READ_OFFSET : 0), got - sent,
-			read ? PT_READ : PT_WRITE);
+		fprintf(out[op->outcome], "%.3f\t%.2f\t%.3f\t%d\n", sent, row(h, line, i),
+			got - sent, read ? PT_READ : PT_WRITE);
 	}
 	for (int k = 0; k < HISTORY_KINDS; k++)
 		for (size_t j = 0; j < a->marks.n[k]; j++)
-			fprintf(found, "%.3f\t%.2f\t%d\n", h->records[a->marks.at[k][j]].sent_ms / 1000,
+			fprintf(found, "%.3f\t%.2f\t%d\n",
+				h->records[a->marks.at[k][j]].sent_ms / 1000,
 				row(h, line, a->marks.at[k][j]), k);
 	free(line);
 	if (!report_events(r, events, &ev))

@@ -523,9 +523,9 @@ static json_t *unknown_writes(const struct history *h, const struct found_set *f
 		committed += in;
 		history_mark(marks, in ? HISTORY_COMMITTED : HISTORY_NOT_COMMITTED, i);
 		if (json_array_size(first) < HISTORY_LOST_SHOWN)
-			json_array_append_new(first, json_pack("{s:s,s:I,s:b}", "writer", r->writer,
-							       "seq", (json_int_t) r->seq,
-							       "committed", in));
+			json_array_append_new(first,
+					      json_pack("{s:s,s:I,s:b}", "writer", r->writer, "seq",
+							(json_int_t) r->seq, "committed", in));
 	}
 	doc = json_pack("{s:I,s:I,s:I,s:I}", "count", n, "committed", committed, "not_committed",
 			f ? n - committed : 0, "unresolved", f ? 0 : n);

@@ -73,12 +73,12 @@ json_t *history_check(const struct history *h, const struct history_found *found
 
 /* The kinds of anomaly the checkers locate, in the order of the checks. */
 enum history_kind {
-	HISTORY_LOST,		/* an acknowledged write lost (needs found) */
-	HISTORY_COMMITTED,	/* an unknown write that committed (needs found) */
-	HISTORY_NOT_COMMITTED,	/* an unknown write that did not (needs found) */
-	HISTORY_STALE,		/* a stale read */
-	HISTORY_RYW,		/* a read-your-writes violation */
-	HISTORY_MONOTONIC,	/* a monotonic-read violation */
+	HISTORY_LOST,	       /* an acknowledged write lost (needs found) */
+	HISTORY_COMMITTED,     /* an unknown write that committed (needs found) */
+	HISTORY_NOT_COMMITTED, /* an unknown write that did not (needs found) */
+	HISTORY_STALE,	       /* a stale read */
+	HISTORY_RYW,	       /* a read-your-writes violation */
+	HISTORY_MONOTONIC,     /* a monotonic-read violation */
 	HISTORY_KINDS
 };
 
