@@ -209,7 +209,8 @@ static bool write_beside(const char *path, const char *text, size_t len)
 }
 
 /* The pictures of a run, in the page's order. */
-#define PICTURES 2
+#define PICTURES	2
+#define HISTORY_PICTURE 1
 static const struct {
 	const char *suffix; /* FILE<suffix>.png */
 	const char *caption;
@@ -218,24 +219,36 @@ static const struct {
 	{ "-history", "the history: every client operation by time and session" },
 };
 
-/* The page with every PNG drawn (drawn[i]: pngs[i] exists), into html. */
+/*
+ * The page with every PNG drawn (drawn[i]: pngs[i] exists), into html; a,
+ * when the history was drawn, its anomalies beside it.
+ */
 static int write_page(const json_t *doc, const char *file, const char *html,
-		      char pngs[PICTURES][PATH_MAX], const bool drawn[PICTURES])
+		      char pngs[PICTURES][PATH_MAX], const bool drawn[PICTURES],
+		      const struct report_anomalies *a)
 {
 	struct report_image images[PICTURES];
-	char *data[PICTURES] = { NULL }, *page = NULL;
+	char *data[PICTURES] = { NULL }, *page = NULL, *table = NULL;
 	const char *base = strrchr(file, '/');
 	int n = 0, rc = EXIT_OK;
-	size_t page_len;
+	size_t page_len, table_len;
 	FILE *f;
 
+	if (drawn[HISTORY_PICTURE]) {
+		if (!(f = open_memstream(&table, &table_len)))
+			fatal("out of memory");
+		report_anomalies_html(f, a);
+		if (fclose(f) != 0)
+			fatal("out of memory");
+	}
 	for (int i = 0; i < PICTURES && rc == EXIT_OK; i++) {
 		const char *png_base = strrchr(pngs[i], '/');
 
 		if (!drawn[i])
 			continue;
 		images[n] = (struct report_image){ .caption = pictures[i].caption,
-						   .file = png_base ? png_base + 1 : pngs[i] };
+						   .file = png_base ? png_base + 1 : pngs[i],
+						   .beside = i == HISTORY_PICTURE ? table : NULL };
 		if (!(data[i] = file_read_all(pngs[i], REPORT_JSON_MAX, &images[n].len))) {
 			log_error("could not read back %s: %s", pngs[i], strerror(errno));
 			rc = EXIT_FAIL;
@@ -254,6 +267,7 @@ static int write_page(const json_t *doc, const char *file, const char *html,
 		}
 	}
 	free(page);
+	free(table);
 	for (int i = 0; i < PICTURES; i++)
 		free(data[i]);
 	return rc;
@@ -274,9 +288,12 @@ const char cmd_report_help[] =
 	"                    split-brain, the rows each side had\n"
 	"  FILE-history.png  when FILE.history.jsonl exists: every client operation\n"
 	"                    by time and session, ok, failed or unknown, the faults\n"
-	"                    shaded\n"
-	"  FILE.html         a page with every picture and the summary as tables; it\n"
-	"                    fetches nothing and opens from disk\n"
+	"                    shaded, each anomaly the checkers found marked by kind\n"
+	"                    (lost, unknown writes resolved, stale reads, read-your-\n"
+	"                    writes and monotonic-read violations)\n"
+	"  FILE.html         a page with every picture, the anomalies beside the\n"
+	"                    history's, and the summary as tables; it fetches nothing\n"
+	"                    and opens from disk\n"
 	"and prints the names of what it wrote.\n";
 
 int cmd_report(const struct verb_args *a)
@@ -286,6 +303,7 @@ int cmd_report(const struct verb_args *a)
 	enum report_result results[PICTURES];
 	struct report r[PICTURES];
 	struct history history;
+	struct report_anomalies anomalies = { 0 };
 	bool has_history;
 	json_t *doc;
 	json_error_t jerr;
@@ -318,14 +336,15 @@ int cmd_report(const struct verb_args *a)
 	}
 	history_init(&history);
 	has_history = access(history_path, F_OK) == 0 || errno != ENOENT;
-	if (has_history && !history_read_file(&history, history_path))
+	if (has_history && (!history_read_file(&history, history_path) ||
+			    !report_anomalies_find(&anomalies, doc, &history, file)))
 		rc = EXIT_FAIL;
 	/* Every drawing checked before any is drawn: a malformed input changes nothing. */
 	for (int i = 0; i < PICTURES; i++) {
 		results[i] = REPORT_EMPTY;
 		if (rc == EXIT_OK && (i == 0 || has_history))
 			results[i] = i == 0 ? report_build(&r[i], doc, file)
-					    : report_build_history(&r[i], doc, &history,
+					    : report_build_history(&r[i], doc, &history, &anomalies,
 								   history_path);
 		else
 			r[i] = (struct report){ 0 };
@@ -347,8 +366,9 @@ int cmd_report(const struct verb_args *a)
 		log_hint("its figures are in the file's summary (e.g. jq . %s)", file);
 		rc = EXIT_FAIL;
 	}
-	if (rc == EXIT_OK && (rc = write_page(doc, file, html, pngs, drawn)) == EXIT_OK)
+	if (rc == EXIT_OK && (rc = write_page(doc, file, html, pngs, drawn, &anomalies)) == EXIT_OK)
 		printf("%s\n", html);
+	report_anomalies_free(&anomalies);
 	history_free(&history);
 	json_decref(doc);
 	return rc;

@@ -58,9 +58,23 @@ static void check_round_trip(const struct history *h)
 	free(text);
 }
 
-/* Every checker runs; its counts agree with the history's. */
+/* Each kind of anomaly located and where the checks count it. */
+static const struct {
+	enum history_kind kind;
+	const char *key, *count;
+} kinds[] = {
+	{ HISTORY_LOST, "lost_writes", "count" },
+	{ HISTORY_COMMITTED, "unknown_writes", "committed" },
+	{ HISTORY_NOT_COMMITTED, "unknown_writes", "not_committed" },
+	{ HISTORY_STALE, "stale_reads", "count" },
+	{ HISTORY_RYW, "read_your_writes", "count" },
+	{ HISTORY_MONOTONIC, "monotonic_reads", "count" },
+};
+
+/* Every checker runs; its counts agree with the history's and with the anomalies it locates. */
 static void check_checks(const struct history *h)
 {
+	struct history_marks m;
 	struct history_id ids[8];
 	struct history_found found = { ids, 0 };
 	struct standby_positions at = { 0x3000000, 0x2000000, 0x1000000 };
@@ -73,8 +87,18 @@ static void check_checks(const struct history *h)
 							      h->records[i].seq };
 	for (size_t i = 0; i < h->n; i++)
 		ok_reads += h->records[i].op == HISTORY_READ && h->records[i].outcome == HISTORY_OK;
-	c = history_check(h, &found, &at);
+	c = history_check_marked(h, &found, &at, &m);
 	FUZZ_ASSERT(c);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		FUZZ_ASSERT(json_integer_value(json_object_get(json_object_get(c, kinds[k].key),
+							       kinds[k].count)) ==
+			    (json_int_t) m.n[kinds[k].kind]);
+		for (size_t j = 0; j < m.n[kinds[k].kind]; j++)
+			FUZZ_ASSERT(
+				m.at[kinds[k].kind][j] < h->n &&
+				(j == 0 || m.at[kinds[k].kind][j] > m.at[kinds[k].kind][j - 1]));
+	}
+	history_marks_free(&m);
 	FUZZ_ASSERT(json_integer_value(json_object_get(c, "operations")) == (json_int_t) h->n);
 	FUZZ_ASSERT(json_integer_value(json_object_get(json_object_get(c, "staleness"), "reads")) ==
 		    ok_reads);

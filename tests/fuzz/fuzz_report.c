@@ -4,7 +4,9 @@
  * script of printable text without backquotes or macros, and data files
  * holding only numbers and quoted printable labels (and blank lines: gaps
  * and blocks).  Input that reads as a history (JSON lines) is also drawn
- * as one.  The page of any result holds no tag of the document's.
+ * as one, with the anomalies located in it (against itself as the result
+ * when it is one line, a JSON object too).  The page of any result, and
+ * its table of anomalies, hold no tag of the document's.
  */
 #include "fuzz.h"
 
@@ -86,9 +88,24 @@ static void check_page(const json_t *doc)
 	free(page);
 }
 
+/* The anomalies' table holds no tag of the history's. */
+static void check_table(const struct report_anomalies *a)
+{
+	char *table = NULL;
+	size_t len;
+	FILE *f = open_memstream(&table, &len);
+
+	FUZZ_ASSERT(f);
+	report_anomalies_html(f, a);
+	FUZZ_ASSERT(fclose(f) == 0);
+	FUZZ_ASSERT(!strstr(table, "<script") && !strstr(table, "<img") && !strstr(table, "<a "));
+	free(table);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *doc = json_loadb((const char *) data, size, JSON_DECODE_ANY, NULL), *run;
+	struct report_anomalies a;
 	struct history h;
 	struct report r;
 
@@ -96,7 +113,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (history_parse(&h, (const char *) data, size, "fuzz.history.jsonl")) {
 		run = json_pack("{s:s,s:[{s:i,s:s},{s:i,s:s}]}", "experiment", "x", "events",
 				"t_ms", 1, "event", "cut", "t_ms", 2, "event", "primary crashed");
-		check_report(&r, report_build_history(&r, run, &h, "fuzz.json"));
+		if (doc) {
+			if (report_anomalies_find(&a, doc, &h, "fuzz.json"))
+				check_table(&a);
+			report_anomalies_free(&a);
+		}
+		FUZZ_ASSERT(report_anomalies_find(&a, run, &h, "fuzz.json"));
+		check_table(&a);
+		check_report(&r, report_build_history(&r, run, &h, &a, "fuzz.json"));
+		report_anomalies_free(&a);
 		json_decref(run);
 	}
 	history_free(&h);

@@ -125,6 +125,21 @@ jq_check "$out" '.summary.modes[0] | .mode == "manual" and .trials == 1 and .tri
 jq_check "$out" '.summary.modes[0].downtime_ms.values == [.summary.client_downtime_ms] and .summary.modes[0].detection_ms.p50 == .summary.detection_ms'
 test_expect_success 'replab report draws the client'\''s writes per second' 'replab report "$out"'
 test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
+# Beside the history's picture, the writes the experiment resolved against the new primary.
+test_expect_success 'the page lists the lost and unknown writes the checks counted' '
+	page=${out%.json}.html &&
+	test -s "${out%.json}-history.png" &&
+	for kind in lost_writes.count:"lost acknowledged writes" \
+		unknown_writes.committed:"unknown writes that committed" \
+		unknown_writes.not_committed:"unknown writes that did not commit"; do
+		n=$(jq ".summary.checks.${kind%%:*}" "$out") &&
+		if [ "$n" -gt 0 ]; then
+			grep -q "<tr><td>${kind#*:}</td><td>$n</td><td>load at [0-9.]* s: write load [0-9]" "$page"
+		else
+			! grep -q "<tr><td>${kind#*:}</td>" "$page"
+		fi || return 1
+	done
+'
 test_expect_success 'report refuses a timeline without samples, saying why' '
 	! replab report "$WORK/wal.json" 2>"$WORK/report.err" &&
 	grep "has no samples to draw" "$WORK/report.err"

@@ -48,6 +48,24 @@ test_expect_success 'the history: one valid record per operation' '
 test_expect_success 'times on the timeline: within the run, answers after sends' '
 	jq -es "all(.[]; .sent_ms > 0 and .sent_ms < 600000 and (.answered_ms == null or .answered_ms >= .sent_ms))" "$hist" >/dev/null
 '
+# The report checks the history again, each mode's run on its own, with the
+# same checkers: the page's table beside the history's picture counts what
+# the modes counted, and locates the first reads on a standby.
+test_expect_success 'replab report marks the stale reads, as the modes counted them' '
+	replab report "$out" >"$WORK/report.out" &&
+	grep -qx "${out%.json}-history.png" "$WORK/report.out" &&
+	page=${out%.json}.html &&
+	for kind in stale_reads:"stale reads" read_your_writes:"read-your-writes violations" \
+		monotonic_reads:"monotonic-read violations"; do
+		n=$(jq "[.modes[].checks.${kind%%:*}.count] | add" "$out") &&
+		if [ "$n" -gt 0 ]; then
+			grep -q "<tr><td>${kind#*:}</td><td>$n</td><td>[^<]* at [0-9.]* s: read on replica" "$page"
+		else
+			! grep -q "<tr><td>${kind#*:}</td>" "$page"
+		fi || return 1
+	done &&
+	test "$(jq "[.modes[].checks.stale_reads.count] | add" "$out")" -gt 0
+'
 test_expect_success 'the settings are back afterwards' '
 	is "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SHOW synchronous_commit")" on
 '

@@ -1,8 +1,11 @@
 #!/bin/bash
 # report.t — replab report's pictures and its page, looked at in a real
 # browser: hand-made results of partition-reconnect (lag through a cut with
-# a gap, and a history beside it), replica-reads (staleness per mode) and
-# rpo (loss intervals), with hostile strings in them.  Each run's page is
+# a gap, and a history beside it whose every read missed the write just
+# acknowledged), failover-under-load (a history
+# with the checkers' anomalies: lost and unknown writes the experiment
+# resolved, stale reads the report finds), replica-reads (staleness per
+# mode) and rpo (loss intervals), with hostile strings in them.  Each run's page is
 # opened from disk in headless chromium: it loads with no console message
 # (a blocked fetch, a script or a content security policy violation would
 # log one), every <img> decodes to a picture of the size gnuplot drew, and
@@ -66,6 +69,20 @@ with open(f"{d}/pr.history.jsonl", "w") as f:
         elif op["outcome"] == "ok":
             op["seen"] = {"load": i // 2}
         f.write(json.dumps(op) + "\n")
+json.dump({"experiment": "failover-under-load", "samples": samples, "events": events[:2],
+           "summary": {"checks": {
+               "lost_writes": {"count": 2, "first": [{"writer": "load", "seq": 40}, {"writer": "load", "seq": 41}]},
+               "unknown_writes": {"count": 1, "committed": 1, "not_committed": 0,
+                                  "first": [{"writer": "load", "seq": 42, "committed": True}]}}}},
+          open(f"{d}/fl.json", "w"))
+with open(f"{d}/fl.history.jsonl", "w") as f:
+    for i in range(1, 43):
+        f.write(json.dumps({"session": "load", "op": "write", "server": "primary", "sent_ms": i * 50,
+                            "answered_ms": None if i == 42 else i * 50 + 5,
+                            "outcome": "unknown" if i == 42 else "ok", "writer": "load", "seq": i}) + "\n")
+        if i % 10 == 0:  # sees the write before the one just acknowledged: stale
+            f.write(json.dumps({"session": evil, "op": "read", "server": "replica", "sent_ms": i * 50 + 10,
+                                "answered_ms": i * 50 + 12, "outcome": "ok", "seen": {"load": i - 1}}) + "\n")
 modes = [{"mode": m, "checks": {"staleness": {"reads": 100, "ms": {"p50": p, "p99": 3 * p, "max": 4 * p},
           "histogram_ms": [[0, 0, 100]] if p == 0 else [[i * 10, i * 10 + 10, 100 >> i] for i in range(6)]}}}
          for m, p in (("async", 20), ("on", 10), (evil, 0))]
@@ -83,6 +100,21 @@ test_expect_success 'partition-reconnect: the lag, the history and the page' '
 $dir/pr-history.png
 $dir/pr.html"
 '
+test_expect_success 'partition-reconnect: the report checks the history, the page counts its stale reads' '
+	grep -q "<tr><td>stale reads</td><td>80</td><td>&lt;script&gt;.* at 0.025 s: read on replica<br>" "$dir/pr.html" &&
+	grep -q "(80 located in all)" "$dir/pr.html" &&
+	! grep -q "lost acknowledged writes</td>" "$dir/pr.html"
+'
+test_expect_success 'failover-under-load: the history marks the anomalies, the page lists them' '
+	replab report "$dir/fl.json" >"$dir/fl.out" &&
+	is "$(cat "$dir/fl.out")" "$dir/fl.png
+$dir/fl-history.png
+$dir/fl.html" &&
+	grep -q "<tr><td>lost acknowledged writes</td><td>2</td><td>load at 2.000 s: write load 40<br>load at 2.050 s: write load 41</td></tr>" "$dir/fl.html" &&
+	grep -q "<tr><td>unknown writes that committed</td><td>1</td><td>load at 2.100 s: write load 42</td></tr>" "$dir/fl.html" &&
+	grep -q "<tr><td>stale reads</td><td>4</td><td>&lt;script&gt;alert(1)&lt;/script&gt;.* at 0.510 s: read on replica<br>" "$dir/fl.html" &&
+	! grep -q "read-your-writes violations</td>" "$dir/fl.html"
+'
 test_expect_success 'replica-reads: staleness per mode and the page' '
 	replab report "$dir/rr.json" >"$dir/rr.out" &&
 	is "$(cat "$dir/rr.out")" "$dir/rr.png
@@ -93,7 +125,7 @@ test_expect_success 'rpo: latency, losses, intervals and the page' '
 	is "$(tail -n 1 "$dir/rpo.out")" "$dir/rpo.html"
 '
 
-for run in pr:2:1000x500 rr:1:1000x500 rpo:1:1000x800; do
+for run in pr:2:1000x500 fl:2:1000x500 rr:1:1000x500 rpo:1:1000x800; do
 	name=${run%%:*} n=$(echo "$run" | cut -d: -f2) size=${run##*:}
 	page=$dir/$name.html
 	test_expect_success "$name.html loads from disk with no console message" '
@@ -109,8 +141,8 @@ for run in pr:2:1000x500 rr:1:1000x500 rpo:1:1000x800; do
 done
 
 test_expect_success 'every picture decodes, of the size gnuplot drew' '
-	is "$(decoded "$dir/pr.html" "$dir/rr.html" "$dir/rpo.html")" \
-		"1000x500 1000x500 1000x500 1000x800"
+	is "$(decoded "$dir/pr.html" "$dir/fl.html" "$dir/rr.html" "$dir/rpo.html")" \
+		"1000x500 1000x500 1000x500 1000x500 1000x500 1000x800"
 '
 
 # The checks can fail: a broken picture is seen as broken, a fetch as refused.

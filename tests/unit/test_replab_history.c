@@ -2,7 +2,8 @@
  * test_replab_history.c — clients' histories and their checkers on small
  * hand-made histories: a clean one passing, each anomaly detected and
  * located (which read, session, writer and seqs), unknown writes resolved
- * both ways, lost writes put at each stage of the standby's WAL, the
+ * both ways, every anomaly located (beyond the few listed), lost writes
+ * put at each stage of the standby's WAL, the
  * staleness distribution, a record written and read back, and malformed
  * lines refused with their line number and member.
  */
@@ -222,11 +223,79 @@ static void resolves_unknown_writes(void **state)
 	assert_int_equal(num(c, "unknown_writes.committed"), 1);
 	assert_int_equal(num(c, "unknown_writes.not_committed"), 1);
 	assert_int_equal(num(c, "unknown_writes.unresolved"), 0);
+	/* each one listed, resolved */
+	assert_int_equal(json_array_size(get(c, "unknown_writes.first")), 2);
+	assert_int_equal(num(c, "unknown_writes.first.0.seq"), 2);
+	assert_true(json_is_false(get(c, "unknown_writes.first.0.committed")));
+	assert_string_equal(text(c, "unknown_writes.first.1.writer"), "load");
+	assert_true(json_is_true(get(c, "unknown_writes.first.1.committed")));
 	/* an unknown write missing is no loss */
 	assert_int_equal(num(c, "lost_writes.count"), 0);
 	assert_int_equal(num(c, "lost_writes.wal_bytes"), 0);
 	json_decref(c);
 	history_free(&h);
+}
+
+/*
+ * Every anomaly located, in the history's order, beyond the first few the
+ * checks list: c1 writes 1..30 and reads each on the standby seeing only
+ * the one before (a stale read and a read-your-writes violation each);
+ * "load" 1 is lost and 2 and 3, never answered, resolve both ways.
+ */
+static void locates_every_anomaly(void **state)
+{
+	static const struct history_id ids[] = { { "load", 3 } };
+	const struct history_found found = { ids, 1 };
+	struct history_marks m;
+	char *text_ = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text_, &len);
+	struct history h;
+	json_t *c;
+
+	(void) state;
+	assert_non_null(f);
+	for (int i = 1; i <= 30; i++)
+		fprintf(f,
+			"{\"session\":\"c1\",\"op\":\"write\",\"server\":\"primary\","
+			"\"sent_ms\":%d,\"answered_ms\":%d,\"outcome\":\"ok\",\"writer\":\"c1\","
+			"\"seq\":%d,\"lsn\":\"0/%X\"}\n"
+			"{\"session\":\"c1\",\"op\":\"read\",\"server\":\"replica\","
+			"\"sent_ms\":%d,\"answered_ms\":%d,\"outcome\":\"ok\",\"seen\":{\"c1\":%d},"
+			"\"replay_lsn\":\"0/0\"}\n",
+			10 * i, 10 * i + 2, i, 16 * i, 10 * i + 3, 10 * i + 4, i - 1);
+	fputs(WRITE("load", 1, 400, 401, "0/5000") WRITE_UNKNOWN("load", 2, 402)
+		      WRITE_UNKNOWN("load", 3, 403),
+	      f);
+	assert_int_equal(fclose(f), 0);
+	parse(&h, text_);
+	c = history_check_marked(&h, &found, NULL, &m);
+	assert_int_equal(num(c, "stale_reads.count"), 30);
+	assert_int_equal(json_array_size(get(c, "stale_reads.first")), HISTORY_READS_SHOWN);
+	assert_int_equal(m.n[HISTORY_STALE], 30);
+	assert_int_equal(m.n[HISTORY_RYW], 30);
+	for (size_t j = 0; j < 30; j++) {
+		assert_int_equal(m.at[HISTORY_STALE][j], 2 * j + 1);
+		assert_int_equal(m.at[HISTORY_RYW][j], 2 * j + 1);
+	}
+	assert_int_equal(m.n[HISTORY_MONOTONIC], 0);
+	/* c1's writes were not looked for: all lost, then load 1 */
+	assert_int_equal(m.n[HISTORY_LOST], 31);
+	assert_int_equal(m.at[HISTORY_LOST][30], 60);
+	assert_int_equal(m.n[HISTORY_NOT_COMMITTED], 1);
+	assert_int_equal(m.at[HISTORY_NOT_COMMITTED][0], 61);
+	assert_int_equal(m.n[HISTORY_COMMITTED], 1);
+	assert_int_equal(m.at[HISTORY_COMMITTED][0], 62);
+	json_decref(c);
+	history_marks_free(&m);
+	/* without the found writes: no write located, the reads the same */
+	json_decref(history_check_marked(&h, NULL, NULL, &m));
+	assert_int_equal(m.n[HISTORY_LOST] + m.n[HISTORY_COMMITTED] + m.n[HISTORY_NOT_COMMITTED],
+			 0);
+	assert_int_equal(m.n[HISTORY_STALE], 30);
+	history_marks_free(&m);
+	history_free(&h);
+	free(text_);
 }
 
 /*
@@ -529,6 +598,7 @@ int main(void)
 		cmocka_unit_test(finds_a_read_your_writes_violation),
 		cmocka_unit_test(finds_a_monotonic_read_violation),
 		cmocka_unit_test(resolves_unknown_writes),
+		cmocka_unit_test(locates_every_anomaly),
 		cmocka_unit_test(puts_lost_writes_at_their_stage),
 		cmocka_unit_test(tells_a_loss_the_standby_had_replayed),
 		cmocka_unit_test(draws_the_staleness),

@@ -470,7 +470,7 @@ static void only_our_tags(const char *page)
 	static const char *const tags[] = { "!DOCTYPE", "html", "head",	      "meta",  "title",
 					    "style",	"body", "h1",	      "h2",    "p",
 					    "figure",	"img",	"figcaption", "table", "tr",
-					    "th",	"td" };
+					    "th",	"td",	"div",	      "br" };
 
 	for (const char *p = page; (p = strchr(p, '<')); p++) {
 		const char *name = p[1] == '/' ? p + 2 : p + 1;
@@ -618,6 +618,7 @@ static void draws_a_history(void **state)
 	json_t *doc = parse("{\"experiment\": \"partition-reconnect\", \"events\": [{\"t_ms\": "
 			    "1000, \"event\": \"cut\"}, {\"t_ms\": 3000, \"event\": \"heal\"}, "
 			    "{\"t_ms\": 3500, \"event\": \"primary crashed\"}]}");
+	struct report_anomalies a;
 	struct history h;
 	struct report r;
 
@@ -629,7 +630,8 @@ static void draws_a_history(void **state)
 		assert_true(history_append(&h, &op));
 	}
 	hush(true);
-	assert_int_equal(report_build_history(&r, doc, &h, "test.json"), REPORT_DRAWN);
+	assert_true(report_anomalies_find(&a, doc, &h, "test.json"));
+	assert_int_equal(report_build_history(&r, doc, &h, &a, "test.json"), REPORT_DRAWN);
 	hush(false);
 	report_close(&r);
 	assert_null(strstr(r.gp_text, "PWNED"));
@@ -653,15 +655,243 @@ static void draws_a_history(void **state)
 	/* the cut and heal an interval; the crash open until the last answer */
 	assert_string_equal(data_text(&r, "faults.dat"), "1.000\t3.000\n3.500\t7.500\n");
 	assert_non_null(strstr(r.gp_text, "set yrange [-0.5:4.5]"));
+	/* its one ok read saw nothing of the write acknowledged before it: stale, marked */
+	assert_string_equal(data_text(&r, "anomalies.dat"), "3.000\t3.25\t3\n");
+	assert_non_null(strstr(r.gp_text, "'anomalies.dat' using 1:($3 == 3 ? $2 : NaN)"));
+	assert_non_null(strstr(r.gp_text, "title 'stale reads: 1'"));
+	assert_null(strstr(r.gp_text, "no anomaly found"));
+	report_anomalies_free(&a);
 	report_free(&r);
 	history_free(&h);
 	json_decref(doc);
+}
+
+/* A history from JSON lines. */
+static void history_of(struct history *h, const char *text)
+{
+	history_init(h);
+	assert_true(history_parse(h, text, strlen(text), "test"));
+}
+
+#define OP(session, op, sent, ans, outcome, rest)                                              \
+	"{\"session\": \"" session "\", \"op\": \"" op "\", \"server\": \"replica\", "         \
+	"\"sent_ms\": " #sent ", \"answered_ms\": " #ans ", \"outcome\": \"" outcome "\"" rest \
+	"}\n"
+
+/*
+ * Two runs one after the other, as replica-reads keeps its modes: m1/c1
+ * writes and reads it; m2/c1 does the same, and reads once missing its
+ * own write (a stale read, a read-your-writes violation).  Checked as one
+ * history every read of m2 would miss m1's writes, which its run dropped.
+ */
+static const char two_runs[] = OP("m1/c1", "write", 0, 1, "ok",
+				  ", \"writer\": \"m1/c1\", \"seq\": 1")
+	OP("m1/c1", "read", 2, 3, "ok", ", \"seen\": {\"m1/c1\": 1}")
+		OP("m2/c1", "write", 10, 11, "ok", ", \"writer\": \"m2/c1\", \"seq\": 1")
+			OP("m2/c1", "read", 12, 13, "ok",
+			   ", \"seen\": {\"m2/c1\": 1}") OP("m2/c1", "write", 14, 15, "ok",
+							    ", \"writer\": \"m2/c1\", \"seq\": 2")
+				OP("m2/c1", "read", 2016, 2017, "ok", ", \"seen\": {\"m2/c1\": 1}");
+
+static void marks_each_run_as_its_mode_checked_it(void **state)
+{
+	json_t *doc = parse("{\"experiment\": \"replica-reads\", \"modes\": [{\"checks\": "
+			    "{\"operations\": 2}}, {\"checks\": {\"operations\": 4}}]}");
+	struct report_anomalies a;
+	struct history h;
+	struct report r;
+
+	(void) state;
+	history_of(&h, two_runs);
+	assert_true(report_anomalies_find(&a, doc, &h, "test.json"));
+	assert_int_equal(a.count[HISTORY_STALE], 1);
+	assert_int_equal(a.count[HISTORY_RYW], 1);
+	assert_int_equal(a.marks.at[HISTORY_STALE][0], 5);
+	assert_int_equal(report_anomalies_total(&a), 2);
+	assert_false(a.writes);
+	hush(true);
+	assert_int_equal(report_build_history(&r, doc, &h, &a, "test.json"), REPORT_DRAWN);
+	hush(false);
+	report_close(&r);
+	/* at its time, a quarter above its session's line (the second) */
+	assert_string_equal(data_text(&r, "anomalies.dat"), "2.016\t1.25\t3\n2.016\t1.25\t4\n");
+	assert_non_null(strstr(r.gp_text, "title 'stale reads: 1'"));
+	assert_non_null(strstr(r.gp_text, "title 'read-your-writes violations: 1'"));
+	assert_null(strstr(r.gp_text, "lost acknowledged"));
+	assert_null(strstr(r.gp_text, "no anomaly found"));
+	report_free(&r);
+	report_anomalies_free(&a);
+	json_decref(doc);
+	/* the same history as one run: m2's reads miss m1's write */
+	doc = parse("{\"experiment\": \"x\"}");
+	assert_true(report_anomalies_find(&a, doc, &h, "test.json"));
+	assert_int_equal(a.count[HISTORY_STALE], 2);
+	report_anomalies_free(&a);
+	json_decref(doc);
+	/* modes that are not the history's */
+	doc = parse("{\"experiment\": \"replica-reads\", \"modes\": [{\"checks\": "
+		    "{\"operations\": 2}}, {\"checks\": {\"operations\": 3}}]}");
+	hush(true);
+	assert_false(report_anomalies_find(&a, doc, &h, "test.json"));
+	hush(false);
+	assert_string_equal(log_last_error(),
+			    "test.json: the modes hold 5 operations, the history 6");
+	report_anomalies_free(&a);
+	json_decref(doc);
+	doc = parse("{\"experiment\": \"replica-reads\", \"modes\": [{\"checks\": "
+		    "{\"operations\": 7}}]}");
+	hush(true);
+	assert_false(report_anomalies_find(&a, doc, &h, "test.json"));
+	hush(false);
+	assert_string_equal(log_last_error(),
+			    "test.json: modes[0].checks.operations is 7, outside [0, 6]");
+	report_anomalies_free(&a);
+	json_decref(doc);
+	history_free(&h);
+}
+
+/* A failover's load: 1 and 2 acknowledged, 3 and 4 never answered. */
+static const char load[] = OP("load", "write", 0, 1, "ok", ", \"writer\": \"load\", \"seq\": 1")
+	OP("load", "write", 2, 3, "ok", ", \"writer\": \"load\", \"seq\": 2")
+		OP("load", "write", 4, null, "unknown", ", \"writer\": \"load\", \"seq\": 3")
+			OP("load", "write", 6, null, "unknown",
+			   ", \"writer\": \"load\", \"seq\": 4");
+
+static void marks_the_writes_the_experiment_resolved(void **state)
+{
+	static const struct {
+		const char *checks, *error; /* error NULL: valid */
+	} cases[] = {
+		{ "{\"lost_writes\": {\"count\": 3, \"first\": [{\"writer\": \"load\", \"seq\": "
+		  "2}]}, "
+		  "\"unknown_writes\": {\"committed\": 1, \"not_committed\": 1, \"first\": "
+		  "[{\"writer\": \"load\", \"seq\": 3, \"committed\": false}, {\"writer\": "
+		  "\"load\", "
+		  "\"seq\": 4, \"committed\": true}]}}",
+		  NULL },
+		{ "{\"lost_writes\": {\"count\": 1, \"first\": [{\"writer\": \"load\", \"seq\": "
+		  "3}]}}",
+		  "test.json: summary.checks.lost_writes.first[0]: the history has no acknowledged "
+		  "write 3 of that writer" },
+		{ "{\"lost_writes\": {\"count\": 1, \"first\": [{\"writer\": \"other\", \"seq\": "
+		  "1}]}}",
+		  "test.json: summary.checks.lost_writes.first[0]: the history has no acknowledged "
+		  "write 1 of that writer" },
+		{ "{\"lost_writes\": {\"count\": 9, \"first\": []}}",
+		  "test.json: summary.checks.lost_writes.count is 9, outside [0, 4]" },
+		{ "{\"lost_writes\": {\"count\": 0, \"first\": [{\"writer\": \"load\", \"seq\": "
+		  "1}]}}",
+		  "test.json: summary.checks lists 1 lost acknowledged writes, more than the 0 it "
+		  "counts" },
+		{ "{\"lost_writes\": {\"count\": 0, \"first\": {}}}",
+		  "test.json: lost_writes.first is not an array" },
+		{ "{\"lost_writes\": {\"count\": 0, \"first\": []}, \"unknown_writes\": "
+		  "{\"committed\": 1, \"not_committed\": 0, \"first\": [{\"writer\": \"load\", "
+		  "\"seq\": 3}]}}",
+		  "test.json: summary.checks.unknown_writes.first[0] is not a write (\"writer\", "
+		  "\"seq\", \"committed\")" },
+	};
+	struct report_anomalies a;
+	struct history h;
+	struct report r;
+
+	(void) state;
+	history_of(&h, load);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024];
+		json_t *doc;
+
+		snprintf(text, sizeof(text),
+			 "{\"experiment\": \"failover-under-load\", \"summary\": {\"checks\": %s}}",
+			 cases[i].checks);
+		doc = parse(text);
+		hush(true);
+		assert_int_equal(report_anomalies_find(&a, doc, &h, "test.json"), !cases[i].error);
+		hush(false);
+		if (cases[i].error)
+			assert_string_equal(log_last_error(), cases[i].error);
+		if (!cases[i].error) {
+			assert_true(a.writes);
+			/* 3 lost, the first listed only */
+			assert_int_equal(a.count[HISTORY_LOST], 3);
+			assert_int_equal(a.marks.n[HISTORY_LOST], 1);
+			assert_int_equal(a.marks.at[HISTORY_LOST][0], 1);
+			assert_int_equal(a.marks.at[HISTORY_NOT_COMMITTED][0], 2);
+			assert_int_equal(a.marks.at[HISTORY_COMMITTED][0], 3);
+			hush(true);
+			assert_int_equal(report_build_history(&r, doc, &h, &a, "test.json"),
+					 REPORT_DRAWN);
+			hush(false);
+			report_close(&r);
+			assert_string_equal(data_text(&r, "anomalies.dat"),
+					    "0.002\t0.00\t0\n0.006\t0.00\t1\n0.004\t0.00\t2\n");
+			assert_non_null(strstr(r.gp_text,
+					       "title 'lost acknowledged writes: 3 (1 marked)'"));
+			assert_non_null(
+				strstr(r.gp_text, "title 'unknown writes that committed: 1'"));
+			assert_non_null(
+				strstr(r.gp_text, "title 'unknown writes that did not commit: 1'"));
+			report_free(&r);
+		}
+		report_anomalies_free(&a);
+		json_decref(doc);
+	}
+	history_free(&h);
+}
+
+/* The page's table: each kind found, escaped; a clean history says so. */
+static void lists_the_anomalies_for_the_page(void **state)
+{
+	char session[] = OP("SESSION", "write", 0, 1, "ok", ", \"writer\": \"w\", \"seq\": 1");
+	json_t *doc = parse("{\"experiment\": \"x\", \"summary\": {\"checks\": {\"lost_writes\": "
+			    "{\"count\": 1, \"first\": [{\"writer\": \"w\", \"seq\": 1}]}}}}");
+	struct report_anomalies a;
+	char *text = NULL, line[512];
+	struct history h;
+	struct report r;
+	size_t len;
+	FILE *f;
+
+	(void) state;
+	/* a session named <b>&'": escaped in the table */
+	snprintf(line, sizeof(line), "%.*s<b>&'%s", (int) (strstr(session, "SESSION") - session),
+		 session, strstr(session, "SESSION") + strlen("SESSION"));
+	history_of(&h, line);
+	assert_true(report_anomalies_find(&a, doc, &h, "test.json"));
+	f = open_memstream(&text, &len);
+	report_anomalies_html(f, &a);
+	fclose(f);
+	assert_string_equal(text,
+			    "<table class=\"checks\">\n<tr><th>anomaly</th><th>count</th>"
+			    "<th>the first located</th></tr>\n<tr><td>lost acknowledged "
+			    "writes</td><td>1</td><td>&lt;b&gt;&amp;&#39; at 0.000 s: write w "
+			    "1</td></tr>\n</table>\n");
+	free(text);
+	report_anomalies_free(&a);
+	json_decref(doc);
+	doc = parse("{\"experiment\": \"x\"}");
+	assert_true(report_anomalies_find(&a, doc, &h, "test.json"));
+	f = open_memstream(&text, &len);
+	report_anomalies_html(f, &a);
+	fclose(f);
+	assert_non_null(strstr(text, "found no anomaly in the history (its reads;"));
+	free(text);
+	/* and the picture says so */
+	assert_int_equal(report_build_history(&r, doc, &h, &a, "test.json"), REPORT_DRAWN);
+	report_close(&r);
+	assert_non_null(strstr(r.gp_text, "reads); no anomaly found'"));
+	assert_null(strstr(r.gp_text, "anomalies.dat"));
+	report_free(&r);
+	report_anomalies_free(&a);
+	json_decref(doc);
+	history_free(&h);
 }
 
 static void refuses_a_history_with_malformed_events(void **state)
 {
 	json_t *doc = parse("{\"experiment\": \"x\", \"events\": [{\"t_ms\": \"x\"}]}");
 	struct history_record op = test_op(0);
+	struct report_anomalies a = { 0 };
 	struct history h;
 	struct report r;
 
@@ -669,7 +899,7 @@ static void refuses_a_history_with_malformed_events(void **state)
 	history_init(&h);
 	assert_true(history_append(&h, &op));
 	hush(true);
-	assert_int_equal(report_build_history(&r, doc, &h, "test.json"), REPORT_INVALID);
+	assert_int_equal(report_build_history(&r, doc, &h, &a, "test.json"), REPORT_INVALID);
 	hush(false);
 	assert_string_equal(log_last_error(),
 			    "test.json: events[0].t_ms is a string, not a number");
@@ -679,7 +909,7 @@ static void refuses_a_history_with_malformed_events(void **state)
 	/* an empty history: nothing to draw */
 	doc = parse("{\"experiment\": \"x\"}");
 	history_init(&h);
-	assert_int_equal(report_build_history(&r, doc, &h, "test.json"), REPORT_EMPTY);
+	assert_int_equal(report_build_history(&r, doc, &h, &a, "test.json"), REPORT_EMPTY);
 	report_free(&r);
 	history_free(&h);
 	json_decref(doc);
@@ -905,6 +1135,9 @@ int main(void)
 		cmocka_unit_test(draws_loss_intervals),
 		cmocka_unit_test(refuses_malformed_intervals),
 		cmocka_unit_test(lag_gaps_stay_gaps),
+		cmocka_unit_test(marks_each_run_as_its_mode_checked_it),
+		cmocka_unit_test(marks_the_writes_the_experiment_resolved),
+		cmocka_unit_test(lists_the_anomalies_for_the_page),
 		cmocka_unit_test(escapes_html),
 		cmocka_unit_test(page_of_a_hostile_result),
 		cmocka_unit_test(writes_atomically),

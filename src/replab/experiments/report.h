@@ -12,6 +12,8 @@
 #ifndef REPLAB_REPORT_H
 #define REPLAB_REPORT_H
 
+#include "history/check.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,14 +55,41 @@ enum report_result {
  */
 enum report_result report_build(struct report *r, json_t *doc, const char *source);
 
+/* What the checkers located in a run's history (report_anomalies.c). */
+struct report_anomalies {
+	const struct history *h;
+	struct history_marks marks;  /* located: indexes into h */
+	size_t count[HISTORY_KINDS]; /* counted: more than located when the result lists a few */
+	bool writes;		     /* the writes were checked against a surviving server */
+};
+
+/* The kinds as the picture's legend and the page name them. */
+extern const char *const report_anomaly_names[HISTORY_KINDS];
+
+/*
+ * The anomalies of h, the history beside doc (source names it in
+ * messages): every read anomaly by history_check_marked over h (each of
+ * doc's "modes" a run of its own: modes[].checks.operations records each,
+ * one after the other), the lost and unknown writes as doc's
+ * summary.checks counts and lists them.  False (logged) when doc's checks
+ * are malformed or name writes h does not hold; free *a either way.
+ */
+bool report_anomalies_find(struct report_anomalies *a, const json_t *doc, const struct history *h,
+			   const char *source);
+size_t report_anomalies_total(const struct report_anomalies *a);
+void report_anomalies_free(struct report_anomalies *a);
+
+/* The page's table of a: each kind found, its count and the first few located, escaped. */
+void report_anomalies_html(FILE *f, const struct report_anomalies *a);
+
 /*
  * The history's picture (FILE-history.png): h the client's operations
- * (history/history.h), doc the experiment's result whose events shade the
- * faults.  Same contract as report_build.
+ * (history/history.h), a what the checkers located in it, doc the
+ * experiment's result whose events shade the faults.  Same contract as
+ * report_build.
  */
-struct history;
 enum report_result report_build_history(struct report *r, json_t *doc, const struct history *h,
-					const char *source);
+					const struct report_anomalies *a, const char *source);
 void report_close(struct report *r);
 void report_free(struct report *r);
 
@@ -131,8 +160,12 @@ void report_faults_end(struct report_events *ev, double end_s);
 /* Lag over time (or the client's writes per second), events marked. */
 enum report_result report_timeline(struct report *r, json_t *doc);
 
-/* The history: each operation by time and session, coloured by outcome, the faults shaded. */
-enum report_result report_history(struct report *r, json_t *doc, const struct history *h);
+/*
+ * The history: each operation by time and session, coloured by outcome, the
+ * faults shaded, the anomalies marked.
+ */
+enum report_result report_history(struct report *r, json_t *doc, const struct history *h,
+				  const struct report_anomalies *a);
 
 /* rpo: per mode, commit latency p50/p99, writes lost, trials with a loss (95% interval). */
 enum report_result report_rpo(struct report *r, json_t *doc);
@@ -156,14 +189,16 @@ struct report_image {
 	const char *file;    /* the PNG's name, shown escaped */
 	const unsigned char *png;
 	size_t len;
+	const char *beside; /* HTML shown beside it, already escaped; NULL: none */
 };
 
 /* text HTML-escaped (& < > " '), control characters as '?', cut when long. */
 void report_html_escape(FILE *f, const char *text);
 
 /*
- * The page of the run: doc's experiment, the images embedded as data: URIs,
- * doc's "ok", "error", "summary", "checks" and "modes" as tables; name (the
+ * The page of the run: doc's experiment, the images embedded as data: URIs
+ * (each with what is beside it), doc's "ok", "error", "summary", "checks"
+ * and "modes" as tables; name (the
  * result's file) shown escaped.  No script, nothing fetched.
  */
 void report_html(FILE *f, const json_t *doc, const char *name, const struct report_image *images,

@@ -71,11 +71,11 @@ enum report_result report_build(struct report *r, json_t *doc, const char *sourc
 }
 
 enum report_result report_build_history(struct report *r, json_t *doc, const struct history *h,
-					const char *source)
+					const struct report_anomalies *a, const char *source)
 {
 	if (!begin(r, doc, source))
 		return REPORT_INVALID;
-	return report_history(r, doc, h);
+	return report_history(r, doc, h, a);
 }
 
 void report_close(struct report *r)

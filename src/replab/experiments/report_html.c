@@ -162,6 +162,8 @@ void report_html(FILE *f, const json_t *doc, const char *name, const struct repo
 	      "table { border-collapse: collapse; margin: 0.2em 0; }\n"
 	      "th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; "
 	      "vertical-align: top; }\nth { background: #f4f4f4; font-weight: normal; }\n"
+	      ".beside { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }\n"
+	      ".beside figure { flex: 1 1 600px; margin: 0; }\n"
 	      "</style>\n</head>\n<body>\n<h1>",
 	      f);
 	report_html_escape(f, json_string_value(json_object_get(doc, "experiment")));
@@ -169,6 +171,8 @@ void report_html(FILE *f, const json_t *doc, const char *name, const struct repo
 	report_html_escape(f, name);
 	fputs("</p>\n", f);
 	for (int i = 0; i < nimages; i++) {
+		if (images[i].beside)
+			fputs("<div class=\"beside\">\n", f);
 		fputs("<figure>\n<img alt=\"", f);
 		report_html_escape(f, images[i].caption);
 		fputs("\" src=\"data:image/png;base64,", f);
@@ -178,6 +182,8 @@ void report_html(FILE *f, const json_t *doc, const char *name, const struct repo
 		fputs(" (", f);
 		report_html_escape(f, images[i].file);
 		fputs(")</figcaption>\n</figure>\n", f);
+		if (images[i].beside)
+			fprintf(f, "<div>\n%s</div>\n</div>\n", images[i].beside);
 	}
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
 		const json_t *v = json_object_get(doc, shown[i]);

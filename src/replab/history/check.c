@@ -25,6 +25,25 @@ static void *alloc(size_t n, size_t size)
 	return p;
 }
 
+void history_mark(struct history_marks *m, enum history_kind k, size_t i)
+{
+	size_t n;
+
+	if (!m)
+		return;
+	n = m->n[k];
+	if ((n & (n - 1)) == 0 && !(m->at[k] = realloc(m->at[k], (n ? 2 * n : 1) * sizeof(size_t))))
+		fatal("out of memory");
+	m->at[k][m->n[k]++] = i;
+}
+
+void history_marks_free(struct history_marks *marks)
+{
+	for (int k = 0; k < HISTORY_KINDS; k++)
+		free(marks->at[k]);
+	memset(marks, 0, sizeof(*marks));
+}
+
 /* ---- the acknowledged writes, indexed for the reads ------------------------- */
 
 struct ack {
@@ -225,6 +244,7 @@ struct reads {
 	struct anomaly stale, ryw, monotonic;
 	double *ms, *bytes; /* each ok read's staleness; bytes of those with a replay_lsn */
 	size_t n, nbytes;
+	struct history_marks *marks; /* NULL: not located */
 };
 
 /* Read i against the writes acknowledged before it and its session's previous read. */
@@ -245,12 +265,16 @@ static void check_read(struct reads *out, const struct history *h, const struct 
 			oldest = o;
 			behind = w;
 		}
-		if (o < t && w == self)
+		if (o < t && w == self) {
 			anomaly_add(&out->ryw, h, i, h->names[w], "acked", acked_before(a, w, t));
+			history_mark(out->marks, HISTORY_RYW, i);
+		}
 	}
-	if (behind < a->nnames)
+	if (behind < a->nnames) {
 		anomaly_add(&out->stale, h, i, h->names[behind], "acked",
 			    acked_before(a, behind, t));
+		history_mark(out->marks, HISTORY_STALE, i);
+	}
 	out->ms[out->n++] = behind < a->nnames ? t - oldest : 0;
 	if (r->has_replay_lsn)
 		out->bytes[out->nbytes++] = lsn_before(a, t, &lsn) && lsn > r->replay_lsn
@@ -263,6 +287,7 @@ static void check_read(struct reads *out, const struct history *h, const struct 
 				continue;
 			e = anomaly_add(&out->monotonic, h, i, p->seen[k].writer, "previous",
 					p->seen[k].seq);
+			history_mark(out->marks, HISTORY_MONOTONIC, i);
 			if (e)
 				json_object_set_new(e, "previous_i",
 						    json_integer((json_int_t) previous[self]));
@@ -313,10 +338,12 @@ static json_t *histogram(const double *v, size_t n)
 	return bins;
 }
 
-static json_t *check_reads(const struct history *h, const struct acks *a)
+static json_t *check_reads(const struct history *h, const struct acks *a,
+			   struct history_marks *marks)
 {
 	struct reads out = { .ms = alloc(h->n, sizeof(double)),
-			     .bytes = alloc(h->n, sizeof(double)) };
+			     .bytes = alloc(h->n, sizeof(double)),
+			     .marks = marks };
 	size_t *previous = alloc(a->nnames, sizeof(*previous));
 	json_t *doc;
 
@@ -409,7 +436,7 @@ static double span_size(const struct span *s)
 }
 
 static json_t *lost_writes(const struct history *h, const struct found_set *f,
-			   const struct standby_positions *at)
+			   const struct standby_positions *at, struct history_marks *marks)
 {
 	json_t *first = json_array(), *lost;
 	size_t count = 0, stages[STAGES] = { 0 };
@@ -422,6 +449,7 @@ static json_t *lost_writes(const struct history *h, const struct found_set *f,
 
 		if (r->op != HISTORY_WRITE || r->outcome != HISTORY_OK || found_has(f, h, r))
 			continue;
+		history_mark(marks, HISTORY_LOST, i);
 		span_add(&ms, r->answered_ms);
 		if (r->has_lsn) {
 			span_add(&bytes, (double) r->lsn);
@@ -476,24 +504,46 @@ static json_t *outcomes(const struct history *h, enum history_op op)
 			 n[HISTORY_UNKNOWN]);
 }
 
-static json_t *unknown_writes(const struct history *h, const struct found_set *f)
+static json_t *unknown_writes(const struct history *h, const struct found_set *f,
+			      struct history_marks *marks)
 {
 	json_int_t n = 0, committed = 0;
+	json_t *first = json_array(), *doc;
 
 	for (size_t i = 0; i < h->n; i++) {
 		const struct history_record *r = &h->records[i];
+		bool in;
 
-		if (r->op == HISTORY_WRITE && r->outcome == HISTORY_UNKNOWN) {
-			n++;
-			committed += f && found_has(f, h, r);
-		}
+		if (r->op != HISTORY_WRITE || r->outcome != HISTORY_UNKNOWN)
+			continue;
+		n++;
+		if (!f)
+			continue;
+		in = found_has(f, h, r);
+		committed += in;
+		history_mark(marks, in ? HISTORY_COMMITTED : HISTORY_NOT_COMMITTED, i);
+		if (json_array_size(first) < HISTORY_LOST_SHOWN)
+			json_array_append_new(first,
+					      json_pack("{s:s,s:I,s:b}", "writer", r->writer, "seq",
+							(json_int_t) r->seq, "committed", in));
 	}
-	return json_pack("{s:I,s:I,s:I,s:I}", "count", n, "committed", committed, "not_committed",
-			 f ? n - committed : 0, "unresolved", f ? 0 : n);
+	doc = json_pack("{s:I,s:I,s:I,s:I}", "count", n, "committed", committed, "not_committed",
+			f ? n - committed : 0, "unresolved", f ? 0 : n);
+	if (f)
+		json_object_set_new(doc, "first", first);
+	else
+		json_decref(first);
+	return doc;
 }
 
 json_t *history_check(const struct history *h, const struct history_found *found,
 		      const struct standby_positions *at_loss)
+{
+	return history_check_marked(h, found, at_loss, NULL);
+}
+
+json_t *history_check_marked(const struct history *h, const struct history_found *found,
+			     const struct standby_positions *at_loss, struct history_marks *marks)
 {
 	json_t *doc = json_pack("{s:I,s:o,s:o}", "operations", (json_int_t) h->n, "writes",
 				outcomes(h, HISTORY_WRITE), "reads", outcomes(h, HISTORY_READ));
@@ -503,14 +553,16 @@ json_t *history_check(const struct history *h, const struct history_found *found
 
 	if (!doc)
 		fatal("out of memory");
+	if (marks)
+		memset(marks, 0, sizeof(*marks));
 	if (found) {
 		found_build(&f, h, found);
-		json_object_set_new(doc, "lost_writes", lost_writes(h, &f, at_loss));
+		json_object_set_new(doc, "lost_writes", lost_writes(h, &f, at_loss, marks));
 	}
-	json_object_set_new(doc, "unknown_writes", unknown_writes(h, found ? &f : NULL));
+	json_object_set_new(doc, "unknown_writes", unknown_writes(h, found ? &f : NULL, marks));
 	free(f.ids);
 	acks_build(&a, h);
-	reads = check_reads(h, &a);
+	reads = check_reads(h, &a, marks);
 	acks_free(&a);
 	json_object_update(doc, reads);
 	json_decref(reads);

@@ -55,7 +55,8 @@ struct standby_positions {
  *     "received_not_flushed", "flushed_not_replayed"} (plus "replayed",
  *     lsn <= replayed, only when some loss is in it);
  *   "unknown_writes": "count", and "committed" / "not_committed" by found,
- *     or all "unresolved" without it;
+ *     or all "unresolved" without it; with found, "first" [{"writer",
+ *     "seq", "committed" (true or false)}] (HISTORY_LOST_SHOWN of them);
  *   "stale_reads", "read_your_writes", "monotonic_reads": "count" and
  *     "first" [{"i" (the read's index in h), "session", "sent_ms",
  *     "writer", "seen", and "acked" (the writer's highest seq acknowledged
@@ -69,5 +70,33 @@ struct standby_positions {
  */
 json_t *history_check(const struct history *h, const struct history_found *found,
 		      const struct standby_positions *at_loss);
+
+/* The kinds of anomaly the checkers locate, in the order of the checks. */
+enum history_kind {
+	HISTORY_LOST,	       /* an acknowledged write lost (needs found) */
+	HISTORY_COMMITTED,     /* an unknown write that committed (needs found) */
+	HISTORY_NOT_COMMITTED, /* an unknown write that did not (needs found) */
+	HISTORY_STALE,	       /* a stale read */
+	HISTORY_RYW,	       /* a read-your-writes violation */
+	HISTORY_MONOTONIC,     /* a monotonic-read violation */
+	HISTORY_KINDS
+};
+
+/* Every anomaly located, by kind: at[k][0..n[k]), indexes into h, ascending. */
+struct history_marks {
+	size_t *at[HISTORY_KINDS];
+	size_t n[HISTORY_KINDS];
+};
+
+/*
+ * history_check, and every anomaly it counts located in *marks (zeroed
+ * here; free it with history_marks_free), not only the first few.
+ */
+json_t *history_check_marked(const struct history *h, const struct history_found *found,
+			     const struct standby_positions *at_loss, struct history_marks *marks);
+void history_marks_free(struct history_marks *marks);
+
+/* Add anomaly kind at record i to marks (nothing when marks is NULL). */
+void history_mark(struct history_marks *marks, enum history_kind kind, size_t i);
 
 #endif
