@@ -351,9 +351,8 @@ int cmd_experiment_options(int argc, char **argv)
 		options.trials = experiments[chosen].run == experiment_rpo ? 20 : 1;
 	if (options.workload_pgbench && experiments[chosen].run != experiment_partition_reconnect &&
 	    experiments[chosen].run != experiment_failover_under_load) {
-		usage_error("experiment",
-			    "--workload pgbench applies to partition-reconnect and "
-			    "failover-under-load only");
+		usage_error("experiment", "--workload pgbench applies to partition-reconnect and "
+					  "failover-under-load only");
 		return -1;
 	}
 	if (options.workload_pgbench && options.trials > 1) {

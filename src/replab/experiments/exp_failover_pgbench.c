@@ -101,20 +101,20 @@ static json_t *summarize(json_t *before, json_t *after, long long found, json_t 
 	json_t *first = json_object_get(after, "first_commit_t_ms"),
 	       *last = json_object_get(before, "last_commit_t_ms");
 
-	return json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:O,s:I,s:O}", "committed_before_crash",
-		(json_int_t) committed, "aborted_clients_before", integer(before, "aborted"),
-		"found_on_new_primary", (json_int_t) found, "lost",
-		(json_int_t) (committed > found ? committed - found : 0), "in_doubt_committed",
-		(json_int_t) (found > committed ? found - committed : 0), "committed_after",
-		integer(after, "committed"), "aborted_clients_after", integer(after, "aborted"),
-		"downtime_ms",
-		json_is_number(first) && json_is_number(last)
-			? json_real(json_number_value(first) - json_number_value(last))
-			: json_null(),
-		"balanced", json_object_get(contents, "balanced"), "history_rows",
-		integer(json_object_get(contents, "pgbench_history"), "rows"), "contents",
-		contents);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:O,s:I,s:O}", "committed_before_crash",
+			 (json_int_t) committed, "aborted_clients_before",
+			 integer(before, "aborted"), "found_on_new_primary", (json_int_t) found,
+			 "lost", (json_int_t) (committed > found ? committed - found : 0),
+			 "in_doubt_committed",
+			 (json_int_t) (found > committed ? found - committed : 0),
+			 "committed_after", integer(after, "committed"), "aborted_clients_after",
+			 integer(after, "aborted"), "downtime_ms",
+			 json_is_number(first) && json_is_number(last)
+				 ? json_real(json_number_value(first) - json_number_value(last))
+				 : json_null(),
+			 "balanced", json_object_get(contents, "balanced"), "history_rows",
+			 integer(json_object_get(contents, "pgbench_history"), "rows"), "contents",
+			 contents);
 }
 
 static void print_summary(json_t *s)
@@ -139,7 +139,8 @@ static void print_summary(json_t *s)
 		       : "NO",
 	       real(s, "detection_ms"), real(s, "promote_ms"));
 	if (integer(p, "lost"))
-		printf("\n  pgbench saw those transactions committed, but they had not reached the\n"
+		printf("\n  pgbench saw those transactions committed, but they had not reached "
+		       "the\n"
 		       "  replica when the primary crashed: asynchronous replication.\n");
 	printf("\n  The lab has failed over: the old primary is down.  Start afresh with\n"
 	       "  replab down && replab up.\n");
@@ -171,8 +172,8 @@ static bool trial(const struct experiment_options *o, struct timeline *x, json_t
 	if (failover && before)
 		found = history_rows(replica);
 	rest = o->duration_s - (int) floor(timeline_ms(x) / 1000);
-	if (found >= 0 &&
-	    (pid = pgbench_start(replica, conninfo, rest > 1 ? rest : 1, "pgbench-after.log")) > 0) {
+	if (found >= 0 && (pid = pgbench_start(replica, conninfo, rest > 1 ? rest : 1,
+					       "pgbench-after.log")) > 0) {
 		timeline_event(x, "pgbench started again");
 		after = run_finish(pid, rest > 1 ? rest : 1);
 		timeline_event(x, "pgbench's second run ended");
@@ -186,14 +187,15 @@ static bool trial(const struct experiment_options *o, struct timeline *x, json_t
 		s = json_pack("{s:o,s:f,s:f}", "pgbench", summarize(before, after, found, contents),
 			      "detection_ms",
 			      real(json_object_get(failover, "detection"), "detection_ms"),
-			      "promote_ms", real(json_object_get(failover, "promotion"), "promote_ms"));
+			      "promote_ms",
+			      real(json_object_get(failover, "promotion"), "promote_ms"));
 		print_summary(s);
-		*doc = json_pack("{s:s,s:s,s:i,s:i,s:i,s:o,s:O,s:O,s:O,s:{s:O,s:O,s:s}}", "experiment",
-				 "failover-under-load", "workload", "pgbench", "duration_s",
-				 o->duration_s, "crash_at_s", o->crash_at_s, "trials", 1,
-				 "summary", s, "events", x->events, "samples", x->samples,
-				 "failover", failover, "pgbench", "before", before, "after", after, "clock",
-				 c.how);
+		*doc = json_pack("{s:s,s:s,s:i,s:i,s:i,s:o,s:O,s:O,s:O,s:{s:O,s:O,s:s}}",
+				 "experiment", "failover-under-load", "workload", "pgbench",
+				 "duration_s", o->duration_s, "crash_at_s", o->crash_at_s, "trials",
+				 1, "summary", s, "events", x->events, "samples", x->samples,
+				 "failover", failover, "pgbench", "before", before, "after", after,
+				 "clock", c.how);
 	}
 	json_decref(failover);
 	json_decref(before);

@@ -56,11 +56,12 @@ static void command(const char **cmd, const char *conninfo, const char *const ar
 
 	cmd[n++] = "sh";
 	cmd[n++] = "-c";
-	cmd[n++] = conninfo ? "rm -f " TX_LOG ".* && PGPASSFILE=$(sed -n "
-			      "'s/^primary[[:space:]]*=.*passfile=\\([^[:space:]]*\\).*/\\1/p' "
-			      "\"${PGREPL_CONFIG:-/etc/replab/pgrepl.conf}\") && export PGPASSFILE && "
-			      "exec pgbench \"$@\""
-			    : "cd /tmp && exec " NODE_AS_POSTGRES " pgbench \"$@\" lab";
+	cmd[n++] =
+		conninfo ? "rm -f " TX_LOG ".* && PGPASSFILE=$(sed -n "
+			   "'s/^primary[[:space:]]*=.*passfile=\\([^[:space:]]*\\).*/\\1/p' "
+			   "\"${PGREPL_CONFIG:-/etc/replab/pgrepl.conf}\") && export PGPASSFILE && "
+			   "exec pgbench \"$@\""
+			 : "cd /tmp && exec " NODE_AS_POSTGRES " pgbench \"$@\" lab";
 	cmd[n++] = "pgbench";
 	while (*args)
 		cmd[n++] = *args++;
@@ -92,18 +93,17 @@ void pgbench_writable_conninfo(char *buf, size_t len)
 		  lab_find_vm("primary")->addr, lab_find_vm("replica")->addr);
 }
 
-pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s,
-		    const char *log_name)
+pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s, const char *log_name)
 {
 	char duration[16], clients[16];
-	const char *args[] = { "-n", "-c",	   clients, "-j", clients, "-T", duration,
-			       "-l", "--log-prefix=" TX_LOG, NULL },
-		   *cmd[20];
+	const char *args[10] = { "-n", "-c", clients, "-j", clients, "-T", duration }, *cmd[20];
 
 	xsnprintf(clients, sizeof(clients), "%d", PGBENCH_CLIENTS);
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
-	if (!conninfo)
-		args[7] = NULL; /* no -l: only the runs through a connection string are read back */
+	if (conninfo) { /* each transaction logged, for pgbench_transactions */
+		args[7] = "-l";
+		args[8] = "--log-prefix=" TX_LOG;
+	}
 	command(cmd, conninfo, args);
 	running_status = -1;
 	fresh_state_file(log_name, running_log, sizeof(running_log));
@@ -176,7 +176,8 @@ json_t *pgbench_transactions(const struct vm *on)
 	double first = -1, last = -1;
 	json_int_t n = 0;
 
-	if (node_run(on, cmd, fresh_state_file("pgbench-transactions.log", path, sizeof(path))) != 0 || !(text = file_read_all(path, 1 << 28, NULL))) {
+	fresh_state_file("pgbench-transactions.log", path, sizeof(path));
+	if (node_run(on, cmd, path) != 0 || !(text = file_read_all(path, 1 << 28, NULL))) {
 		log_error("could not read pgbench's per-transaction log back from the %s VM",
 			  on->name);
 		return NULL;
