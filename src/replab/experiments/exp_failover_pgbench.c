@@ -171,11 +171,12 @@ static bool trial(const struct experiment_options *o, struct timeline *x, json_t
 	timeline_event(x, "pgbench's first run ended");
 	if (failover && before)
 		found = history_rows(replica);
+	/* The second run until --duration, for a second at least. */
 	rest = o->duration_s - (int) floor(timeline_ms(x) / 1000);
-	if (found >= 0 && (pid = pgbench_start(replica, conninfo, rest > 1 ? rest : 1,
-					       "pgbench-after.log")) > 0) {
+	rest = rest > 1 ? rest : 1;
+	if (found >= 0 && (pid = pgbench_start(replica, conninfo, rest, "pgbench-after.log")) > 0) {
 		timeline_event(x, "pgbench started again");
-		after = run_finish(pid, rest > 1 ? rest : 1);
+		after = run_finish(pid, rest);
 		timeline_event(x, "pgbench's second run ended");
 	}
 	if (after && history_clock_measure(replica, x, &c)) {
