@@ -110,9 +110,11 @@ const char cmd_experiment_help[] =
 	"  --cut SECONDS        partition-reconnect: length of the cut (default 20)\n"
 	"  --link-rate RATE     partition-reconnect: shape the replica's link first\n"
 	"                       (tc rate, e.g. 2mbit) and compare catch-up with it\n"
-	"  --workload W         partition-reconnect: rows (the lab's numbered rows,\n"
-	"                       default) or pgbench (pgbench -c 4 on the primary;\n"
-	"                       tables compared across servers)\n"
+	"  --workload W         partition-reconnect, failover-under-load: rows (the\n"
+	"                       lab's numbered rows, default) or pgbench (pgbench\n"
+	"                       -c 4: on the primary, tables compared across\n"
+	"                       servers; from the replica's side, transactions\n"
+	"                       lost and balances checked on the new primary)\n"
 	"  --segments N         wal-retention: WAL segments written (default 6)\n"
 	"  --crash-at SECONDS   failover-under-load: when the primary crashes (default 5)\n"
 	"  --duration SECONDS   failover-under-load: length of the load; flaky-link:\n"
@@ -347,8 +349,15 @@ int cmd_experiment_options(int argc, char **argv)
 	}
 	if (options.trials == 0)
 		options.trials = experiments[chosen].run == experiment_rpo ? 20 : 1;
-	if (options.workload_pgbench && experiments[chosen].run != experiment_partition_reconnect) {
-		usage_error("experiment", "--workload pgbench applies to partition-reconnect only");
+	if (options.workload_pgbench && experiments[chosen].run != experiment_partition_reconnect &&
+	    experiments[chosen].run != experiment_failover_under_load) {
+		usage_error("experiment", "--workload pgbench applies to partition-reconnect and "
+					  "failover-under-load only");
+		return -1;
+	}
+	if (options.workload_pgbench && options.trials > 1) {
+		usage_error("experiment", "--workload pgbench runs one trial: no --trials %d",
+			    options.trials);
 		return -1;
 	}
 	if (experiments[chosen].run == experiment_failover_under_load &&

@@ -4,7 +4,9 @@
 # once on a shaped link), wal-retention (a slot keeps the replica alive;
 # without one it breaks and is rebuilt) and failover-under-load (the
 # primary's server killed under load, writes resuming on the promoted
-# replica; more than one trial refused without a saved lab).  Assertions are on the measured counts.
+# replica; more than one trial refused without a saved lab; then, the lab
+# made again, under pgbench: transactions lost or in doubt, balances on the
+# new primary).  Assertions are on the measured counts.
 . "$(dirname "$0")/lib.sh"
 
 lab_up || bail "could not bring the namespace lab up"
@@ -28,7 +30,11 @@ test_expect_success 'no lab: exit 1, says to start one' '
 '
 test_expect_success '--workload pgbench elsewhere: exit 2, named' '
 	test_expect_code 2 replab experiment wal-retention --workload pgbench 2>"$WORK/err" &&
-	grep "applies to partition-reconnect only" "$WORK/err"
+	grep "applies to partition-reconnect and failover-under-load only" "$WORK/err"
+'
+test_expect_success 'failover-under-load --workload pgbench --trials 2: exit 2, says why' '
+	test_expect_code 2 replab experiment failover-under-load --workload pgbench --trials 2 2>"$WORK/err" &&
+	grep "runs one trial" "$WORK/err"
 '
 test_expect_success 'pgrepl --follow belongs to load' '
 	! pgrepl "$NS_REPLICA" watch --follow 2>"$WORK/err" &&
@@ -145,6 +151,30 @@ test_expect_success 'report refuses a timeline without samples, saying why' '
 	grep "has no samples to draw" "$WORK/report.err"
 '
 test_expect_success 'the old replica is now a primary' '
+	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT pg_is_in_recovery()")" f
+'
+
+# The lab as it was, for pgbench: the old primary started (its crash recovered), the replica copied from it afresh.
+test_expect_success 'the lab again: the old primary started, the replica rebuilt from it' '
+	node primary start && node replica rebuild >"$WORK/rebuild.out" 2>&1 && wait_streaming 30
+'
+out=$WORK/fopg.json
+test_expect_success 'failover-under-load --workload pgbench: exits 0' '
+	replab experiment failover-under-load --workload pgbench --crash-at 3 --duration 8 --json "$out" \
+		>"$WORK/fopg.out" 2>&1
+'
+sed -n '/^summary/,/^$/p' "$WORK/fopg.out" | sed 's/^/# /'
+jq_check "$out" '.workload == "pgbench" and .summary.pgbench.committed_before_crash > 100 and .summary.pgbench.committed_after > 100'
+# Every client of the first run aborted with the crash; the second ran to its end.
+jq_check "$out" '.pgbench.before.aborted == 4 and .pgbench.before.exit_status == 2 and .pgbench.after.exit_status == 0'
+jq_check "$out" '.pgbench.before.committed == .pgbench.before.transactions and .pgbench.after.committed == .pgbench.after.transactions'
+# What pgbench saw committed against its history rows on the new primary: lost or in doubt, never both.
+jq_check "$out" '.summary.pgbench | .lost >= 0 and .in_doubt_committed >= 0 and (.lost == 0 or .in_doubt_committed == 0)'
+jq_check "$out" '.summary.pgbench | .found_on_new_primary + .lost - .in_doubt_committed == .committed_before_crash'
+jq_check "$out" '.summary.pgbench | .balanced == true and .history_rows == .found_on_new_primary + .committed_after'
+jq_check "$out" '.summary.pgbench.downtime_ms > 0 and .summary.pgbench.downtime_ms < 5000'
+jq_check "$out" '([.events[] | select(.event == "primary crashed") | .t_ms][0]) as $crash | .pgbench.before.last_commit_t_ms <= $crash + 50 and .pgbench.after.first_commit_t_ms > $crash'
+test_expect_success 'and the old replica is a primary again' '
 	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT pg_is_in_recovery()")" f
 '
 done_testing

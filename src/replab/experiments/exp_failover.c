@@ -19,8 +19,10 @@
  * that lost acknowledged writes with the 95% interval of that proportion
  * (trials.h), in summary.modes[0] (mode "manual": pgrepl failover, run by
  * hand).
+ *
+ * With --workload pgbench, pgbench is the load instead (one trial:
+ * exp_failover_pgbench.c).
  */
-#include "clock.h"
 #include "experiment.h"
 #include "failover.h"
 #include "history_log.h"
@@ -69,20 +71,6 @@ static void print_summary(json_t *s)
 	       "  replab down && replab up.\n");
 }
 
-static bool wait_until(struct timeline *x, double t_ms, pid_t loader)
-{
-	while (timeline_ms(x) < t_ms) {
-		if (interrupted())
-			return false;
-		if (load_done(loader)) {
-			log_error("the write load ended before the crash");
-			return false;
-		}
-		clock_sleep_ms(50);
-	}
-	return true;
-}
-
 /*
  * One trial from the lab as it is: its figures (today's summary members and
  * the trial's "events"), or NULL (logged).  With N = 1 (*failover, *load
@@ -103,7 +91,7 @@ static json_t *trial(const struct experiment_options *o, struct timeline *x, jso
 		return NULL;
 	}
 	timeline_event(x, "write load started");
-	if (wait_until(x, o->crash_at_s * 1000.0, loader))
+	if (failover_wait_load(x, o->crash_at_s * 1000.0, loader, load_done, "the write load"))
 		failover = failover_in_replica(true, x);
 	if (failover)
 		timeline_event(x, "replica promoted and written to");
@@ -262,6 +250,8 @@ int experiment_failover_under_load(const struct experiment_options *o)
 	bool ok = true;
 	int rc = EXIT_FAIL;
 
+	if (o->workload_pgbench)
+		return experiment_failover_pgbench(o);
 	if (!trials_possible(o->trials))
 		return EXIT_FAIL;
 	printf("failover-under-load: %d writes/s for %d s from the replica's side, following the "

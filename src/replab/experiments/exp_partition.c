@@ -436,7 +436,7 @@ static bool workload_start(struct workload *l, const struct experiment_options *
 {
 	const struct vm *primary = lab_find_vm("primary");
 
-	l->pid = l->pgbench ? pgbench_start(primary, duration)
+	l->pid = l->pgbench ? pgbench_start(primary, NULL, duration, "pgbench.log")
 			    : load_start(primary, o->rate, duration, false, false);
 	return l->pid > 0;
 }
@@ -501,7 +501,7 @@ int experiment_partition_reconnect(const struct experiment_options *o)
 	}
 	/* pgbench's tables made and on the replica before the clock starts. */
 	if (l.pgbench &&
-	    (!pgbench_init(primary) || standby_caught_up(primary, "replica", 120000) < 0))
+	    (!pgbench_init(primary, NULL) || standby_caught_up(primary, "replica", 120000) < 0))
 		return EXIT_FAIL;
 	ok = watch_start(&w.primary, primary, sampling) &&
 	     standby_watch_start(&w.replica, replica, sampling);

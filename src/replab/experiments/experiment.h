@@ -146,7 +146,7 @@ struct experiment_options {
 	const char *delay;
 	double flap_s;
 	int clients; /* replica-reads: sessions at once */
-	/* partition-reconnect: --workload pgbench, not numbered rows */
+	/* partition-reconnect, failover-under-load: --workload pgbench, not numbered rows */
 	bool workload_pgbench;
 };
 

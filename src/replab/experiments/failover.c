@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "failover.h"
 
+#include "clock.h"
+#include "interrupt.h"
 #include "log.h"
 #include "strutil.h"
 #include "lab/node.h"
@@ -72,4 +74,19 @@ json_t *failover_in_replica(bool crash, struct timeline *x)
 	if (!result)
 		log_error("pgrepl failover printed no result");
 	return result;
+}
+
+bool failover_wait_load(struct timeline *x, double t_ms, pid_t load, bool (*done)(pid_t),
+			const char *what)
+{
+	while (timeline_ms(x) < t_ms) {
+		if (interrupted())
+			return false;
+		if (done(load)) {
+			log_error("%s ended before the crash", what);
+			return false;
+		}
+		clock_sleep_ms(50);
+	}
+	return true;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* What pgrepl failover narrates once it probes the primary, and once it found it gone. */
 #define FAILOVER_READY_LINE "waiting for the primary to stop"
@@ -21,5 +22,19 @@
  * is not NULL, the stop of the primary is recorded on it.
  */
 json_t *failover_in_replica(bool crash, struct timeline *x);
+
+/*
+ * Wait until t_ms on timeline x while a workload runs (done says whether
+ * it ended; what names it): false (logged) when it ended first or on an
+ * interruption.
+ */
+bool failover_wait_load(struct timeline *x, double t_ms, pid_t load, bool (*done)(pid_t),
+			const char *what);
+
+/*
+ * failover-under-load with --workload pgbench (exp_failover_pgbench.c):
+ * one trial, the exit status.
+ */
+int experiment_failover_pgbench(const struct experiment_options *o);
 
 #endif

@@ -11,11 +11,13 @@
 #include "log.h"
 #include "strutil.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const char *const tables[] = { "pgbench_accounts", "pgbench_branches", "pgbench_tellers",
 				      "pgbench_history" };
@@ -25,41 +27,87 @@ static const char *const tables[] = { "pgbench_accounts", "pgbench_branches", "p
 /* The exit status of the pgbench running (one at a time) once reaped, else -1. */
 static int running_status = -1;
 
-static const char *log_path(char *buf, size_t len)
+/* The output of the pgbench running, under STATE. */
+static char running_log[PATH_MAX];
+
+/*
+ * STATE/name, emptied (a member's output is appended to its file), into
+ * path.
+ */
+static const char *fresh_state_file(const char *name, char *path, size_t len)
 {
-	return lab_state_path("pgbench.log", buf, len);
+	lab_state_path(name, path, len);
+	if (unlink(path) != 0 && errno != ENOENT)
+		fatal("could not remove %s: %s", path, strerror(errno));
+	return path;
 }
 
-bool pgbench_init(const struct vm *on)
+/* Its per-transaction log's prefix, in the member's working directory. */
+#define TX_LOG "replab-pgbench"
+
+/*
+ * Into cmd (room for args and 6 more): sh -c running pgbench with args on
+ * the member's own server as postgres, or as root through conninfo with
+ * the password file that the primary's line of pgrepl's config names.
+ */
+static void command(const char **cmd, const char *conninfo, const char *const args[])
 {
-	char scale[16], path[PATH_MAX];
-	char *cmd[] = { "sh", "-c",
-			"cd /tmp && exec " NODE_AS_POSTGRES " pgbench -i -q -I dtGp -s \"$0\" lab",
-			scale, NULL };
+	size_t n = 0;
+
+	cmd[n++] = "sh";
+	cmd[n++] = "-c";
+	cmd[n++] =
+		conninfo ? "rm -f " TX_LOG ".* && PGPASSFILE=$(sed -n "
+			   "'s/^primary[[:space:]]*=.*passfile=\\([^[:space:]]*\\).*/\\1/p' "
+			   "\"${PGREPL_CONFIG:-/etc/replab/pgrepl.conf}\") && export PGPASSFILE && "
+			   "exec pgbench \"$@\""
+			 : "cd /tmp && exec " NODE_AS_POSTGRES " pgbench \"$@\" lab";
+	cmd[n++] = "pgbench";
+	while (*args)
+		cmd[n++] = *args++;
+	if (conninfo)
+		cmd[n++] = conninfo;
+	cmd[n] = NULL;
+}
+
+bool pgbench_init(const struct vm *on, const char *conninfo)
+{
+	char scale[16];
+	const char *args[] = { "-i", "-q", "-I", "dtGp", "-s", scale, NULL }, *cmd[16];
 
 	xsnprintf(scale, sizeof(scale), "%d", PGBENCH_SCALE);
-	if (node_run(on, cmd, log_path(path, sizeof(path))) == 0)
+	command(cmd, conninfo, args);
+	fresh_state_file("pgbench-init.log", running_log, sizeof(running_log));
+	if (node_run(on, (char *const *) cmd, running_log) == 0)
 		return true;
 	log_error("pgbench -i failed in the %s VM", on->name);
-	log_detail("its output is in %s", path);
+	log_detail("its output is in %s", running_log);
 	return false;
 }
 
-pid_t pgbench_start(const struct vm *on, int duration_s)
+void pgbench_writable_conninfo(char *buf, size_t len)
 {
-	char duration[16], clients[16], path[PATH_MAX];
-	char *cmd[] = { "sh",
-			"-c",
-			"cd /tmp && exec " NODE_AS_POSTGRES
-			" pgbench -n -c \"$0\" -j \"$0\" -T \"$1\" lab",
-			clients,
-			duration,
-			NULL };
+	xsnprintf(buf, len,
+		  "host=%s,%s user=lab dbname=lab connect_timeout=2 tcp_user_timeout=1000 "
+		  "target_session_attrs=read-write",
+		  lab_find_vm("primary")->addr, lab_find_vm("replica")->addr);
+}
+
+pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s, const char *log_name)
+{
+	char duration[16], clients[16];
+	const char *args[10] = { "-n", "-c", clients, "-j", clients, "-T", duration }, *cmd[20];
 
 	xsnprintf(clients, sizeof(clients), "%d", PGBENCH_CLIENTS);
 	xsnprintf(duration, sizeof(duration), "%d", duration_s);
+	if (conninfo) { /* each transaction logged, for pgbench_transactions */
+		args[7] = "-l";
+		args[8] = "--log-prefix=" TX_LOG;
+	}
+	command(cmd, conninfo, args);
 	running_status = -1;
-	return node_start(on, cmd, log_path(path, sizeof(path)), -1, -1);
+	fresh_state_file(log_name, running_log, sizeof(running_log));
+	return node_start(on, (char *const *) cmd, running_log, -1, -1);
 }
 
 bool pgbench_done(pid_t pid)
@@ -90,20 +138,65 @@ static long count_lines(const char *text, const char *what)
 
 json_t *pgbench_finish(pid_t pid, int duration_s)
 {
-	char path[PATH_MAX];
 	char *text;
 	json_t *r;
 
 	if (running_status < 0 && pid > 0)
 		running_status = child_wait(pid);
-	text = file_read_all(log_path(path, sizeof(path)), 1 << 22, NULL);
+	text = file_read_all(running_log, 1 << 22, NULL);
 	r = json_pack("{s:i,s:f,s:f,s:i,s:i,s:I,s:s}", "exit_status", running_status,
 		      "transactions", after(text, "number of transactions actually processed: "),
 		      "tps", after(text, "tps = "), "clients", PGBENCH_CLIENTS, "duration_s",
 		      duration_s, "aborted", (json_int_t) count_lines(text, "aborted in command"),
-		      "log", path);
+		      "log", running_log);
 	free(text);
 	return r;
+}
+
+/*
+ * One line of a per-transaction log: "client transaction latency_us script
+ * epoch_s us", the latency a number when the transaction committed (a word
+ * such as "failed" otherwise); its end (ms since the epoch), or -1.
+ */
+static double committed_at(const char *line)
+{
+	long long epoch_s, us;
+	char latency[32], *end;
+
+	if (sscanf(line, "%*d %*d %31s %*d %lld %lld", latency, &epoch_s, &us) != 3)
+		return -1;
+	strtod(latency, &end);
+	return *end == '\0' && end != latency ? epoch_s * 1000.0 + us / 1000.0 : -1;
+}
+
+json_t *pgbench_transactions(const struct vm *on)
+{
+	char *cmd[] = { "sh", "-c", "cat \"$0\".* 2>/dev/null; rm -f \"$0\".*", TX_LOG, NULL };
+	char path[PATH_MAX], *text, *line, *save = NULL;
+	double first = -1, last = -1;
+	json_int_t n = 0;
+
+	fresh_state_file("pgbench-transactions.log", path, sizeof(path));
+	if (node_run(on, cmd, path) != 0 || !(text = file_read_all(path, 1 << 28, NULL))) {
+		log_error("could not read pgbench's per-transaction log back from the %s VM",
+			  on->name);
+		return NULL;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		double t = committed_at(line);
+
+		if (t < 0)
+			continue;
+		n++;
+		if (first < 0 || t < first)
+			first = t;
+		if (t > last)
+			last = t;
+	}
+	free(text);
+	return json_pack("{s:I,s:o,s:o}", "committed", n, "first_commit_ms",
+			 n ? json_real(first) : json_null(), "last_commit_ms",
+			 n ? json_real(last) : json_null());
 }
 
 json_t *pgbench_contents(const struct vm *server)
