@@ -42,7 +42,7 @@ jq_check "$out" 'all(.summary[]; .checks.lost_writes == .lost and .checks.commit
 test_expect_success 'the history: one writer a trial, each writes seq 1, 2, ... once' '
 	is "$(wc -l <"$hist")" "$(jq "[.summary[].runs[].checks.operations] | add" "$out")" &&
 	is "$(jq -sc "[.[].writer] | unique | sort" "$hist")" \
-		"$(jq -c "[.summary[] | .mode as \$m | range(1; .trials + 1) | \"\($m)-\(.)\"] | sort" "$out")" &&
+		"$(jq -c "[.summary[] | .mode + \"-\" + (range(1; .trials + 1) | tostring)] | sort" "$out")" &&
 	jq -es "all(.[]; .op == \"write\" and .session == .writer)" "$hist" >/dev/null &&
 	jq -es "group_by(.writer) | all(.[]; ([.[].seq] | sort) == [range(1; length + 1)])" "$hist" >/dev/null
 '

@@ -250,7 +250,7 @@ static bool keep_history(json_t *doc, json_t *summary, const struct timeline *x,
 	history_init(&h);
 	losses_load_sql("load", sql, sizeof(sql));
 	if (history_read_file(&h, json_string_value(json_object_get(json_object_get(doc, "history"),
-								       "file"))))
+								    "file"))))
 		checks = losses_check(replica, &h, sql);
 	history_free(&h);
 	if (!checks)

@@ -105,7 +105,8 @@ static bool mode_in_force(const struct pair *p, const struct mode *m)
 static bool keep_history(const struct pair *p, const struct timeline *x, const char *name,
 			 const json_t *load, json_t *t, json_t *records)
 {
-	json_t *mine = json_array(), *extra = json_pack("{s:s,s:s}", "session", name, "writer", name);
+	json_t *mine = json_array(),
+	       *extra = json_pack("{s:s,s:s}", "session", name, "writer", name);
 	json_t *checks = NULL;
 	struct history_clock c;
 	struct history h;
@@ -239,7 +240,8 @@ static json_t *mode_summary(const struct mode *m, json_t *trials)
 			    json_pack("{s:I,s:I,s:I,s:I}", "lost_writes",
 				      checked(trials, "lost_writes", "count"), "unknown_writes",
 				      checked(trials, "unknown_writes", "count"), "committed",
-				      checked(trials, "unknown_writes", "committed"), "not_committed",
+				      checked(trials, "unknown_writes", "committed"),
+				      "not_committed",
 				      checked(trials, "unknown_writes", "not_committed")));
 	return s;
 }
@@ -283,7 +285,8 @@ static void print_table(json_t *summary)
 	json_array_foreach(summary, i, m) {
 		const json_t *c = json_object_get(m, "checks");
 
-		printf("  %-13s %lld acknowledged writes lost; %lld with no answer: %lld committed, "
+		printf("  %-13s %lld acknowledged writes lost; %lld with no answer: %lld "
+		       "committed, "
 		       "%lld not\n",
 		       json_string_value(json_object_get(m, "mode")),
 		       (long long) json_integer_value(json_object_get(c, "lost_writes")),

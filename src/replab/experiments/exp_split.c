@@ -103,8 +103,8 @@ static json_t *rows_of(const struct vm *vm)
  * of writer (seq = id - seq_base) onto w's records; false when one failed
  * (its record's outcome unknown: the commit may have happened).
  */
-static bool write_rows(struct writes *w, const struct vm *vm, int first, int last,
-		       const char *side, const char *writer, int seq_base)
+static bool write_rows(struct writes *w, const struct vm *vm, int first, int last, const char *side,
+		       const char *writer, int seq_base)
 {
 	char text[LSN_TEXT_MAX];
 	bool ok = true;
@@ -114,10 +114,11 @@ static bool write_rows(struct writes *w, const struct vm *vm, int first, int las
 		lsn_t lsn;
 		json_t *r;
 
-		ok = node_commitf(vm, &lsn, "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')",
-				  id, side);
-		r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:i}", "session", writer, "op",
-			      "write", "server", vm->name, "sent_ms", sent, "answered_ms",
+		ok = node_commitf(vm, &lsn,
+				  "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')", id,
+				  side);
+		r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:i}", "session", writer, "op", "write",
+			      "server", vm->name, "sent_ms", sent, "answered_ms",
 			      ok ? json_real(timeline_ms(w->x)) : json_null(), "outcome",
 			      ok ? "ok" : "unknown", "writer", writer, "seq", id - seq_base);
 		if (ok) {
@@ -175,10 +176,11 @@ static bool check_history(const struct writes *w, const struct vm *vm, json_t *s
 		if (ends && !starts)
 			printf("-%lld", (long long) json_integer_value(json_object_get(r, "seq")));
 	}
-	printf("%s\n", json_integer_value(json_object_get(json_object_get(checks, "lost_writes"),
-							 "count")) > (json_int_t) json_array_size(first)
-			       ? " ..."
-			       : "");
+	printf("%s\n",
+	       json_integer_value(json_object_get(json_object_get(checks, "lost_writes"),
+						  "count")) > (json_int_t) json_array_size(first)
+		       ? " ..."
+		       : "");
 	json_object_set_new(summary, "checks", checks);
 	return true;
 }

@@ -40,8 +40,7 @@ static bool found_rows(const struct vm *vm, const char *sql, json_t **rows,
 
 		ids[i].writer = sql_text(row, "writer");
 		if (!ids[i].writer || !sql_int(row, "seq", &ids[i].seq)) {
-			log_error("%s holds a write that is no writer and seq (%s)", vm->name,
-				  sql);
+			log_error("%s holds a write that is no writer and seq (%s)", vm->name, sql);
 			free(ids);
 			return false;
 		}

@@ -24,8 +24,7 @@ void losses_load_sql(const char *writer, char *buf, size_t len);
  * found_sql ("writer" text, "seq" a number: every writer of h must be
  * looked for), or NULL (logged).
  */
-json_t *losses_check(const struct vm *new_primary, const struct history *h,
-		     const char *found_sql);
+json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql);
 
 /* Print what checks says of the lost and unknown writes, for a summary. */
 void losses_print(const json_t *checks);

@@ -225,8 +225,7 @@ bool node_commitf(const struct vm *vm, lsn_t *lsn, const char *fmt, ...)
 	text = psql_output(vm, sql, statement);
 	ok = text && lsn_parse(str_trim(text), lsn);
 	if (text && !ok)
-		log_error("the %s VM's server gave no WAL position after: %s", vm->name,
-			  statement);
+		log_error("the %s VM's server gave no WAL position after: %s", vm->name, statement);
 	free(text);
 	free(sql);
 	free(statement);
