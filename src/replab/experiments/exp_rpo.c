@@ -285,9 +285,8 @@ static void print_table(json_t *summary)
 	json_array_foreach(summary, i, m) {
 		const json_t *c = json_object_get(m, "checks");
 
-		printf("  %-13s %lld acknowledged writes lost; %lld with no answer: %lld "
-		       "committed, "
-		       "%lld not\n",
+		printf("  %-13s %lld acknowledged writes lost; %lld with no answer: "
+		       "%lld committed, %lld not\n",
 		       json_string_value(json_object_get(m, "mode")),
 		       (long long) json_integer_value(json_object_get(c, "lost_writes")),
 		       (long long) json_integer_value(json_object_get(c, "unknown_writes")),
