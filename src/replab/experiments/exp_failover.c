@@ -228,14 +228,19 @@ static bool keep_history(json_t *doc, json_t *summary, const struct timeline *x,
 			 const char *json_path)
 {
 	const struct vm *replica = lab_find_vm("replica");
-	json_t *checks;
+	struct history h;
+	char sql[128];
+	json_t *checks = NULL;
 
 	if (!history_keep_load(doc, json_object_get(doc, "load"), replica, x, "failover-under-load",
 			       json_path))
 		return false;
-	checks = losses_check(replica,
-			      json_string_value(
-				      json_object_get(json_object_get(doc, "history"), "file")));
+	history_init(&h);
+	losses_load_sql("load", sql, sizeof(sql));
+	if (history_read_file(&h, json_string_value(json_object_get(json_object_get(doc, "history"),
+								    "file"))))
+		checks = losses_check(replica, &h, sql);
+	history_free(&h);
 	if (!checks)
 		return false;
 	losses_print(checks);

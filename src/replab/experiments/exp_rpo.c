@@ -18,15 +18,23 @@
  * Per mode: acknowledged writes lost, the trials that lost any with the
  * 95% interval of that proportion (trials.h), writes in doubt and how many
  * of them committed, commit latency p50/p99 and throughput.
+ *
+ * Every trial's load history goes into the one rpo.history.jsonl, as
+ * writer and session "MODE-N" (the load numbers its writes from 1 in each
+ * trial), and is checked against the promoted standby (losses.h): each
+ * trial's "checks".
  */
 #define _GNU_SOURCE
 #include "clock.h"
 #include "compare.h"
 #include "experiment.h"
+#include "history_log.h"
 #include "lab/snapshot.h"
 #include "interrupt.h"
 #include "log.h"
 #include "lab/node.h"
+#include "losses.h"
+#include "strutil.h"
 #include "trials.h"
 
 #include <limits.h>
@@ -90,15 +98,50 @@ static bool mode_in_force(const struct pair *p, const struct mode *m)
 }
 
 /*
- * One crash trial; its figures, or NULL.  With fresh, it starts from the
- * saved lab (replab reset); otherwise the crashed primary is rewound into a
- * standby afterwards, and the roles swap.
+ * The history of the trial named name (load's records, the load having run
+ * in the standby) onto records, and its "checks" against the promoted
+ * standby into t; false (logged) when it could not be.
  */
-static json_t *trial(struct pair *p, const struct mode *m, int rate, int n, bool fresh)
+static bool keep_history(const struct pair *p, const struct timeline *x, const char *name,
+			 const json_t *load, json_t *t, json_t *records)
+{
+	json_t *mine = json_array(),
+	       *extra = json_pack("{s:s,s:s}", "session", name, "writer", name);
+	json_t *checks = NULL;
+	struct history_clock c;
+	struct history h;
+	char sql[128];
+
+	history_init(&h);
+	losses_load_sql(name, sql, sizeof(sql));
+	if (history_clock_measure(p->standby, x, &c)) {
+		history_take(&c, load, extra, mine);
+		if (history_from_records(&h, mine, name))
+			checks = losses_check(p->standby, &h, sql);
+	}
+	if (checks) {
+		json_object_set_new(t, "history_clock", json_string(c.how));
+		json_object_set_new(t, "checks", checks);
+		json_array_extend(records, mine);
+	}
+	history_free(&h);
+	json_decref(extra);
+	json_decref(mine);
+	return checks != NULL;
+}
+
+/*
+ * One crash trial (the n-th of mode m); its figures, or NULL, and its
+ * history onto records.  With fresh, it starts from the saved lab (replab
+ * reset); otherwise the crashed primary is rewound into a standby
+ * afterwards, and the roles swap.
+ */
+static json_t *trial(struct pair *p, const struct mode *m, int rate, int n, bool fresh,
+		     const struct timeline *x, json_t *records)
 {
 	double crash_after = 1000 + (n * 397) % 1000;
 	json_t *load = NULL, *t = json_object();
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[HISTORY_NAME_MAX];
 	pid_t loader = -1;
 	bool ok = !fresh || snapshot_reset();
 
@@ -116,6 +159,8 @@ static json_t *trial(struct pair *p, const struct mode *m, int rate, int n, bool
 	}
 	ok = ok && load && node_execf(p->standby, "SELECT pg_promote(true, 60)") &&
 	     acked_writes_check(p->standby, load, t);
+	xsnprintf(name, sizeof(name), "%s-%d", m->name, n + 1);
+	ok = ok && keep_history(p, x, name, load, t, records);
 	if (ok) {
 		json_object_set_new(t, "primary", json_string(p->primary->name));
 		json_object_set_new(t, "crash_after_ms", json_real(crash_after));
@@ -166,6 +211,20 @@ static json_int_t total(json_t *trials, const char *key)
 	return sum;
 }
 
+/* The sum over trials of checks.GROUP.KEY. */
+static json_int_t checked(json_t *trials, const char *group, const char *key)
+{
+	json_int_t sum = 0;
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(trials, i, t) {
+		sum += json_integer_value(
+			json_object_get(json_object_get(json_object_get(t, "checks"), group), key));
+	}
+	return sum;
+}
+
 static json_t *mode_summary(const struct mode *m, json_t *trials)
 {
 	json_t *s = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:O}", "mode", m->name,
@@ -177,6 +236,13 @@ static json_t *mode_summary(const struct mode *m, json_t *trials)
 			      "commits_per_s", median(trials, "acks_per_s"), "runs", trials);
 
 	trials_losses(s, trials);
+	json_object_set_new(s, "checks",
+			    json_pack("{s:I,s:I,s:I,s:I}", "lost_writes",
+				      checked(trials, "lost_writes", "count"), "unknown_writes",
+				      checked(trials, "unknown_writes", "count"), "committed",
+				      checked(trials, "unknown_writes", "committed"),
+				      "not_committed",
+				      checked(trials, "unknown_writes", "not_committed")));
 	return s;
 }
 
@@ -215,6 +281,18 @@ static void print_table(json_t *summary)
 			       json_object_get(json_object_get(m, "lost_writes_per_trial"),
 					       "max")));
 	}
+	printf("\n  the history, each trial checked against the promoted standby:\n");
+	json_array_foreach(summary, i, m) {
+		const json_t *c = json_object_get(m, "checks");
+
+		printf("  %-13s %lld acknowledged writes lost; %lld with no answer: "
+		       "%lld committed, %lld not\n",
+		       json_string_value(json_object_get(m, "mode")),
+		       (long long) json_integer_value(json_object_get(c, "lost_writes")),
+		       (long long) json_integer_value(json_object_get(c, "unknown_writes")),
+		       (long long) json_integer_value(json_object_get(c, "committed")),
+		       (long long) json_integer_value(json_object_get(c, "not_committed")));
+	}
 	printf("\n  \"lost\": acknowledged to the client, missing after the failover.  A write in\n"
 	       "  doubt lost its connection before the answer: it may or may not have\n"
 	       "  committed, and only looking tells.  Synchronous modes wait for the standby\n"
@@ -226,7 +304,8 @@ static void print_table(json_t *summary)
 int experiment_rpo(const struct experiment_options *o)
 {
 	struct pair p = { .primary = lab_find_vm("primary"), .standby = lab_find_vm("replica") };
-	json_t *summary = json_array(), *doc;
+	json_t *summary = json_array(), *records = json_array(), *doc;
+	struct history_clock clock = { 0 };
 	struct timeline x;
 	bool ok = true;
 	int rc = EXIT_FAIL;
@@ -241,7 +320,7 @@ int experiment_rpo(const struct experiment_options *o)
 		json_t *trials = json_array();
 
 		for (int n = 0; ok && n < o->trials; n++) {
-			json_t *t = trial(&p, &modes[m], o->rate, n, fresh);
+			json_t *t = trial(&p, &modes[m], o->rate, n, fresh, &x, records);
 
 			ok = t != NULL;
 			if (ok) {
@@ -278,9 +357,13 @@ int experiment_rpo(const struct experiment_options *o)
 	doc = json_pack("{s:s,s:i,s:i,s:O,s:O,s:O}", "experiment", "rpo", "trials", o->trials,
 			"rate", o->rate, "summary", summary, "events", x.events, "samples",
 			x.samples);
-	if (experiment_save(doc, "rpo", o->json_path) && ok)
+	xsnprintf(clock.how, sizeof(clock.how),
+		  "each trial's records as its history_clock says (the load ran in its standby)");
+	if (history_save(doc, records, &clock, "rpo", o->json_path) &&
+	    experiment_save(doc, "rpo", o->json_path) && ok)
 		rc = EXIT_OK;
 	json_decref(doc);
+	json_decref(records);
 	json_decref(summary);
 	timeline_free(&x);
 	return rc;

@@ -10,18 +10,37 @@
  * Rows: ids 1-100 before the split; during it, the old primary writes
  * 101-130 and the new one 121-150, so 121-130 exist on both sides with
  * different contents.
+ *
+ * Each row is written by a statement of its own, committed, and kept as a
+ * record of split-brain.history.jsonl (history.h): writer "old-primary"
+ * (seq = id, 1-130) or "new-primary" (seq = id - 120, 1-30), with the WAL
+ * position after its commit, sent and answered on the experiment's
+ * timeline.  The history is checked against the new primary (losses.h),
+ * whose rows the rewound old primary has too: the old primary's
+ * acknowledged writes 101-130 come out lost, each past the point where
+ * the new timeline forked.
  */
 #define _GNU_SOURCE
 #include "experiment.h"
+#include "history_log.h"
 #include "lab/faults.h"
 #include "log.h"
 #include "lab/node.h"
+#include "losses.h"
 #include "strutil.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define NEW_SEQ_BASE 120 /* the new primary's writes are seq = id - 120 */
+
+/* The writes made so far, each a record of the history, on the timeline x. */
+struct writes {
+	const struct timeline *x;
+	json_t *records;
+};
 
 static const char fencing[] = "  Why fencing matters: the old primary never learnt that it had "
 			      "been replaced,\n"
@@ -79,12 +98,91 @@ static json_t *rows_of(const struct vm *vm)
 	return list;
 }
 
-static bool write_rows(const struct vm *vm, int first, int last, const char *side)
+/*
+ * Rows first..last written on vm, one committed statement each, as writes
+ * of writer (seq = id - seq_base) onto w's records; false when one failed
+ * (its record's outcome unknown: the commit may have happened).
+ */
+static bool write_rows(struct writes *w, const struct vm *vm, int first, int last, const char *side,
+		       const char *writer, int seq_base)
 {
-	return node_execf(vm,
-			  "INSERT INTO split_brain (id, written_on) SELECT g, '%s' FROM "
-			  "generate_series(%d, %d) AS g",
-			  side, first, last);
+	char text[LSN_TEXT_MAX];
+	bool ok = true;
+
+	for (int id = first; ok && id <= last; id++) {
+		double sent = timeline_ms(w->x);
+		lsn_t lsn;
+		json_t *r;
+
+		ok = node_commitf(vm, &lsn,
+				  "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')", id,
+				  side);
+		r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:i}", "session", writer, "op", "write",
+			      "server", vm->name, "sent_ms", sent, "answered_ms",
+			      ok ? json_real(timeline_ms(w->x)) : json_null(), "outcome",
+			      ok ? "ok" : "unknown", "writer", writer, "seq", id - seq_base);
+		if (ok) {
+			lsn_format(lsn, text);
+			json_object_set_new(r, "lsn", json_string(text));
+		}
+		json_array_append_new(w->records, r);
+	}
+	return ok;
+}
+
+/* Is lost write b (or NULL) the write after a, by the same writer? */
+static bool follows(const json_t *a, const json_t *b)
+{
+	return b && json_equal(json_object_get(a, "writer"), json_object_get(b, "writer")) &&
+	       json_integer_value(json_object_get(b, "seq")) ==
+		       json_integer_value(json_object_get(a, "seq")) + 1;
+}
+
+/*
+ * The history of w checked against vm, the new primary, into
+ * summary.checks and on stdout; false (logged) when it could not be.
+ */
+static bool check_history(const struct writes *w, const struct vm *vm, json_t *summary)
+{
+	struct history h;
+	json_t *checks = NULL, *first, *r;
+	char sql[256];
+	size_t i;
+
+	/* The rows of split_brain as the writes of the history's two writers. */
+	xsnprintf(sql, sizeof(sql),
+		  "SELECT CASE written_on WHEN 'new primary' THEN 'new-primary' ELSE "
+		  "'old-primary' END AS writer, CASE written_on WHEN 'new primary' THEN id - %d "
+		  "ELSE id END AS seq FROM split_brain",
+		  NEW_SEQ_BASE);
+	history_init(&h);
+	if (history_from_records(&h, w->records, "the split's writes"))
+		checks = losses_check(vm, &h, sql);
+	history_free(&h);
+	if (!checks)
+		return false;
+	printf("\n");
+	losses_print(checks);
+	first = json_object_get(json_object_get(checks, "lost_writes"), "first");
+	printf("    lost:");
+	/* Runs of one writer's consecutive seqs as "WRITER A-B". */
+	json_array_foreach(first, i, r) {
+		bool starts = i == 0 || !follows(json_array_get(first, i - 1), r),
+		     ends = !follows(r, json_array_get(first, i + 1));
+
+		if (starts)
+			printf(" %s %lld", json_string_value(json_object_get(r, "writer")),
+			       (long long) json_integer_value(json_object_get(r, "seq")));
+		if (ends && !starts)
+			printf("-%lld", (long long) json_integer_value(json_object_get(r, "seq")));
+	}
+	printf("%s\n",
+	       json_integer_value(json_object_get(json_object_get(checks, "lost_writes"),
+						  "count")) > (json_int_t) json_array_size(first)
+		       ? " ..."
+		       : "");
+	json_object_set_new(summary, "checks", checks);
+	return true;
 }
 
 /* The timeline a server writes on, or 0 when it could not be asked. */
@@ -178,7 +276,9 @@ int experiment_split_brain(const struct experiment_options *o)
 	char path[PATH_MAX];
 	json_t *summary = NULL, *doc, *old_tl = NULL, *new_tl = NULL, *old_rows = NULL,
 	       *new_rows = NULL, *after = NULL;
+	struct history_clock clock = { 0 };
 	struct timeline x;
+	struct writes w = { &x, json_array() };
 	bool ok, rejoined = false, standby;
 	int rc = EXIT_FAIL;
 
@@ -187,7 +287,7 @@ int experiment_split_brain(const struct experiment_options *o)
 	ok = node_execf(old, "DROP TABLE IF EXISTS split_brain") &&
 	     node_execf(old, "CREATE TABLE split_brain"
 			     " (id int PRIMARY KEY, written_on text NOT NULL)") &&
-	     write_rows(old, 1, 100, "before the split") &&
+	     write_rows(&w, old, 1, 100, "before the split", "old-primary", 0) &&
 	     standby_caught_up(old, "replica", 60000) >= 0;
 	if (ok)
 		timeline_event(&x, "rows 1-100 written on the primary and replicated");
@@ -197,8 +297,8 @@ int experiment_split_brain(const struct experiment_options *o)
 	ok = ok && node_execf(promoted, "SELECT pg_promote(true, 60)");
 	if (ok)
 		timeline_event(&x, "replica promoted: two primaries");
-	ok = ok && write_rows(old, 101, 130, "old primary") &&
-	     write_rows(promoted, 121, 150, "new primary");
+	ok = ok && write_rows(&w, old, 101, 130, "old primary", "old-primary", 0) &&
+	     write_rows(&w, promoted, 121, 150, "new primary", "new-primary", NEW_SEQ_BASE);
 	if (ok)
 		timeline_event(&x, "old primary wrote 101-130, new primary 121-150");
 	experiment_heal(old, promoted);
@@ -238,13 +338,20 @@ int experiment_split_brain(const struct experiment_options *o)
 	}
 	if (rejoined && (after = rows_of(old)) && ask_in_recovery(old, &standby))
 		rc = report_rewind(summary, old_rows, new_rows, after, standby);
+	if (summary && !check_history(&w, promoted, summary))
+		rc = EXIT_FAIL;
 	if (summary) {
 		doc = json_pack("{s:s,s:O,s:O,s:O}", "experiment", "split-brain", "summary",
 				summary, "events", x.events, "samples", x.samples);
-		if (!experiment_save(doc, "split-brain", o->json_path))
+		xsnprintf(clock.how, sizeof(clock.how),
+			  "the host's: the harness made every write itself (psql in the server's "
+			  "member), sent as psql started, answered as it returned");
+		if (!history_save(doc, w.records, &clock, "split-brain", o->json_path) ||
+		    !experiment_save(doc, "split-brain", o->json_path))
 			rc = EXIT_FAIL;
 		json_decref(doc);
 	}
+	json_decref(w.records);
 	json_decref(summary);
 	json_decref(old_rows);
 	json_decref(new_rows);

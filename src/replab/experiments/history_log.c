@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -86,6 +87,35 @@ size_t history_take(const struct history_clock *c, const json_t *doc, const json
 	return json_array_size(records);
 }
 
+/* A record as one line of a history file, onto f; false when f failed. */
+static bool dump_line(const json_t *r, FILE *f)
+{
+	return json_dumpf(r, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) ==
+		       0 &&
+	       fputc('\n', f) != EOF;
+}
+
+bool history_from_records(struct history *h, const json_t *records, const char *where)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+	json_t *r;
+	bool ok;
+
+	if (!f)
+		fatal("out of memory");
+	json_array_foreach(records, i, r) {
+		if (!dump_line(r, f))
+			fatal("out of memory");
+	}
+	if (fclose(f) != 0)
+		fatal("out of memory");
+	ok = history_parse(h, text, len, where);
+	free(text);
+	return ok;
+}
+
 bool history_save(json_t *doc, const json_t *records, const struct history_clock *c,
 		  const char *name, const char *json_path)
 {
@@ -112,10 +142,7 @@ bool history_save(json_t *doc, const json_t *records, const struct history_clock
 	json_array_foreach(records, i, r) {
 		if (!ok)
 			break;
-		ok = json_dumpf(r, f,
-				JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) ==
-			     0 &&
-		     fputc('\n', f) != EOF;
+		ok = dump_line(r, f);
 	}
 	if (f)
 		ok = fclose(f) == 0 && ok;

@@ -9,6 +9,7 @@
 #define REPLAB_HISTORY_LOG_H
 
 #include "experiment.h"
+#include "history/history.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -33,6 +34,13 @@ bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct
  */
 size_t history_take(const struct history_clock *c, const json_t *doc, const json_t *extra,
 		    json_t *out);
+
+/*
+ * Parse records (as history_take made them) into h, which history_init
+ * made, as history_parse would read them from the file, where naming them
+ * in messages; false (logged) at the first bad one.
+ */
+bool history_from_records(struct history *h, const json_t *records, const char *where);
 
 /*
  * Write records to X.history.jsonl beside json_path (default

@@ -1,6 +1,6 @@
 /*
- * losses.c — the load's history against the new primary after a failover
- * (see losses.h).  The standby's recovery ends where its WAL ends: the new
+ * losses.c — a history against the new primary after a failover (see
+ * losses.h).  The standby's recovery ends where its WAL ends: the new
  * timeline's history file (pg_wal/0000000N.history, its last line) gives
  * that switch point, after the fact and from the host.  WAL the standby had
  * received but not flushed is not used by recovery, so the three positions
@@ -13,33 +13,38 @@
 #include "lab/node.h"
 #include "lab/sqlrows.h"
 #include "log.h"
+#include "strutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The ids of load_test on vm, as found writes of writer "load"; false (logged) when not read. */
-static bool found_rows(const struct vm *vm, struct history_found *found)
+/*
+ * The writes sql finds on vm (its rows: "writer", "seq"); *rows keeps the
+ * writers' names; false (logged) when not read.
+ */
+static bool found_rows(const struct vm *vm, const char *sql, json_t **rows,
+		       struct history_found *found)
 {
-	json_t *rows = node_queryf(vm, "read the rows of load_test", SQL_ANY_ROWS, 1,
-				   "SELECT id FROM load_test ORDER BY id");
 	struct history_id *ids;
-	size_t n = json_array_size(rows);
+	size_t n;
 
-	if (!rows)
+	*rows = node_queryf(vm, "read the writes that survived", SQL_ANY_ROWS, 2, "%s", sql);
+	if (!*rows)
 		return false;
+	n = json_array_size(*rows);
 	ids = calloc(n ? n : 1, sizeof(*ids));
 	if (!ids)
 		fatal("out of memory");
 	for (size_t i = 0; i < n; i++) {
-		ids[i].writer = "load";
-		if (!sql_int(sql_row(rows, i), "id", &ids[i].seq)) {
-			log_error("load_test on %s holds an id that is not a number", vm->name);
+		const json_t *row = sql_row(*rows, i);
+
+		ids[i].writer = sql_text(row, "writer");
+		if (!ids[i].writer || !sql_int(row, "seq", &ids[i].seq)) {
+			log_error("%s holds a write that is no writer and seq (%s)", vm->name, sql);
 			free(ids);
-			json_decref(rows);
 			return false;
 		}
 	}
-	json_decref(rows);
 	found->ids = ids;
 	found->n = n;
 	return true;
@@ -63,26 +68,28 @@ static bool switch_point(const struct vm *vm, lsn_t *at)
 	return ok;
 }
 
-json_t *losses_check(const struct vm *new_primary, const char *history_path)
+void losses_load_sql(const char *writer, char *buf, size_t len)
+{
+	xsnprintf(buf, len, "SELECT '%s' AS writer, id AS seq FROM load_test", writer);
+}
+
+json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql)
 {
 	struct history_found found = { 0 };
 	struct standby_positions at_loss;
-	struct history h;
-	json_t *checks = NULL;
+	json_t *checks = NULL, *rows = NULL;
 	char text[LSN_TEXT_MAX];
 	lsn_t at;
 
-	history_init(&h);
-	if (history_read_file(&h, history_path) && found_rows(new_primary, &found) &&
-	    switch_point(new_primary, &at)) {
+	if (found_rows(new_primary, found_sql, &rows, &found) && switch_point(new_primary, &at)) {
 		at_loss =
 			(struct standby_positions){ .received = at, .flushed = at, .replayed = at };
-		checks = history_check(&h, &found, &at_loss);
+		checks = history_check(h, &found, &at_loss);
 		lsn_format(at, text);
 		json_object_set_new(checks, "switch_point", json_string(text));
 	}
 	free((void *) found.ids);
-	history_free(&h);
+	json_decref(rows);
 	return checks;
 }
 

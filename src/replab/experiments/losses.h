@@ -1,5 +1,5 @@
 /*
- * losses.h — after a failover, the load's history checked against the new
+ * losses.h — after a failover, a client's history checked against the new
  * primary (history/check.h): which acknowledged writes were lost and where
  * each was in the WAL against the point the standby's recovery ended (the
  * switch point of the new timeline: all it had received, flushed and
@@ -8,15 +8,23 @@
 #ifndef REPLAB_LOSSES_H
 #define REPLAB_LOSSES_H
 
+#include "history/history.h"
 #include "lab/vm.h"
 
 #include <jansson.h>
 
 /*
- * The "checks" of the history in history_path (the load's, writer "load")
- * against the rows of load_test on new_primary, or NULL (logged).
+ * Into buf, the query for losses_check that finds the writes of "pgrepl
+ * load" in load_test as writer's (a name of history.h).
  */
-json_t *losses_check(const struct vm *new_primary, const char *history_path);
+void losses_load_sql(const char *writer, char *buf, size_t len);
+
+/*
+ * The "checks" of h against the writes found on new_primary, the rows of
+ * found_sql ("writer" text, "seq" a number: every writer of h must be
+ * looked for), or NULL (logged).
+ */
+json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql);
 
 /* Print what checks says of the lost and unknown writes, for a summary. */
 void losses_print(const json_t *checks);

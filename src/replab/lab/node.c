@@ -210,6 +210,28 @@ bool node_execf(const struct vm *vm, const char *fmt, ...)
 	return true;
 }
 
+bool node_commitf(const struct vm *vm, lsn_t *lsn, const char *fmt, ...)
+{
+	char *statement, *sql, *text;
+	va_list ap;
+	bool ok;
+
+	va_start(ap, fmt);
+	statement = vformat(fmt, ap);
+	va_end(ap);
+	/* psql -c runs it all as one transaction but for the explicit BEGIN and COMMIT. */
+	if (asprintf(&sql, "BEGIN; %s; COMMIT; SELECT pg_current_wal_insert_lsn()", statement) < 0)
+		fatal("out of memory");
+	text = psql_output(vm, sql, statement);
+	ok = text && lsn_parse(str_trim(text), lsn);
+	if (text && !ok)
+		log_error("the %s VM's server gave no WAL position after: %s", vm->name, statement);
+	free(text);
+	free(sql);
+	free(statement);
+	return ok;
+}
+
 json_t *node_queryf(const struct vm *vm, const char *what, long nrows, size_t nfields,
 		    const char *fmt, ...)
 {

@@ -15,6 +15,7 @@
 #define REPLAB_NODE_H
 
 #include "lab.h"
+#include "lsn.h"
 #include "sqlrows.h"
 
 #include <jansson.h>
@@ -84,6 +85,15 @@ json_t *node_job_finish(struct node_job *job, int *status);
  * "lab" database; false (logged) when it failed.
  */
 bool node_execf(const struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Commit a statement (a write) in a transaction of its own, then read
+ * pg_current_wal_insert_lsn() in the same session: the WAL position at or
+ * just after that commit, into *lsn; false (logged) when psql failed (the
+ * commit may or may not have happened).
+ */
+bool node_commitf(const struct vm *vm, lsn_t *lsn, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * The rows of a query (a single SELECT) as a JSON array of objects, one per
