@@ -232,6 +232,15 @@ wait_streaming() { # wait_streaming SECONDS: until the replica streams from the 
 	return 1
 }
 
+page_lists() { # page_lists PAGE KIND N FIRST: replab report's table of anomalies
+	# has KIND's row with the count N and a first one located as FIRST (a
+	# grep pattern); no row for KIND when N is 0
+	if [ "$3" -gt 0 ]; then
+		grep -q "<tr><td>$2</td><td>$3</td><td>$4" "$1"
+	else
+		! grep -q "<tr><td>$2</td>" "$1"
+	fi
+}
 replab() { # replab ARGS...: replab on this lab (its state directory)
 	REPLAB_STATE=$STATE "$REPLAB" "$@"
 }

@@ -693,6 +693,23 @@ static const char two_runs[] = OP("m1/c1", "write", 0, 1, "ok",
 							    ", \"writer\": \"m2/c1\", \"seq\": 2")
 				OP("m2/c1", "read", 2016, 2017, "ok", ", \"seen\": {\"m2/c1\": 1}");
 
+/* A replica-reads result with these modes is refused for history h, with error. */
+static void modes_refused(const struct history *h, const char *modes, const char *error)
+{
+	struct report_anomalies a;
+	char text[512];
+	json_t *doc;
+
+	snprintf(text, sizeof(text), "{\"experiment\": \"replica-reads\", \"modes\": %s}", modes);
+	doc = parse(text);
+	hush(true);
+	assert_false(report_anomalies_find(&a, doc, h, "test.json"));
+	hush(false);
+	assert_string_equal(log_last_error(), error);
+	report_anomalies_free(&a);
+	json_decref(doc);
+}
+
 static void marks_each_run_as_its_mode_checked_it(void **state)
 {
 	json_t *doc = parse("{\"experiment\": \"replica-reads\", \"modes\": [{\"checks\": "
@@ -729,24 +746,10 @@ static void marks_each_run_as_its_mode_checked_it(void **state)
 	report_anomalies_free(&a);
 	json_decref(doc);
 	/* modes that are not the history's */
-	doc = parse("{\"experiment\": \"replica-reads\", \"modes\": [{\"checks\": "
-		    "{\"operations\": 2}}, {\"checks\": {\"operations\": 3}}]}");
-	hush(true);
-	assert_false(report_anomalies_find(&a, doc, &h, "test.json"));
-	hush(false);
-	assert_string_equal(log_last_error(),
-			    "test.json: the modes hold 5 operations, the history 6");
-	report_anomalies_free(&a);
-	json_decref(doc);
-	doc = parse("{\"experiment\": \"replica-reads\", \"modes\": [{\"checks\": "
-		    "{\"operations\": 7}}]}");
-	hush(true);
-	assert_false(report_anomalies_find(&a, doc, &h, "test.json"));
-	hush(false);
-	assert_string_equal(log_last_error(),
-			    "test.json: modes[0].checks.operations is 7, outside [0, 6]");
-	report_anomalies_free(&a);
-	json_decref(doc);
+	modes_refused(&h, "[{\"checks\": {\"operations\": 2}}, {\"checks\": {\"operations\": 3}}]",
+		      "test.json: the modes hold 5 operations, the history 6");
+	modes_refused(&h, "[{\"checks\": {\"operations\": 7}}]",
+		      "test.json: modes[0].checks.operations is 7, outside [0, 6]");
 	history_free(&h);
 }
 
