@@ -99,35 +99,49 @@ static json_t *rows_of(const struct vm *vm)
 }
 
 /*
- * Rows first..last written on vm, one committed statement each, as writes
- * of writer (seq = id - seq_base) onto w's records; false when one failed
- * (its record's outcome unknown: the commit may have happened).
+ * Rows first..last written on vm, one committed statement each, in one
+ * session, as writes of writer (seq = id - seq_base) onto w's records, their
+ * times the server's clock put on the timeline; false when one failed (its
+ * record's outcome unknown: the commit may have happened).
  */
 static bool write_rows(struct writes *w, const struct vm *vm, int first, int last, const char *side,
 		       const char *writer, int seq_base)
 {
-	char text[LSN_TEXT_MAX];
-	bool ok = true;
+	size_t n = (size_t) (last - first + 1), done = 0;
+	char **statements = calloc(n, sizeof(*statements)), text[LSN_TEXT_MAX];
+	struct node_commit *c = calloc(n, sizeof(*c));
+	struct history_clock clock;
+	bool sent = false;
 
-	for (int id = first; ok && id <= last; id++) {
-		double sent = timeline_ms(w->x);
-		lsn_t lsn;
-		json_t *r;
+	if (!statements || !c)
+		fatal("out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (asprintf(&statements[i],
+			     "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')",
+			     first + (int) i, side) < 0)
+			fatal("out of memory");
+	if (history_clock_measure(vm, w->x, &clock))
+		done = node_commit_each(vm, statements, n, c, &sent);
+	for (size_t i = 0; i < done + (sent ? 1 : 0); i++) {
+		double shift = -clock.offset_ms - clock.start_real;
+		json_t *r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:i}", "session", writer, "op",
+				      "write", "server", vm->name, "sent_ms", c[i].sent_ms + shift,
+				      "answered_ms",
+				      i < done ? json_real(c[i].answered_ms + shift) : json_null(),
+				      "outcome", i < done ? "ok" : "unknown", "writer", writer,
+				      "seq", first + (int) i - seq_base);
 
-		ok = node_commitf(vm, &lsn,
-				  "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')", id,
-				  side);
-		r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:i}", "session", writer, "op", "write",
-			      "server", vm->name, "sent_ms", sent, "answered_ms",
-			      ok ? json_real(timeline_ms(w->x)) : json_null(), "outcome",
-			      ok ? "ok" : "unknown", "writer", writer, "seq", id - seq_base);
-		if (ok) {
-			lsn_format(lsn, text);
+		if (i < done) {
+			lsn_format(c[i].lsn, text);
 			json_object_set_new(r, "lsn", json_string(text));
 		}
 		json_array_append_new(w->records, r);
 	}
-	return ok;
+	for (size_t i = 0; i < n; i++)
+		free(statements[i]);
+	free(statements);
+	free(c);
+	return done == n;
 }
 
 /* Is lost write b (or NULL) the write after a, by the same writer? */
@@ -344,8 +358,9 @@ int experiment_split_brain(const struct experiment_options *o)
 		doc = json_pack("{s:s,s:O,s:O,s:O}", "experiment", "split-brain", "summary",
 				summary, "events", x.events, "samples", x.samples);
 		xsnprintf(clock.how, sizeof(clock.how),
-			  "the host's: the harness made every write itself (psql in the server's "
-			  "member), sent as psql started, answered as it returned");
+			  "each server's clock (read by the server before and after each write, "
+			  "all in one psql session) minus its offset against the host's, measured "
+			  "once before the writes, over the management link");
 		if (!history_save(doc, w.records, &clock, "split-brain", o->json_path) ||
 		    !experiment_save(doc, "split-brain", o->json_path))
 			rc = EXIT_FAIL;

@@ -210,26 +210,79 @@ bool node_execf(const struct vm *vm, const char *fmt, ...)
 	return true;
 }
 
-bool node_commitf(const struct vm *vm, lsn_t *lsn, const char *fmt, ...)
+/* "MS" or "LSN MS" (each statement's clock reads) from psql's line; false if it is not. */
+static bool commit_line(const char *line, bool with_lsn, double *ms, lsn_t *lsn)
 {
-	char *statement, *sql, *text;
-	va_list ap;
-	bool ok;
+	char word[LSN_TEXT_MAX + 1], *end;
 
-	va_start(ap, fmt);
-	statement = vformat(fmt, ap);
-	va_end(ap);
-	/* psql -c runs it all as one transaction but for the explicit BEGIN and COMMIT. */
-	if (asprintf(&sql, "BEGIN; %s; COMMIT; SELECT pg_current_wal_insert_lsn()", statement) < 0)
+	if (with_lsn) {
+		const char *space = strchr(line, ' ');
+
+		if (!space || (size_t) (space - line) >= sizeof(word))
+			return false;
+		memcpy(word, line, (size_t) (space - line));
+		word[space - line] = '\0';
+		if (!lsn_parse(word, lsn))
+			return false;
+		line = space + 1;
+	}
+	*ms = strtod(line, &end);
+	return end != line && *end == '\0';
+}
+
+size_t node_commit_each(const struct vm *vm, char *const statements[], size_t n,
+			struct node_commit *out, bool *sent)
+{
+	static char before[] = "SELECT extract(epoch FROM clock_timestamp()) * 1000",
+		    after[] = "SELECT pg_current_wal_insert_lsn() || ' ' || "
+			      "extract(epoch FROM clock_timestamp()) * 1000";
+	/* psql runs each -c on its own, so each statement is a transaction of its own. */
+	char **cmd = calloc(4 + 6 * n + 1, sizeof(*cmd)), log_path[PATH_MAX];
+	char *text = NULL, *line, *save = NULL;
+	size_t k = 0, done = 0, lines = 0;
+	int rc;
+
+	if (!cmd)
 		fatal("out of memory");
-	text = psql_output(vm, sql, statement);
-	ok = text && lsn_parse(str_trim(text), lsn);
-	if (text && !ok)
-		log_error("the %s VM's server gave no WAL position after: %s", vm->name, statement);
+	cmd[k++] = "sh";
+	cmd[k++] = "-c";
+	cmd[k++] = NODE_PSQL " -XAtq -v ON_ERROR_STOP=1 \"$@\"";
+	cmd[k++] = "psql";
+	for (size_t i = 0; i < n; i++) {
+		cmd[k++] = "-c";
+		cmd[k++] = before;
+		cmd[k++] = "-c";
+		cmd[k++] = statements[i];
+		cmd[k++] = "-c";
+		cmd[k++] = after;
+	}
+	lab_state_path("sql.log", log_path, sizeof(log_path));
+	rc = node_capture(vm, cmd, log_path, -1, &text);
+	/* Lines: the clock before statement i, then "LSN CLOCK" after it. */
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && done < n;
+	     line = strtok_r(NULL, "\n", &save), lines++) {
+		struct node_commit *c = &out[done];
+
+		if (lines % 2 == 0 ? !commit_line(line, false, &c->sent_ms, NULL)
+				   : !commit_line(line, true, &c->answered_ms, &c->lsn))
+			break;
+		if (lines % 2 == 1)
+			done++;
+	}
+	*sent = lines % 2 == 1;
+	/* Every line came, yet psql failed: the last is in doubt. */
+	if (rc != 0 && n > 0 && done == n) {
+		done--;
+		*sent = true;
+	}
+	if (done < n) {
+		log_error("a write failed in the %s VM after %zu of %zu: %s", vm->name, done, n,
+			  statements[done]);
+		log_detail("psql's messages are in %s", log_path);
+	}
 	free(text);
-	free(sql);
-	free(statement);
-	return ok;
+	free(cmd);
+	return done;
 }
 
 json_t *node_queryf(const struct vm *vm, const char *what, long nrows, size_t nfields,

@@ -86,14 +86,23 @@ json_t *node_job_finish(struct node_job *job, int *status);
  */
 bool node_execf(const struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One write committed by node_commit_each: the server's clock around it, and its WAL position. */
+struct node_commit {
+	double sent_ms;	    /* the server's CLOCK_REALTIME (ms) just before the statement */
+	double answered_ms; /* and just after its commit */
+	lsn_t lsn;	    /* pg_current_wal_insert_lsn() then: at or just after the commit */
+};
+
 /*
- * Commit a statement (a write) in a transaction of its own, then read
- * pg_current_wal_insert_lsn() in the same session: the WAL position at or
- * just after that commit, into *lsn; false (logged) when psql failed (the
- * commit may or may not have happened).
+ * Commit each of n statements (writes) in a transaction of its own, in one
+ * psql session: before it the server's clock is read, after it the clock
+ * and pg_current_wal_insert_lsn(), into out[i].  Stops at the first that
+ * fails.  Returns how many were answered; *sent is then whether the next
+ * one was sent (it may have committed: its outcome is unknown), and a
+ * failure is logged.
  */
-bool node_commitf(const struct vm *vm, lsn_t *lsn, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+size_t node_commit_each(const struct vm *vm, char *const statements[], size_t n,
+			struct node_commit *out, bool *sent);
 
 /*
  * The rows of a query (a single SELECT) as a JSON array of objects, one per
