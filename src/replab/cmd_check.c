@@ -154,8 +154,9 @@ static void print_total(const json_t *total)
 	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
 		if (json_object_get(total, counts[k].key))
 			printf("; %s %lld", counts[k].what,
-			       (long long) json_integer_value(json_object_get(
-				       json_object_get(total, counts[k].key), "count")));
+			       (long long) json_integer_value(
+				       json_object_get(json_object_get(total, counts[k].key),
+						       "count")));
 	putchar('\n');
 }
 
@@ -178,10 +179,10 @@ static void check_and_print(const struct history *h, const struct history_found 
 	} else {
 		list = json_array();
 		for (size_t i = 0; i < runs.n; i++)
-			json_array_append_new(list, json_pack("{s:s?,s:s?,s:O}", "mode",
-							      runs.run[i].mode, "delay",
-							      runs.run[i].delay, "checks",
-							      json_array_get(all, i)));
+			json_array_append_new(list,
+					      json_pack("{s:s?,s:s?,s:O}", "mode", runs.run[i].mode,
+							"delay", runs.run[i].delay, "checks",
+							json_array_get(all, i)));
 		out = json_pack("{s:o,s:o}", "runs", list, "total", history_runs_total(all));
 	}
 	if (json) {

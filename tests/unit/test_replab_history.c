@@ -599,8 +599,8 @@ static void reads_a_file(void **state)
  */
 static void checks_each_run_on_its_own(void **state)
 {
-	static const char text[] =
-		WRITE("a", 1, 0, 1, "0/3000060") READ("a", "replica", 2, 3, "{\"a\":1}", "0/3000060")
+	static const char text[] = WRITE("a", 1, 0, 1, "0/3000060")
+		READ("a", "replica", 2, 3, "{\"a\":1}", "0/3000060")
 			WRITE("b", 1, 10, 11, "0/3000100")
 				READ("b", "replica", 12, 13, "{\"b\":1}", "0/3000100")
 					READ("b", "replica", 20, 21, "{}", "0/3000100");

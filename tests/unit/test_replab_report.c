@@ -681,8 +681,9 @@ static void history_of(struct history *h, const char *text)
 /*
  * Two runs one after the other, as replica-reads keeps its modes, each
  * record naming its mode: m1/c1 writes and reads it; m2/c1 does the same,
- * and reads once missing its own write (a stale read, a read-your-writes violation).  Checked as one
- * history every read of m2 would miss m1's writes, which its run dropped.
+ * and reads once missing its own write (a stale read, a read-your-writes
+ * violation).  Checked as one history every read of m2 would miss m1's
+ * writes, which its run dropped.
  */
 #define M1 ", \"mode\": \"m1\", \"delay\": null"
 #define M2 ", \"mode\": \"m2\", \"delay\": null"
@@ -690,10 +691,11 @@ static const char two_runs[] = OP("m1/c1", "write", 0, 1, "ok",
 				  M1 ", \"writer\": \"m1/c1\", \"seq\": 1")
 	OP("m1/c1", "read", 2, 3, "ok", M1 ", \"seen\": {\"m1/c1\": 1}")
 		OP("m2/c1", "write", 10, 11, "ok", M2 ", \"writer\": \"m2/c1\", \"seq\": 1")
-			OP("m2/c1", "read", 12, 13, "ok",
-			   M2 ", \"seen\": {\"m2/c1\": 1}") OP("m2/c1", "write", 14, 15, "ok",
-							    M2 ", \"writer\": \"m2/c1\", \"seq\": 2")
-				OP("m2/c1", "read", 2016, 2017, "ok", M2 ", \"seen\": {\"m2/c1\": 1}");
+			OP("m2/c1", "read", 12, 13, "ok", M2 ", \"seen\": {\"m2/c1\": 1}")
+				OP("m2/c1", "write", 14, 15, "ok",
+				   M2 ", \"writer\": \"m2/c1\", \"seq\": 2")
+					OP("m2/c1", "read", 2016, 2017, "ok",
+					   M2 ", \"seen\": {\"m2/c1\": 1}");
 
 static void marks_each_run_as_its_mode_checked_it(void **state)
 {

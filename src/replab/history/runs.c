@@ -65,7 +65,8 @@ static void index_in_h(json_t *checks, const char *list, const char *key,
 		if ((v = json_object_get(e, key)) && json_is_integer(v) &&
 		    (size_t) json_integer_value(v) < run->n)
 			json_object_set_new(e, key,
-					    json_integer((json_int_t) run->at[json_integer_value(v)]));
+					    json_integer(
+						    (json_int_t) run->at[json_integer_value(v)]));
 }
 
 json_t *history_check_run(const struct history *h, const struct history_run *run,
@@ -102,16 +103,16 @@ static void add_counts(json_t *into, const json_t *from)
 
 	json_object_foreach((json_t *) from, key, v)
 		if (json_is_integer(v))
-			json_object_set_new(
-				into, key,
-				json_integer(json_integer_value(json_object_get(into, key)) +
-					     json_integer_value(v)));
+			json_object_set_new(into, key,
+					    json_integer(
+						    json_integer_value(json_object_get(into, key)) +
+						    json_integer_value(v)));
 }
 
 json_t *history_runs_total(const json_t *checks)
 {
-	static const char *const summed[] = { "writes",		"reads",	  "lost_writes",
-					      "unknown_writes", "stale_reads",	  "read_your_writes",
+	static const char *const summed[] = { "writes",		"reads",       "lost_writes",
+					      "unknown_writes", "stale_reads", "read_your_writes",
 					      "monotonic_reads" };
 	json_t *total = json_object(), *c;
 	json_int_t operations = 0;
