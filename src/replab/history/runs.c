@@ -79,10 +79,10 @@ json_t *history_check_run(const struct history *h, const struct history_run *run
 	json_t *checks;
 
 	history_init(&one);
-	for (size_t i = 0; i < run->n; i++)
+	for (size_t i = 0; run->n < h->n && i < run->n; i++) /* all of h: h itself */
 		if (!history_append(&one, &h->records[run->at[i]]))
 			fatal("internal error: a record of a valid history refused");
-	checks = history_check_marked(&one, found, at_loss, &m);
+	checks = history_check_marked(run->n < h->n ? &one : h, found, at_loss, &m);
 	for (int k = 0; marks && k < HISTORY_KINDS; k++)
 		for (size_t j = 0; j < m.n[k]; j++)
 			history_mark(marks, (enum history_kind) k, run->at[m.at[k][j]]);
