@@ -2,12 +2,14 @@
  * cmd_check.c — "replab check HISTORY": the checkers (history/check.h) over
  * any history file, printed for a person or as the "checks" JSON; with the
  * writes found on the surviving server, the acknowledged writes lost and
- * the unknown ones resolved.
+ * the unknown ones resolved; a history of several runs (records naming
+ * their mode, as replica-reads') checked run by run, with the total.
  */
 #include "commands.h"
 #include "fileread.h"
 #include "history/check.h"
 #include "history/history.h"
+#include "history/runs.h"
 #include "history/summary.h"
 #include "log.h"
 #include "lsn.h"
@@ -129,6 +131,80 @@ static bool parse_at_loss(const char *value, struct standby_positions *at)
 	return false;
 }
 
+/* The run's name for a person: its mode, and its delay when it has one. */
+static void print_run_name(const struct history_run *run)
+{
+	printf("%s%s%s", run->mode ? run->mode : "(no mode)", run->delay ? ", delay " : "",
+	       run->delay ? run->delay : "");
+}
+
+/* The runs' total (history_runs_total's) as text. */
+static void print_total(const json_t *total)
+{
+	static const struct {
+		const char *key, *what;
+	} counts[] = { { "lost_writes", "lost writes" },
+		       { "unknown_writes", "unknown writes" },
+		       { "stale_reads", "stale reads" },
+		       { "read_your_writes", "read-your-writes violations" },
+		       { "monotonic_reads", "monotonic-read violations" } };
+
+	printf("total: %lld operations",
+	       (long long) json_integer_value(json_object_get(total, "operations")));
+	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+		if (json_object_get(total, counts[k].key))
+			printf("; %s %lld", counts[k].what,
+			       (long long) json_integer_value(
+				       json_object_get(json_object_get(total, counts[k].key),
+						       "count")));
+	putchar('\n');
+}
+
+/*
+ * The checks of h, run by run when its records name their runs:
+ * {"runs": [{"mode", "delay", "checks"}], "total"}, else history_check's
+ * object; printed as JSON or for a person.
+ */
+static void check_and_print(const struct history *h, const struct history_found *found,
+			    const struct standby_positions *at, bool json)
+{
+	struct history_runs runs;
+	json_t *out, *list, *all = json_array();
+
+	history_runs(h, &runs);
+	for (size_t i = 0; i < runs.n; i++)
+		json_array_append_new(all, history_check_run(h, &runs.run[i], found, at, NULL));
+	if (!runs.named) {
+		out = json_incref(json_array_get(all, 0));
+	} else {
+		list = json_array();
+		for (size_t i = 0; i < runs.n; i++)
+			json_array_append_new(list,
+					      json_pack("{s:s?,s:s?,s:O}", "mode", runs.run[i].mode,
+							"delay", runs.run[i].delay, "checks",
+							json_array_get(all, i)));
+		out = json_pack("{s:o,s:o}", "runs", list, "total", history_runs_total(all));
+	}
+	if (json) {
+		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+		putchar('\n');
+	} else if (!runs.named) {
+		history_print_checks(stdout, out, h);
+	} else {
+		for (size_t i = 0; i < runs.n; i++) {
+			printf("run %zu of %zu: ", i + 1, runs.n);
+			print_run_name(&runs.run[i]);
+			printf(" (%zu operations)\n", runs.run[i].n);
+			history_print_checks(stdout, json_array_get(all, i), h);
+			putchar('\n');
+		}
+		print_total(json_object_get(out, "total"));
+	}
+	json_decref(out);
+	json_decref(all);
+	history_runs_free(&runs);
+}
+
 int cmd_check(const struct verb_args *a)
 {
 	static const struct option longopts[] = {
@@ -143,7 +219,6 @@ int cmd_check(const struct verb_args *a)
 	struct history_found found;
 	struct history h;
 	bool json = false, has_at = false;
-	json_t *checks;
 	int c, rc = EXIT_FAIL;
 
 	while ((c = getopt_long(a->argc, a->argv, "", longopts, NULL)) != -1) {
@@ -170,14 +245,7 @@ int cmd_check(const struct verb_args *a)
 		log_hint("--found takes the ids found, one a line: \"WRITER SEQ\" or \"SEQ\"");
 	} else {
 		found = (struct history_found){ ff.ids, ff.n };
-		checks = history_check(&h, found_path ? &found : NULL, has_at ? &at : NULL);
-		if (json) {
-			json_dumpf(checks, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-			putchar('\n');
-		} else {
-			history_print_checks(stdout, checks, &h);
-		}
-		json_decref(checks);
+		check_and_print(&h, found_path ? &found : NULL, has_at ? &at : NULL, json);
 		rc = EXIT_OK;
 	}
 	free(ff.text);

@@ -2,7 +2,9 @@
 # check.t — "replab check" on history files, no servers needed: a history
 # with one anomaly of each kind gets each located, its JSON the checks'
 # format, the writes found resolve unknowns and count losses at their
-# stage, and a malformed line or a bad option is refused with its reason.
+# stage, a history of two runs (records naming their mode, as
+# replica-reads') is checked run by run with the total, and a malformed
+# line or a bad option is refused with its reason.
 . "$(dirname "$0")/lib.sh"
 
 H=$WORK/demo.history.jsonl
@@ -36,6 +38,32 @@ replab check "$H" --json --found "$WORK/found" --at-loss 0/3000100,0/3000080,0/3
 jq_check "$WORK/lost.json" '.unknown_writes.committed == 1 and .lost_writes.count == 1'
 jq_check "$WORK/lost.json" '.lost_writes.first[0].stage == "received_not_flushed"'
 jq_check "$WORK/lost.json" '.lost_writes.wal_bytes == 144 and .lost_writes.ms == 28.5'
+
+# Two modes' runs, each on its own table: as one history, m2's first read
+# would miss m1's write; run by run, only m2's own stale read counts.
+R=$WORK/runs.history.jsonl
+cat >"$R" <<'LINES'
+{"session":"m1/c1","op":"write","server":"primary","sent_ms":0,"answered_ms":1,"outcome":"ok","writer":"m1/c1","seq":1,"lsn":"0/3000060","mode":"async","delay":null}
+{"session":"m1/c1","op":"read","server":"replica","sent_ms":2,"answered_ms":3,"outcome":"ok","seen":{"m1/c1":1},"replay_lsn":"0/3000060","mode":"async","delay":null}
+{"session":"m2/c1","op":"write","server":"primary","sent_ms":10,"answered_ms":11,"outcome":"ok","writer":"m2/c1","seq":1,"lsn":"0/3000100","mode":"on","delay":"50ms"}
+{"session":"m2/c1","op":"read","server":"replica","sent_ms":12,"answered_ms":13,"outcome":"ok","seen":{"m2/c1":1},"replay_lsn":"0/3000100","mode":"on","delay":"50ms"}
+{"session":"m2/c1","op":"read","server":"replica2","sent_ms":20,"answered_ms":21,"outcome":"ok","seen":{},"replay_lsn":"0/3000060","mode":"on","delay":"50ms"}
+LINES
+test_expect_success 'a history of two runs: checked run by run, then the total' '
+	replab check "$R" >"$WORK/runs.out" &&
+	grep -qx "run 1 of 2: async (2 operations)" "$WORK/runs.out" &&
+	grep -qx "run 2 of 2: on, delay 50ms (3 operations)" "$WORK/runs.out" &&
+	grep -q "read 4 by m2/c1 (on replica2) at 20.0 ms saw m2/c1 up to 0, 1 acknowledged" "$WORK/runs.out" &&
+	grep -qx "total: 5 operations; unknown writes 0; stale reads 1; read-your-writes violations 1; monotonic-read violations 1" "$WORK/runs.out" &&
+	test "$(grep -c "^stale reads: " "$WORK/runs.out")" = 2
+'
+replab check "$R" --json >"$WORK/runs.json"
+jq_check "$WORK/runs.json" '[.runs[] | [.mode, .delay, .checks.operations]] == [["async", null, 2], ["on", "50ms", 3]]'
+jq_check "$WORK/runs.json" '[.runs[].checks.stale_reads.count] == [0, 1] and .runs[1].checks.stale_reads.first[0].i == 4'
+jq_check "$WORK/runs.json" '.total.operations == 5 and .total.stale_reads.count == 1 and .total.reads.ok == 3'
+jq -c 'del(.mode, .delay)' "$R" >"$WORK/flat.jsonl"
+replab check "$WORK/flat.jsonl" --json >"$WORK/flat.json"
+jq_check "$WORK/flat.json" '.stale_reads.count == 2 and (has("runs") | not)'
 
 sed '3s/"sent_ms":120/"sent_ms":"soon"/' "$H" >"$WORK/bad.jsonl"
 expect 1 'bad.jsonl line 3: member "sent_ms": expected a number' "a malformed line, by number and member" -- \

@@ -33,6 +33,8 @@ jq_check "$out" 'all(.modes[]; (.checks.stale_reads.count | type) == "number"
 	and (.checks.monotonic_reads.count | type) == "number")'
 jq_check "$out" 'all(.modes[]; .checks.staleness.ms.max >= .checks.staleness.ms.p99
 	and .checks.staleness.ms.p99 >= .checks.staleness.ms.p50 and .checks.staleness.ms.p50 >= 0)'
+jq_check "$out" 'all(.modes[]; .checks.staleness | .ms.p50 as $m
+	| ([.histogram_ms[] | select(.[0] <= $m) | .[2]] | add) >= .reads / 2)'
 jq_check "$out" 'all(.modes[]; .commit_ms.p50 > 0 and .commit_ms.max >= .commit_ms.p99)'
 jq_check "$out" '.modes[2].checks.read_your_writes.count == 0'
 test_expect_success 'the history: one valid record per operation' '
@@ -47,6 +49,21 @@ test_expect_success 'the history: one valid record per operation' '
 '
 test_expect_success 'times on the timeline: within the run, answers after sends' '
 	jq -es "all(.[]; .sent_ms > 0 and .sent_ms < 600000 and (.answered_ms == null or .answered_ms >= .sent_ms))" "$hist" >/dev/null
+'
+# replab check over the experiment's own history checks it mode by mode,
+# as the experiment did: each run's counts are its mode's, and the total
+# theirs summed.
+test_expect_success 'replab check on the history: the modes counted, run by run' '
+	replab check "$hist" --json >"$WORK/check.json" &&
+	is "$(jq -c "[.runs[] | [.mode, .checks.operations, .checks.stale_reads.count,
+		.checks.read_your_writes.count, .checks.monotonic_reads.count]]" "$WORK/check.json")" \
+		"$(jq -c "[.modes[] | [.mode, .checks.operations, .checks.stale_reads.count,
+		.checks.read_your_writes.count, .checks.monotonic_reads.count]]" "$out")" &&
+	is "$(jq .total.stale_reads.count "$WORK/check.json")" \
+		"$(jq "[.modes[].checks.stale_reads.count] | add" "$out")" &&
+	replab check "$hist" >"$WORK/check.out" &&
+	grep -qx "run 3 of 3: remote_apply ([0-9]* operations)" "$WORK/check.out" &&
+	grep -q "^total: [0-9]* operations; unknown writes" "$WORK/check.out"
 '
 # The report checks the history again, each mode's run on its own, with the
 # same checkers: the page's table beside the history's picture counts what

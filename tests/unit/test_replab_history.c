@@ -16,6 +16,7 @@
 
 #include "history/check.h"
 #include "history/history.h"
+#include "history/runs.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -590,6 +591,80 @@ static void reads_a_file(void **state)
 	history_free(&h);
 }
 
+/*
+ * Two runs one after the other, as replica-reads keeps its modes (each on
+ * a table of its own): checked as one, b's first read misses a's write, a
+ * false stale read; run by run only b's last read, which missed b's own
+ * write, is stale, located at its index in the whole history.
+ */
+static void checks_each_run_on_its_own(void **state)
+{
+	static const char text[] = WRITE("a", 1, 0, 1, "0/3000060")
+		READ("a", "replica", 2, 3, "{\"a\":1}", "0/3000060")
+			WRITE("b", 1, 10, 11, "0/3000100")
+				READ("b", "replica", 12, 13, "{\"b\":1}", "0/3000100")
+					READ("b", "replica", 20, 21, "{}", "0/3000100");
+	static const char named[] = "{\"session\":\"s\",\"op\":\"read\",\"server\":null,"
+				    "\"sent_ms\":0,\"answered_ms\":null,\"outcome\":\"fail\","
+				    "\"mode\":\"on\",\"delay\":null}\n";
+	struct history flat, h;
+	struct history_runs runs;
+	struct history_marks m = { 0 };
+	json_t *c, *all = json_array(), *total;
+
+	(void) state;
+	parse(&flat, text);
+	c = history_check(&flat, NULL, NULL);
+	assert_int_equal(json_integer_value(get(c, "stale_reads.count")), 2);
+	json_decref(c);
+	history_runs(&flat, &runs);
+	assert_false(runs.named);
+	assert_int_equal(runs.n, 1);
+	assert_int_equal(runs.run[0].n, 5);
+	history_runs_free(&runs);
+	/* the same records naming their modes */
+	history_init(&h);
+	for (size_t i = 0; i < flat.n; i++) {
+		struct history_record op = flat.records[i];
+
+		op.mode = i < 2 ? "async" : "on";
+		op.delay = i < 2 ? NULL : "50ms";
+		assert_true(history_append(&h, &op));
+	}
+	history_runs(&h, &runs);
+	assert_true(runs.named);
+	assert_int_equal(runs.n, 2);
+	assert_string_equal(runs.run[1].mode, "on");
+	assert_string_equal(runs.run[1].delay, "50ms");
+	assert_null(runs.run[0].delay);
+	assert_int_equal(runs.run[1].at[0], 2);
+	for (size_t i = 0; i < runs.n; i++)
+		json_array_append_new(all, history_check_run(&h, &runs.run[i], NULL, NULL, &m));
+	assert_int_equal(json_integer_value(get(all, "0.stale_reads.count")), 0);
+	assert_int_equal(json_integer_value(get(all, "1.stale_reads.count")), 1);
+	assert_int_equal(json_integer_value(get(all, "1.stale_reads.first.0.i")), 4);
+	assert_int_equal(json_integer_value(get(all, "1.read_your_writes.first.0.i")), 4);
+	assert_int_equal(m.n[HISTORY_STALE], 1);
+	assert_int_equal(m.at[HISTORY_STALE][0], 4);
+	total = history_runs_total(all);
+	assert_int_equal(json_integer_value(get(total, "operations")), 5);
+	assert_int_equal(json_integer_value(get(total, "reads.ok")), 3);
+	assert_int_equal(json_integer_value(get(total, "stale_reads.count")), 1);
+	assert_int_equal(json_integer_value(get(total, "read_your_writes.count")), 1);
+	assert_null(get(total, "lost_writes"));
+	json_decref(total);
+	json_decref(all);
+	history_marks_free(&m);
+	history_runs_free(&runs);
+	history_free(&h);
+	history_free(&flat);
+	/* a line's mode and delay are kept */
+	parse(&h, named);
+	assert_string_equal(h.records[0].mode, "on");
+	assert_null(h.records[0].delay);
+	history_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +680,7 @@ int main(void)
 		cmocka_unit_test(writes_a_line_that_reads_back),
 		cmocka_unit_test(refuses_malformed_lines),
 		cmocka_unit_test(reads_a_file),
+		cmocka_unit_test(checks_each_run_on_its_own),
 	};
 
 	log_init("test_replab_history");

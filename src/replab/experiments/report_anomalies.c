@@ -1,14 +1,15 @@
 /*
  * report_anomalies.c — what the checkers (history/check.h) located in a
  * run's history, for its picture and its page: the read anomalies by the
- * checker run here over the history (per mode when the result has modes,
- * each mode's run checked on its own, as the experiment did), the lost and
+ * checker run here over the history (per mode when its records name their
+ * mode, each mode's run checked on its own, as the experiment did), the lost and
  * unknown writes from the result's summary.checks, which only the
  * experiment could resolve against the surviving server's rows.
  */
 #include "report.h"
 
 #include "history/history.h"
+#include "history/runs.h"
 #include "lab/jsonfile.h"
 #include "log.h"
 
@@ -26,65 +27,27 @@ const char *const report_anomaly_names[HISTORY_KINDS] = {
 	[HISTORY_MONOTONIC] = "monotonic-read violations",
 };
 
-/* The read kinds of the records [lo, hi) of h, checked as a history of their own. */
-static void check_run(struct report_anomalies *a, const struct history *h, size_t lo, size_t hi)
+/*
+ * The read kinds of h, run by run (history/runs.h: per mode when its
+ * records name one, each mode's run checked on its own, as the experiment
+ * did).
+ */
+static void check_runs(struct report_anomalies *a, const struct history *h)
 {
 	static const enum history_kind reads[] = { HISTORY_STALE, HISTORY_RYW, HISTORY_MONOTONIC };
-	struct history run;
-	struct history_marks m;
-	const struct history *in = h;
+	struct history_marks m = { 0 };
+	struct history_runs runs;
 
-	if (lo > 0 || hi < h->n) {
-		history_init(&run);
-		for (size_t i = lo; i < hi; i++)
-			if (!history_append(&run, &h->records[i]))
-				fatal("internal error: a record of a valid history refused");
-		in = &run;
-	}
-	json_decref(history_check_marked(in, NULL, NULL, &m));
+	history_runs(h, &runs);
+	for (size_t i = 0; i < runs.n; i++)
+		json_decref(history_check_run(h, &runs.run[i], NULL, NULL, &m));
+	history_runs_free(&runs);
 	for (size_t k = 0; k < sizeof(reads) / sizeof(reads[0]); k++) {
 		for (size_t j = 0; j < m.n[reads[k]]; j++)
-			history_mark(&a->marks, reads[k], lo + m.at[reads[k]][j]);
+			history_mark(&a->marks, reads[k], m.at[reads[k]][j]);
 		a->count[reads[k]] += m.n[reads[k]];
 	}
 	history_marks_free(&m);
-	if (in == &run)
-		history_free(&run);
-}
-
-/*
- * The runs of h by the result's modes[].checks.operations (the modes'
- * histories one after the other), or h as one run; false (logged) when
- * the modes do not add up to the history.
- */
-static bool check_runs(struct report_anomalies *a, const struct report *r, const json_t *doc,
-		       const struct history *h)
-{
-	const json_t *modes = json_object_get(doc, "modes"), *m;
-	size_t i, lo = 0;
-	double n;
-
-	if (!json_is_array(modes) || json_array_size(modes) == 0) {
-		check_run(a, h, 0, h->n);
-		return true;
-	}
-	json_array_foreach(modes, i, m) {
-		char where[64];
-
-		snprintf(where, sizeof(where), "modes[%zu].checks.operations", i);
-		if (!report_number(r, json_object_get(json_object_get(m, "checks"), "operations"),
-				   where, 0, (double) (h->n - lo), &n)) {
-			log_detail("the modes' operations are the history's, mode by mode");
-			return false;
-		}
-		check_run(a, h, lo, lo + (size_t) n);
-		lo += (size_t) n;
-	}
-	if (lo != h->n)
-		return report_invalid(r, "the modes hold %zu operations, the history %zu", lo,
-				      h->n),
-		       false;
-	return true;
 }
 
 /* The write of h by writer and seq, of outcome; h->n when there is none. */
@@ -203,7 +166,8 @@ bool report_anomalies_find(struct report_anomalies *a, const json_t *doc, const 
 	const struct report r = { .source = source };
 
 	*a = (struct report_anomalies){ .h = h };
-	if (!check_runs(a, &r, doc, h) || !checked_writes(a, &r, doc))
+	check_runs(a, h);
+	if (!checked_writes(a, &r, doc))
 		return false;
 	for (int k = 0; k < HISTORY_KINDS; k++)
 		if (a->marks.n[k] > 1) /* the result's lists in any order */

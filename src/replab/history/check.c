@@ -345,7 +345,7 @@ static json_t *check_reads(const struct history *h, const struct acks *a,
 			     .bytes = alloc(h->n, sizeof(double)),
 			     .marks = marks };
 	size_t *previous = alloc(a->nnames, sizeof(*previous));
-	json_t *doc;
+	json_t *doc, *ms;
 
 	out.stale.first = json_array();
 	out.ryw.first = json_array();
@@ -358,10 +358,10 @@ static json_t *check_reads(const struct history *h, const struct acks *a,
 	doc = json_pack("{s:o,s:o,s:o}", "stale_reads", anomaly_json(&out.stale),
 			"read_your_writes", anomaly_json(&out.ryw), "monotonic_reads",
 			anomaly_json(&out.monotonic));
+	ms = spread(out.ms, out.n, false); /* sorts out.ms, as histogram needs */
 	json_object_set_new(doc, "staleness",
-			    json_pack("{s:I,s:o,s:o,s:o}", "reads", (json_int_t) out.n, "ms",
-				      spread(out.ms, out.n, false), "bytes",
-				      spread(out.bytes, out.nbytes, true), "histogram_ms",
+			    json_pack("{s:I,s:o,s:o,s:o}", "reads", (json_int_t) out.n, "ms", ms,
+				      "bytes", spread(out.bytes, out.nbytes, true), "histogram_ms",
 				      histogram(out.ms, out.n)));
 	free(out.ms);
 	free(out.bytes);

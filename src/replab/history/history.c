@@ -165,6 +165,10 @@ static bool record_check(const struct history_record *r, char why[WHY_MAX])
 			if (strcmp(r->seen[j].writer, r->seen[i].writer) == 0)
 				WHY("member \"seen\": writer %s twice", r->seen[i].writer);
 	}
+	if (r->mode && !name_ok(r->mode))
+		WHY("member \"mode\": %s", name_rule);
+	if (r->delay && !name_ok(r->delay))
+		WHY("member \"delay\": %s, or null", name_rule);
 	if (r->error && strlen(r->error) >= HISTORY_ERROR_MAX)
 		WHY("member \"error\": longer than %d bytes", HISTORY_ERROR_MAX - 1);
 	error = r->error ? json_string(r->error) : NULL;
@@ -193,7 +197,9 @@ static bool append(struct history *h, const struct history_record *r, char why[W
 	c->error = NULL;
 	if (!(c->session = intern(h, r->session)) ||
 	    (r->server && !(c->server = intern(h, r->server))) ||
-	    (r->writer && !(c->writer = intern(h, r->writer)))) {
+	    (r->writer && !(c->writer = intern(h, r->writer))) ||
+	    (r->mode && !(c->mode = intern(h, r->mode))) ||
+	    (r->delay && !(c->delay = intern(h, r->delay)))) {
 		snprintf(why, WHY_MAX, "more than %d different names in the history",
 			 HISTORY_NAMES_MAX);
 		return false;
@@ -341,7 +347,9 @@ static bool record_from_json(json_t *o, struct history_record *r, struct history
 	    !member_string(o, "writer", op == HISTORY_WRITE, false, &r->writer, why) ||
 	    !member_lsn(o, "lsn", &r->has_lsn, &r->lsn, why) || !member_seen(o, r, seen, why) ||
 	    !member_lsn(o, "replay_lsn", &r->has_replay_lsn, &r->replay_lsn, why) ||
-	    !member_string(o, "error", false, false, &r->error, why))
+	    !member_string(o, "error", false, false, &r->error, why) ||
+	    !member_string(o, "mode", false, false, &r->mode, why) ||
+	    !member_string(o, "delay", false, true, &r->delay, why))
 		return false;
 	r->op = (enum history_op) op;
 	r->outcome = (enum history_outcome) outcome;
@@ -496,6 +504,10 @@ static json_t *record_json(const struct history_record *r)
 	}
 	if (r->error)
 		json_object_set_new(o, "error", json_string(r->error));
+	if (r->mode)
+		json_object_set_new(o, "mode", json_string(r->mode));
+	if (r->delay)
+		json_object_set_new(o, "delay", json_string(r->delay));
 	return o;
 }
 

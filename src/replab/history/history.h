@@ -63,6 +63,9 @@ struct history_record {
 	bool has_replay_lsn; /* ok reads on a standby: pg_last_wal_replay_lsn() */
 	lsn_t replay_lsn;
 	const char *error; /* NULL: none */
+	/* the run the operation belongs to (an experiment's "mode" under its
+	 * "delay", e.g. replica-reads'); NULL: none */
+	const char *mode, *delay;
 };
 
 /*
