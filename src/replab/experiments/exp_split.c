@@ -100,32 +100,18 @@ static json_t *rows_of(const struct vm *vm)
 
 /*
  * Rows first..last written on vm, one committed statement each, as writes
- * of writer (seq = id - seq_base) onto w's records; false when one failed
- * (its record's outcome unknown: the commit may have happened).
+ * of writer (seq = id - seq_base) onto w's records; false when one failed.
  */
 static bool write_rows(struct writes *w, const struct vm *vm, int first, int last, const char *side,
 		       const char *writer, int seq_base)
 {
-	char text[LSN_TEXT_MAX];
+	char sql[128];
 	bool ok = true;
 
 	for (int id = first; ok && id <= last; id++) {
-		double sent = timeline_ms(w->x);
-		lsn_t lsn;
-		json_t *r;
-
-		ok = node_commitf(vm, &lsn,
-				  "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')", id,
-				  side);
-		r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:i}", "session", writer, "op", "write",
-			      "server", vm->name, "sent_ms", sent, "answered_ms",
-			      ok ? json_real(timeline_ms(w->x)) : json_null(), "outcome",
-			      ok ? "ok" : "unknown", "writer", writer, "seq", id - seq_base);
-		if (ok) {
-			lsn_format(lsn, text);
-			json_object_set_new(r, "lsn", json_string(text));
-		}
-		json_array_append_new(w->records, r);
+		xsnprintf(sql, sizeof(sql),
+			  "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')", id, side);
+		ok = history_commit(w->records, w->x, vm, writer, id - seq_base, sql);
 	}
 	return ok;
 }
@@ -343,9 +329,7 @@ int experiment_split_brain(const struct experiment_options *o)
 	if (summary) {
 		doc = json_pack("{s:s,s:O,s:O,s:O}", "experiment", "split-brain", "summary",
 				summary, "events", x.events, "samples", x.samples);
-		xsnprintf(clock.how, sizeof(clock.how),
-			  "the host's: the harness made every write itself (psql in the server's "
-			  "member), sent as psql started, answered as it returned");
+		history_clock_harness(&clock);
 		if (!history_save(doc, w.records, &clock, "split-brain", o->json_path) ||
 		    !experiment_save(doc, "split-brain", o->json_path))
 			rc = EXIT_FAIL;

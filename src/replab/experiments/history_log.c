@@ -87,6 +87,33 @@ size_t history_take(const struct history_clock *c, const json_t *doc, const json
 	return json_array_size(records);
 }
 
+void history_clock_harness(struct history_clock *c)
+{
+	xsnprintf(c->how, sizeof(c->how),
+		  "the host's: the harness made every write itself (psql in the server's "
+		  "member), sent as psql started, answered as it returned");
+}
+
+bool history_commit(json_t *records, const struct timeline *x, const struct vm *vm,
+		    const char *writer, long long seq, const char *statement)
+{
+	double sent = timeline_ms(x);
+	char text[LSN_TEXT_MAX];
+	lsn_t lsn;
+	bool ok = node_commitf(vm, &lsn, "%s", statement);
+	json_t *r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:I}", "session", writer, "op", "write",
+			      "server", vm->name, "sent_ms", sent, "answered_ms",
+			      ok ? json_real(timeline_ms(x)) : json_null(), "outcome",
+			      ok ? "ok" : "unknown", "writer", writer, "seq", (json_int_t) seq);
+
+	if (ok) {
+		lsn_format(lsn, text);
+		json_object_set_new(r, "lsn", json_string(text));
+	}
+	json_array_append_new(records, r);
+	return ok;
+}
+
 /* A record as one line of a history file, onto f; false when f failed. */
 static bool dump_line(const json_t *r, FILE *f)
 {

@@ -35,6 +35,18 @@ bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct
 size_t history_take(const struct history_clock *c, const json_t *doc, const json_t *extra,
 		    json_t *out);
 
+/* The clock of a history whose writes the harness made itself, into c. */
+void history_clock_harness(struct history_clock *c);
+
+/*
+ * Commit statement on vm as write seq of writer (its session too), sent
+ * and answered on timeline x, and append its record to records, with the
+ * WAL position after the commit; false (logged) when psql failed (the
+ * record's outcome unknown: the commit may have happened).
+ */
+bool history_commit(json_t *records, const struct timeline *x, const struct vm *vm,
+		    const char *writer, long long seq, const char *statement);
+
 /*
  * Parse records (as history_take made them) into h, which history_init
  * made, as history_parse would read them from the file, where naming them
