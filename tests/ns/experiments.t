@@ -154,8 +154,13 @@ test_expect_success 'the page lists the lost and unknown writes the checks count
 			"load at [0-9.]* s: write load [0-9]" || return 1
 	done
 '
-test_expect_success 'report refuses a timeline without samples, saying why' '
-	! replab report "$WORK/wal.json" 2>"$WORK/report.err" &&
+test_expect_success 'report draws wal-retention'"'"'s history, it has no lag timeline' '
+	replab report "$WORK/wal.json" >"$WORK/report.out" &&
+	head -c 8 "$WORK/wal-history.png" | grep -a PNG && test ! -e "$WORK/wal.png"
+'
+test_expect_success 'report refuses a result without samples or history, saying why' '
+	jq "del(.history)" "$WORK/wal.json" >"$WORK/bare.json" &&
+	! replab report "$WORK/bare.json" 2>"$WORK/report.err" &&
 	grep "has no samples to draw" "$WORK/report.err"
 '
 test_expect_success 'the old replica is now a primary' '

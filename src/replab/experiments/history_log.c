@@ -114,6 +114,19 @@ bool history_commit(json_t *records, const struct timeline *x, const struct vm *
 	return ok;
 }
 
+bool history_take_as(const struct vm *vm, const struct timeline *x, const char *name,
+		     const json_t *doc, struct history_clock *c, json_t *out)
+{
+	json_t *extra;
+
+	if (!history_clock_measure(vm, x, c))
+		return false;
+	extra = json_pack("{s:s,s:s}", "session", name, "writer", name);
+	history_take(c, doc, extra, out);
+	json_decref(extra);
+	return true;
+}
+
 /* A record as one line of a history file, onto f; false when f failed. */
 static bool dump_line(const json_t *r, FILE *f)
 {

@@ -48,6 +48,14 @@ bool history_commit(json_t *records, const struct timeline *x, const struct vm *
 		    const char *writer, long long seq, const char *statement);
 
 /*
+ * Measure vm's clock into c (history_clock_measure) and append to out the
+ * records of doc (pgrepl's, run in vm) as session and writer name's, with
+ * history_take; false (logged) when the clock could not be read.
+ */
+bool history_take_as(const struct vm *vm, const struct timeline *x, const char *name,
+		     const json_t *doc, struct history_clock *c, json_t *out);
+
+/*
  * Parse records (as history_take made them) into h, which history_init
  * made, as history_parse would read them from the file, where naming them
  * in messages; false (logged) at the first bad one.
