@@ -160,7 +160,8 @@ static json_t *bulk(const struct vm *primary, struct writes *w, int seq, const c
 	int got = 1, away = 0;
 
 	xsnprintf(sql, sizeof(sql),
-		  "INSERT INTO slow_disk SELECT g, repeat('x', 200) FROM generate_series(1, %d) AS g",
+		  "INSERT INTO slow_disk SELECT g, repeat('x', 200)"
+		  " FROM generate_series(1, %d) AS g",
 		  BULK_ROWS);
 	if (before < 0 || !node_execf(primary, "TRUNCATE slow_disk") ||
 	    !history_commit(w->records, w->x, primary, "bulk", seq, sql)) {
@@ -210,8 +211,8 @@ static json_t *bulk(const struct vm *primary, struct writes *w, int seq, const c
 }
 
 /* The two bulk inserts, without and with the limit on the replica's disk. */
-static json_t *standby_side(const struct vm *primary, const struct vm *replica,
-			    struct writes *w, const char *bandwidth)
+static json_t *standby_side(const struct vm *primary, const struct vm *replica, struct writes *w,
+			    const char *bandwidth)
 {
 	char what[64];
 	json_t *doc = json_object(), *b;

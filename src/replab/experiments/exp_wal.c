@@ -104,7 +104,7 @@ static void slot_status(struct run *r, char *buf, size_t len)
 
 /*
  * The phase's writes (writer's, mine) checked against the replica into
- * phase's "checks", and kept in the history; whether none was lost.
+ * phase's "checks"; whether none was lost.
  */
 static bool check_writes(struct run *r, const char *writer, const json_t *mine, json_t *phase)
 {
@@ -119,7 +119,6 @@ static bool check_writes(struct run *r, const char *writer, const json_t *mine, 
 	if (history_from_records(&h, mine, writer))
 		checks = losses_check_standby(r->replica, &h, sql);
 	history_free(&h);
-	json_array_extend(r->records, (json_t *) mine);
 	if (!checks)
 		return false;
 	lost = json_integer_value(json_object_get(json_object_get(checks, "lost_writes"), "count"));
@@ -159,6 +158,7 @@ static bool with_slot(struct run *r)
 	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 ||
 	    !cut_and_write(r, "slot", mine)) {
+		json_array_extend(r->records, mine);
 		json_decref(mine);
 		return false;
 	}
@@ -178,6 +178,7 @@ static bool with_slot(struct run *r)
 			  "caught_up_after_heal_ms", caught_up, "survived", caught_up >= 0);
 	kept = caught_up >= 0 && check_writes(r, "slot", mine, phase);
 	json_array_append_new(r->phases, phase);
+	json_array_extend(r->records, mine);
 	json_decref(mine);
 	/* The slot goes once the replica has stopped using it. */
 	node_execf(r->replica, "ALTER SYSTEM RESET primary_slot_name");
@@ -237,6 +238,7 @@ static bool without_slot(struct run *r)
 	printf("\n== 2. without a slot: only wal_keep_size = 16MB\n");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 ||
 	    !cut_and_write(r, "no-slot", mine)) {
+		json_array_extend(r->records, mine);
 		json_decref(lines);
 		json_decref(mine);
 		return false;
@@ -280,6 +282,7 @@ static bool without_slot(struct run *r)
 			  broke, "log_line", message, "rebuilt", rebuilt >= 0);
 	kept = rebuilt >= 0 && check_writes(r, "no-slot", mine, phase);
 	json_array_append_new(r->phases, phase);
+	json_array_extend(r->records, mine);
 	json_decref(lines);
 	json_decref(mine);
 	return gone && broke && kept;

@@ -2,8 +2,9 @@
  * history_log.h — the client's history beside an experiment's JSON: the
  * records pgrepl kept (load, readers) with its own clock's times, mapped
  * onto the experiment's timeline (ms since its start, on the host's clock)
- * with the offset of the member's clock measured against the host's, and
- * written as X.history.jsonl beside X.json, one record a line.
+ * with the offset of the member's clock measured against the host's, or
+ * the writes the harness commits itself, timed on the host's clock; written
+ * as X.history.jsonl beside X.json, one record a line.
  */
 #ifndef REPLAB_HISTORY_LOG_H
 #define REPLAB_HISTORY_LOG_H
