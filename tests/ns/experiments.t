@@ -94,6 +94,18 @@ jq_check "$out" '.phases[0].pg_wal_bytes_during > .phases[0].pg_wal_bytes_before
 jq_check "$out" '.phases[1].segment_removed and .phases[1].replica_broke and .phases[1].rebuilt'
 jq_check "$out" '.phases[1].replica_lsn | test("^[0-9A-F]{1,8}/[0-9A-F]{1,8}$")'
 jq_check "$out" '.phases[1].log_line | test("requested WAL segment .* has already been removed")'
+# The history: the 4 rows of each phase, each with its commit LSN, none lost on the replica.
+hist=$WORK/wal.history.jsonl
+jq_check "$out" '.history.file == "'"$hist"'" and (.history.clock | test("host"))'
+test_expect_success 'wal-retention: the history holds each phase'"'"'s writes on the primary' '
+	is "$(jq -sc "group_by(.writer) | map([.[0].writer, .[0].server, length, ([.[].seq] == [1, 2, 3, 4])])" "$hist")" \
+		"[[\"no-slot\",\"primary\",4,true],[\"slot\",\"primary\",4,true]]" &&
+	jq -es "all(.[]; .op == \"write\" and .outcome == \"ok\" and (.lsn | test(\"^[0-9A-F]+/[0-9A-F]+$\")))" "$hist" >/dev/null
+'
+jq_check "$out" 'all(.phases[]; .checks.writes == {"ok": 4, "fail": 0, "unknown": 0} and .checks.lost_writes.count == 0)'
+test_expect_success 'wal-retention: replab check reads the history' '
+	replab check "$hist" | grep "^8 operations: writes 8 ok, 0 failed, 0 unknown"
+'
 test_expect_success 'the rebuilt replica streams' 'wait_streaming 30'
 test_expect_success 'no slot is left behind' '
 	is "$(lab_psql "$NS_PRIMARY" "$PRIMARY_IP" "SELECT count(*) FROM pg_replication_slots")" 0
@@ -142,8 +154,13 @@ test_expect_success 'the page lists the lost and unknown writes the checks count
 			"load at [0-9.]* s: write load [0-9]" || return 1
 	done
 '
-test_expect_success 'report refuses a timeline without samples, saying why' '
-	! replab report "$WORK/wal.json" 2>"$WORK/report.err" &&
+test_expect_success 'report draws wal-retention'"'"'s history, it has no lag timeline' '
+	replab report "$WORK/wal.json" >"$WORK/report.out" &&
+	head -c 8 "$WORK/wal-history.png" | grep -a PNG && test ! -e "$WORK/wal.png"
+'
+test_expect_success 'report refuses a result without samples or history, saying why' '
+	jq "del(.history)" "$WORK/wal.json" >"$WORK/bare.json" &&
+	! replab report "$WORK/bare.json" 2>"$WORK/report.err" &&
 	grep "has no samples to draw" "$WORK/report.err"
 '
 test_expect_success 'the old replica is now a primary' '

@@ -12,9 +12,16 @@
  * and the primary drops it after wal_sender_timeout).  The limits are
  * QEMU's (lab/disks.h), read back from QEMU into the JSON, and lifted on
  * every exit path.
+ *
+ * The three loads' histories go into the one slow-disk.history.jsonl, as
+ * writer and session "no-limit", "iops" and "iops-async" (each load
+ * numbers its writes from 1), each load's clock measured as it ended; each
+ * bulk insert is one write of its own there, writer "bulk", seq 1 without
+ * the limit and 2 with it.
  */
 #include "experiment.h"
 #include "clock.h"
+#include "history_log.h"
 #include "interrupt.h"
 #include "lab/disks.h"
 #include "log.h"
@@ -28,15 +35,32 @@
 #define BULK_ROWS	    30000 /* of 200 bytes each: about 8 MB of WAL */
 #define CATCH_UP_TIMEOUT_MS 180000.0
 
-/* The write load on the primary for LOAD_S seconds: its "commits" figures, or NULL. */
-static json_t *commits(const struct vm *primary, int rate, const char *what)
+/* The history of the run: its writes, on the timeline x. */
+struct writes {
+	const struct timeline *x;
+	json_t *records;
+};
+
+/*
+ * The write load on the primary for LOAD_S seconds, its history kept as
+ * writer's: its "commits" figures, or NULL.
+ */
+static json_t *commits(const struct vm *primary, struct writes *w, int rate, const char *writer,
+		       const char *what)
 {
 	pid_t loader = load_start(primary, rate, LOAD_S, false, false);
 	json_t *load = loader > 0 ? load_finish(loader) : NULL, *c;
+	struct history_clock clock;
 
 	if (!load)
 		return NULL;
 	c = json_incref(json_object_get(load, "commits"));
+	if (!history_take_as(primary, w->x, writer, load, &clock, w->records)) {
+		json_decref(load);
+		json_decref(c);
+		return NULL;
+	}
+	json_object_set_new(c, "history_clock", json_string(clock.how));
 	json_decref(load);
 	printf("  %-44s %7.1f commits/s, p50 %6.1f ms, p99 %6.1f ms\n", what,
 	       json_real_value(json_object_get(c, "acks_per_s")),
@@ -46,27 +70,27 @@ static json_t *commits(const struct vm *primary, int rate, const char *what)
 }
 
 /* The three runs on the primary's disk. */
-static json_t *primary_side(const struct vm *primary, int rate, long iops)
+static json_t *primary_side(const struct vm *primary, struct writes *w, int rate, long iops)
 {
 	char what[96];
 	json_t *doc = json_object(), *c;
 
 	printf("the primary's disk: %d writes, one commit at a time, at up to %d a second\n",
 	       rate * LOAD_S, rate);
-	if (!(c = commits(primary, rate, "no limit")))
+	if (!(c = commits(primary, w, rate, "no-limit", "no limit")))
 		goto fail;
 	json_object_set_new(doc, "unthrottled", c);
 	if (!experiment_disk(primary, iops, 0))
 		goto fail;
 	json_object_set_new(doc, "throttle", disks_list());
 	xsnprintf(what, sizeof(what), "--iops %ld", iops);
-	if (!(c = commits(primary, rate, what)))
+	if (!(c = commits(primary, w, rate, "iops", what)))
 		goto fail;
 	json_object_set_new(doc, "throttled", c);
 	if (!experiment_set(primary, "synchronous_commit", "off"))
 		goto fail;
 	xsnprintf(what, sizeof(what), "--iops %ld, synchronous_commit = off", iops);
-	if (!(c = commits(primary, rate, what)))
+	if (!(c = commits(primary, w, rate, "iops-async", what)))
 		goto fail;
 	json_object_set_new(doc, "throttled_async", c);
 	if (experiment_set(primary, "synchronous_commit", "on") && disks_clear(primary))
@@ -123,22 +147,26 @@ static const char *megabytes(char *buf, size_t len, const json_t *sample, const 
 }
 
 /*
- * One bulk insert on the primary, then the replica's lag sampled until it
- * is 0; samples taken while the replica had no WAL connection are counted.
+ * One bulk insert on the primary (write seq of writer "bulk" in w), then
+ * the replica's lag sampled until it is 0; samples taken while the replica
+ * had no WAL connection are counted.
  */
-static json_t *bulk(const struct vm *primary, const char *what)
+static json_t *bulk(const struct vm *primary, struct writes *w, int seq, const char *what)
 {
 	long long before = wal_bytes(primary), flush = 0, replay = 0;
 	double start = clock_now_ms(), committed, caught_up = -1;
 	json_t *samples = json_array(), *first, *doc;
-	char f[32], r[32];
+	char f[32], r[32], sql[128], *statement[] = { sql };
+	struct history_clock clock;
 	int got = 1, away = 0;
 
+	xsnprintf(sql, sizeof(sql),
+		  "INSERT INTO slow_disk SELECT g, repeat('x', 200)"
+		  " FROM generate_series(1, %d) AS g",
+		  BULK_ROWS);
 	if (before < 0 || !node_execf(primary, "TRUNCATE slow_disk") ||
-	    !node_execf(primary,
-			"INSERT INTO slow_disk SELECT g, repeat('x', 200)"
-			" FROM generate_series(1, %d) AS g",
-			BULK_ROWS)) {
+	    !history_clock_measure(primary, w->x, &clock) ||
+	    !history_commit(w->records, &clock, primary, "bulk", seq, statement, 1)) {
 		json_decref(samples);
 		return NULL;
 	}
@@ -185,7 +213,7 @@ static json_t *bulk(const struct vm *primary, const char *what)
 }
 
 /* The two bulk inserts, without and with the limit on the replica's disk. */
-static json_t *standby_side(const struct vm *primary, const struct vm *replica,
+static json_t *standby_side(const struct vm *primary, const struct vm *replica, struct writes *w,
 			    const char *bandwidth)
 {
 	char what[64];
@@ -195,14 +223,14 @@ static json_t *standby_side(const struct vm *primary, const struct vm *replica,
 	       BULK_ROWS);
 	if (!node_execf(primary, "DROP TABLE IF EXISTS slow_disk;"
 				 " CREATE TABLE slow_disk (id int, pad text)") ||
-	    !(b = bulk(primary, "no limit")))
+	    !(b = bulk(primary, w, 1, "no limit")))
 		goto fail;
 	json_object_set_new(doc, "unthrottled", b);
 	if (!experiment_disk(replica, 0, (long long) disks_bandwidth_bytes(bandwidth)))
 		goto fail;
 	json_object_set_new(doc, "throttle", disks_list());
 	xsnprintf(what, sizeof(what), "--bandwidth %s", bandwidth);
-	if (!(b = bulk(primary, what)))
+	if (!(b = bulk(primary, w, 2, what)))
 		goto fail;
 	json_object_set_new(doc, "throttled", b);
 	if (disks_clear(replica) && node_execf(primary, "DROP TABLE slow_disk"))
@@ -216,6 +244,9 @@ int experiment_slow_disk(const struct experiment_options *o)
 {
 	const struct vm *primary = lab_find_vm("primary"), *replica = lab_find_vm("replica");
 	json_t *p, *s = NULL, *doc;
+	struct history_clock clock = { 0 };
+	struct timeline x;
+	struct writes w = { &x, NULL };
 	int rc = EXIT_FAIL;
 
 	if (!vm_pid(primary) || !vm_pid(replica)) {
@@ -223,11 +254,15 @@ int experiment_slow_disk(const struct experiment_options *o)
 		log_hint("replab up brings up the VMs");
 		return EXIT_FAIL;
 	}
-	p = primary_side(primary, o->rate, o->disk_iops);
+	timeline_begin(&x);
+	w.records = json_array();
+	p = primary_side(primary, &w, o->rate, o->disk_iops);
 	if (p && !interrupted())
-		s = standby_side(primary, replica, o->disk_bandwidth);
+		s = standby_side(primary, replica, &w, o->disk_bandwidth);
 	if (!p || !s) {
 		json_decref(p);
+		json_decref(w.records);
+		timeline_free(&x);
 		return EXIT_FAIL;
 	}
 	printf("\nlesson: every synchronous commit waits for the primary's disk (commit latency "
@@ -239,8 +274,15 @@ int experiment_slow_disk(const struct experiment_options *o)
 	doc = json_pack("{s:s,s:i,s:I,s:s,s:o,s:o}", "experiment", "slow-disk", "rate", o->rate,
 			"iops", (json_int_t) o->disk_iops, "bandwidth", o->disk_bandwidth,
 			"primary_disk", p, "replica_disk", s);
-	if (experiment_save(doc, "slow-disk", o->json_path))
+	xsnprintf(clock.how, sizeof(clock.how),
+		  "each load's records as its history_clock says (the load ran in the primary); "
+		  "the bulk inserts the primary's clock read before and after each, minus its "
+		  "offset against the host's");
+	if (history_save(doc, w.records, &clock, "slow-disk", o->json_path) &&
+	    experiment_save(doc, "slow-disk", o->json_path))
 		rc = EXIT_OK;
 	json_decref(doc);
+	json_decref(w.records);
+	timeline_free(&x);
 	return rc;
 }

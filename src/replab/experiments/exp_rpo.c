@@ -105,27 +105,22 @@ static bool mode_in_force(const struct pair *p, const struct mode *m)
 static bool keep_history(const struct pair *p, const struct timeline *x, const char *name,
 			 const json_t *load, json_t *t, json_t *records)
 {
-	json_t *mine = json_array(),
-	       *extra = json_pack("{s:s,s:s}", "session", name, "writer", name);
-	json_t *checks = NULL;
+	json_t *mine = json_array(), *checks = NULL;
 	struct history_clock c;
 	struct history h;
 	char sql[128];
 
 	history_init(&h);
 	losses_load_sql(name, sql, sizeof(sql));
-	if (history_clock_measure(p->standby, x, &c)) {
-		history_take(&c, load, extra, mine);
-		if (history_from_records(&h, mine, name))
-			checks = losses_check(p->standby, &h, sql);
-	}
+	if (history_take_as(p->standby, x, name, load, &c, mine) &&
+	    history_from_records(&h, mine, name))
+		checks = losses_check(p->standby, &h, sql);
 	if (checks) {
 		json_object_set_new(t, "history_clock", json_string(c.how));
 		json_object_set_new(t, "checks", checks);
 		json_array_extend(records, mine);
 	}
 	history_free(&h);
-	json_decref(extra);
 	json_decref(mine);
 	return checks != NULL;
 }

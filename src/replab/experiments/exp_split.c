@@ -107,41 +107,24 @@ static json_t *rows_of(const struct vm *vm)
 static bool write_rows(struct writes *w, const struct vm *vm, int first, int last, const char *side,
 		       const char *writer, int seq_base)
 {
-	size_t n = (size_t) (last - first + 1), done = 0;
-	char **statements = calloc(n, sizeof(*statements)), text[LSN_TEXT_MAX];
-	struct node_commit *c = calloc(n, sizeof(*c));
+	size_t n = (size_t) (last - first + 1);
+	char **statements = calloc(n, sizeof(*statements));
 	struct history_clock clock;
-	bool sent = false;
+	bool ok;
 
-	if (!statements || !c)
+	if (!statements)
 		fatal("out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (asprintf(&statements[i],
 			     "INSERT INTO split_brain (id, written_on) VALUES (%d, '%s')",
 			     first + (int) i, side) < 0)
 			fatal("out of memory");
-	if (history_clock_measure(vm, w->x, &clock))
-		done = node_commit_each(vm, statements, n, c, &sent);
-	for (size_t i = 0; i < done + (sent ? 1 : 0); i++) {
-		double shift = -clock.offset_ms - clock.start_real;
-		json_t *r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:i}", "session", writer, "op",
-				      "write", "server", vm->name, "sent_ms", c[i].sent_ms + shift,
-				      "answered_ms",
-				      i < done ? json_real(c[i].answered_ms + shift) : json_null(),
-				      "outcome", i < done ? "ok" : "unknown", "writer", writer,
-				      "seq", first + (int) i - seq_base);
-
-		if (i < done) {
-			lsn_format(c[i].lsn, text);
-			json_object_set_new(r, "lsn", json_string(text));
-		}
-		json_array_append_new(w->records, r);
-	}
+	ok = history_clock_measure(vm, w->x, &clock) &&
+	     history_commit(w->records, &clock, vm, writer, first - seq_base, statements, n);
 	for (size_t i = 0; i < n; i++)
 		free(statements[i]);
 	free(statements);
-	free(c);
-	return done == n;
+	return ok;
 }
 
 /* Is lost write b (or NULL) the write after a, by the same writer? */
@@ -357,10 +340,7 @@ int experiment_split_brain(const struct experiment_options *o)
 	if (summary) {
 		doc = json_pack("{s:s,s:O,s:O,s:O}", "experiment", "split-brain", "summary",
 				summary, "events", x.events, "samples", x.samples);
-		xsnprintf(clock.how, sizeof(clock.how),
-			  "each server's clock (read by the server before and after each write, "
-			  "all in one psql session) minus its offset against the host's, measured "
-			  "once before the writes, over the management link");
+		history_clock_harness(&clock);
 		if (!history_save(doc, w.records, &clock, "split-brain", o->json_path) ||
 		    !experiment_save(doc, "split-brain", o->json_path))
 			rc = EXIT_FAIL;

@@ -2,8 +2,8 @@
  * exp_wal.c — "replab experiment wal-retention": how long a primary keeps
  * the WAL a disconnected replica will need.  The primary keeps only
  * wal_keep_size = 16MB beyond what checkpoints need; the replica is cut
- * off while the primary writes --segments WAL segments (a small message
- * and pg_switch_wal() each) and checkpoints.
+ * off while the primary writes --segments WAL segments (a small row and
+ * pg_switch_wal() each) and checkpoints.
  *
  *   1. With a physical replication slot: the slot pins the WAL
  *      (pg_replication_slots.wal_status, safe_wal_size; pg_wal grows: the
@@ -12,15 +12,23 @@
  *      after the heal it can never stream again ("requested WAL segment ...
  *      has already been removed").  It is then rebuilt with a new base
  *      backup, and the primary's settings are restored.
+ *
+ * Each row is a write of wal-retention.history.jsonl (history.h), committed
+ * on its own: writer "slot" or "no-slot" (the phase), seq 1..--segments,
+ * with the WAL position after its commit.  Each phase's writes are checked
+ * against the replica (losses.h) once it caught up (1) or was rebuilt (2):
+ * the phase's "checks", none lost.
  */
 #define _GNU_SOURCE
 #include "clock.h"
 #include "experiment.h"
+#include "history_log.h"
 #include "lab/faults.h"
 #include "interrupt.h"
 #include "log.h"
 #include "lsn.h"
 #include "lab/node.h"
+#include "losses.h"
 #include "strutil.h"
 
 #include <limits.h>
@@ -36,19 +44,26 @@ struct run {
 	struct timeline x;
 	int segments;
 	json_t *phases;
+	json_t *records;	    /* the history: every phase's writes */
+	struct history_clock clock; /* the primary's, for their times */
 };
 
-/* Cut the replica off, write the segments, checkpoint. */
-static bool cut_and_write(struct run *r)
+/* Cut the replica off, write the segments as writer's writes onto mine, checkpoint. */
+static bool cut_and_write(struct run *r, const char *writer, json_t *mine)
 {
+	char sql[128], *statement[] = { sql };
+
 	if (!experiment_cut(r->primary, r->replica))
 		return false;
 	timeline_event(&r->x, "cut");
-	if (!node_execf(r->primary,
-			"SELECT count(pg_switch_wal()) FROM generate_series(1, %d) AS g,"
-			" LATERAL pg_logical_emit_message(false, 'replab', 'segment ' || g)",
-			r->segments) ||
-	    !node_execf(r->primary, "CHECKPOINT"))
+	for (int g = 1; g <= r->segments; g++) {
+		xsnprintf(sql, sizeof(sql), "INSERT INTO wal_retention VALUES ('%s', %d)", writer,
+			  g);
+		if (!history_commit(mine, &r->clock, r->primary, writer, g, statement, 1) ||
+		    !node_execf(r->primary, "SELECT pg_switch_wal()"))
+			return false;
+	}
+	if (!node_execf(r->primary, "CHECKPOINT"))
 		return false;
 	timeline_event(&r->x, "%d WAL segments written, checkpoint done", r->segments);
 	return true;
@@ -88,6 +103,32 @@ static void slot_status(struct run *r, char *buf, size_t len)
 	json_decref(rows);
 }
 
+/*
+ * The phase's writes (writer's, mine) checked against the replica into
+ * phase's "checks"; whether none was lost.
+ */
+static bool check_writes(struct run *r, const char *writer, const json_t *mine, json_t *phase)
+{
+	struct history h;
+	json_t *checks = NULL;
+	char sql[128];
+	json_int_t lost;
+
+	xsnprintf(sql, sizeof(sql), "SELECT writer, seq FROM wal_retention WHERE writer = '%s'",
+		  writer);
+	history_init(&h);
+	if (history_from_records(&h, mine, writer))
+		checks = losses_check_standby(r->replica, &h, sql);
+	history_free(&h);
+	if (!checks)
+		return false;
+	lost = json_integer_value(json_object_get(json_object_get(checks, "lost_writes"), "count"));
+	printf("  the history, checked against the replica: %zu writes, %lld lost\n",
+	       json_array_size(mine), (long long) lost);
+	json_object_set_new(phase, "checks", checks);
+	return lost == 0;
+}
+
 /* Drop the slot unless the replica still uses it: whether it went. */
 static bool drop_slot(struct run *r)
 {
@@ -106,7 +147,9 @@ static bool with_slot(struct run *r)
 {
 	char status[128] = "";
 	long long before, during, after;
+	json_t *mine = json_array(), *phase;
 	double caught_up;
+	bool kept;
 
 	printf("\n== 1. with a physical replication slot\n");
 	before = pg_wal_bytes(r);
@@ -114,8 +157,12 @@ static bool with_slot(struct run *r)
 	    !experiment_set(r->replica, "primary_slot_name", SLOT))
 		return false;
 	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
-	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
+	if (standby_caught_up(r->primary, "replica", 60000) < 0 ||
+	    !cut_and_write(r, "slot", mine)) {
+		json_array_extend(r->records, mine);
+		json_decref(mine);
 		return false;
+	}
 	slot_status(r, status, sizeof(status));
 	during = pg_wal_bytes(r);
 	timeline_event(&r->x, "slot: wal_status|safe_wal_size = %s; pg_wal holds %lld MB", status,
@@ -126,19 +173,21 @@ static bool with_slot(struct run *r)
 		       caught_up >= 0 ? "the replica caught up" : "the replica did not catch up");
 	node_execf(r->primary, "CHECKPOINT");
 	after = pg_wal_bytes(r);
-	json_array_append_new(r->phases, json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:b}", "phase", "slot",
-						   "slot_status", status, "pg_wal_bytes_before",
-						   (json_int_t) before, "pg_wal_bytes_during",
-						   (json_int_t) during, "pg_wal_bytes_after",
-						   (json_int_t) after, "caught_up_after_heal_ms",
-						   caught_up, "survived", caught_up >= 0));
+	phase = json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:b}", "phase", "slot", "slot_status", status,
+			  "pg_wal_bytes_before", (json_int_t) before, "pg_wal_bytes_during",
+			  (json_int_t) during, "pg_wal_bytes_after", (json_int_t) after,
+			  "caught_up_after_heal_ms", caught_up, "survived", caught_up >= 0);
+	kept = caught_up >= 0 && check_writes(r, "slot", mine, phase);
+	json_array_append_new(r->phases, phase);
+	json_array_extend(r->records, mine);
+	json_decref(mine);
 	/* The slot goes once the replica has stopped using it. */
 	node_execf(r->replica, "ALTER SYSTEM RESET primary_slot_name");
 	node_execf(r->replica, "SELECT pg_reload_conf()");
 	for (int i = 0; i < 60 && !interrupted() && !drop_slot(r); i++)
 		clock_sleep_ms(500);
 	timeline_event(&r->x, "slot dropped");
-	return caught_up >= 0;
+	return kept;
 }
 
 /*
@@ -180,16 +229,21 @@ static bool without_slot(struct run *r)
 {
 	static const char *const removed[] = { REMOVED_TEXT, NULL };
 	char received[64] = "", lsn[LSN_TEXT_MAX] = "", needed[96] = "", path[PATH_MAX];
-	json_t *lines = json_array();
+	json_t *lines = json_array(), *mine = json_array(), *phase;
 	const char *message;
 	long mark = experiment_log_mark(r->replica);
 	lsn_t pos;
 	double rebuilt;
-	bool gone = false, broke;
+	bool gone = false, broke, kept;
 
 	printf("\n== 2. without a slot: only wal_keep_size = 16MB\n");
-	if (standby_caught_up(r->primary, "replica", 60000) < 0 || !cut_and_write(r))
+	if (standby_caught_up(r->primary, "replica", 60000) < 0 ||
+	    !cut_and_write(r, "no-slot", mine)) {
+		json_array_extend(r->records, mine);
+		json_decref(lines);
+		json_decref(mine);
 		return false;
+	}
 	/*
 	 * The replica's answer goes into the primary's SQL: only as an LSN it
 	 * parses as, printed again by lsn_format (hex digits and a slash).
@@ -224,13 +278,15 @@ static bool without_slot(struct run *r)
 	rebuilt = standby_caught_up(r->primary, "replica", 180000);
 	timeline_event(&r->x, rebuilt >= 0 ? "rebuilt replica streaming"
 					   : "the rebuilt replica does not stream");
-	json_array_append_new(r->phases,
-			      json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:b}", "phase", "no slot",
-					"needed_segment", needed, "replica_lsn", lsn,
-					"segment_removed", gone, "replica_broke", broke, "log_line",
-					message, "rebuilt", rebuilt >= 0));
+	phase = json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:b}", "phase", "no slot", "needed_segment",
+			  needed, "replica_lsn", lsn, "segment_removed", gone, "replica_broke",
+			  broke, "log_line", message, "rebuilt", rebuilt >= 0);
+	kept = rebuilt >= 0 && check_writes(r, "no-slot", mine, phase);
+	json_array_append_new(r->phases, phase);
+	json_array_extend(r->records, mine);
 	json_decref(lines);
-	return gone && broke && rebuilt >= 0;
+	json_decref(mine);
+	return gone && broke && kept;
 }
 
 /* What a server answered, if it is a WAL name or a slot state: letters, digits, '|' and '.'; else
@@ -280,7 +336,8 @@ int experiment_wal_retention(const struct experiment_options *o)
 	struct run r = { .primary = lab_find_vm("primary"),
 			 .replica = lab_find_vm("replica"),
 			 .segments = o->segments,
-			 .phases = json_array() };
+			 .phases = json_array(),
+			 .records = json_array() };
 	bool ok;
 	json_t *doc;
 	int rc = EXIT_FAIL;
@@ -289,7 +346,11 @@ int experiment_wal_retention(const struct experiment_options *o)
 	       "each)\n",
 	       o->segments);
 	timeline_begin(&r.x);
-	ok = experiment_set(r.primary, "wal_keep_size", "16MB");
+	ok = history_clock_measure(r.primary, &r.x, &r.clock) &&
+	     node_execf(r.primary, "DROP TABLE IF EXISTS wal_retention") &&
+	     node_execf(r.primary, "CREATE TABLE wal_retention"
+				   " (writer text, seq int, PRIMARY KEY (writer, seq))") &&
+	     experiment_set(r.primary, "wal_keep_size", "16MB");
 	if (ok)
 		timeline_event(&r.x, "primary: wal_keep_size = 16MB");
 	ok = ok && with_slot(&r);
@@ -299,9 +360,12 @@ int experiment_wal_retention(const struct experiment_options *o)
 	doc = json_pack("{s:s,s:i,s:O,s:O,s:O}", "experiment", "wal-retention", "segments",
 			o->segments, "phases", r.phases, "events", r.x.events, "samples",
 			r.x.samples);
-	if (experiment_save(doc, "wal-retention", o->json_path) && ok)
+	history_clock_harness(&r.clock);
+	if (history_save(doc, r.records, &r.clock, "wal-retention", o->json_path) &&
+	    experiment_save(doc, "wal-retention", o->json_path) && ok)
 		rc = EXIT_OK;
 	json_decref(doc);
+	json_decref(r.records);
 	json_decref(r.phases);
 	timeline_free(&r.x);
 	return rc;

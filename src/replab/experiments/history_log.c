@@ -87,6 +87,58 @@ size_t history_take(const struct history_clock *c, const json_t *doc, const json
 	return json_array_size(records);
 }
 
+void history_clock_harness(struct history_clock *c)
+{
+	xsnprintf(c->how, sizeof(c->how),
+		  "the harness made every write itself, in one psql session at a time: each "
+		  "server's clock read before and after each write, minus its offset against "
+		  "the host's, measured once, over the management link");
+}
+
+bool history_commit(json_t *records, const struct history_clock *c, const struct vm *vm,
+		    const char *writer, long long first_seq, char *const statements[], size_t n)
+{
+	struct node_commit *commits = calloc(n ? n : 1, sizeof(*commits));
+	double shift = -c->offset_ms - c->start_real;
+	char text[LSN_TEXT_MAX];
+	bool sent = false;
+	size_t done;
+
+	if (!commits)
+		fatal("out of memory");
+	done = node_commit_each(vm, statements, n, commits, &sent);
+	for (size_t i = 0; i < done + (sent ? 1 : 0); i++) {
+		json_t *r = json_pack("{s:s,s:s,s:s,s:f,s:o,s:s,s:s,s:I}", "session", writer, "op",
+				      "write", "server", vm->name, "sent_ms",
+				      commits[i].sent_ms + shift, "answered_ms",
+				      i < done ? json_real(commits[i].answered_ms + shift)
+					       : json_null(),
+				      "outcome", i < done ? "ok" : "unknown", "writer", writer,
+				      "seq", (json_int_t) (first_seq + (long long) i));
+
+		if (i < done) {
+			lsn_format(commits[i].lsn, text);
+			json_object_set_new(r, "lsn", json_string(text));
+		}
+		json_array_append_new(records, r);
+	}
+	free(commits);
+	return done == n;
+}
+
+bool history_take_as(const struct vm *vm, const struct timeline *x, const char *name,
+		     const json_t *doc, struct history_clock *c, json_t *out)
+{
+	json_t *extra;
+
+	if (!history_clock_measure(vm, x, c))
+		return false;
+	extra = json_pack("{s:s,s:s}", "session", name, "writer", name);
+	history_take(c, doc, extra, out);
+	json_decref(extra);
+	return true;
+}
+
 /* A record as one line of a history file, onto f; false when f failed. */
 static bool dump_line(const json_t *r, FILE *f)
 {

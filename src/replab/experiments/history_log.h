@@ -2,8 +2,9 @@
  * history_log.h — the client's history beside an experiment's JSON: the
  * records pgrepl kept (load, readers) with its own clock's times, mapped
  * onto the experiment's timeline (ms since its start, on the host's clock)
- * with the offset of the member's clock measured against the host's, and
- * written as X.history.jsonl beside X.json, one record a line.
+ * with the offset of the member's clock measured against the host's, or
+ * the writes the harness commits itself, timed on the host's clock; written
+ * as X.history.jsonl beside X.json, one record a line.
  */
 #ifndef REPLAB_HISTORY_LOG_H
 #define REPLAB_HISTORY_LOG_H
@@ -34,6 +35,29 @@ bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct
  */
 size_t history_take(const struct history_clock *c, const json_t *doc, const json_t *extra,
 		    json_t *out);
+
+/* The clock of a history whose writes the harness made itself (history_commit), into c. */
+void history_clock_harness(struct history_clock *c);
+
+/*
+ * Commit statements[0..n) on vm, each in a transaction of its own, all in
+ * one psql session (node_commit_each), as writes first_seq, first_seq + 1,
+ * ... of writer (its session too), and append their records to records:
+ * sent and answered as the server's clock read them around each, put on
+ * the timeline with c (vm's clock, history_clock_measure), and the WAL
+ * position after the commit.  False (logged) when one failed: its record's
+ * outcome unknown (the commit may have happened), the rest not sent.
+ */
+bool history_commit(json_t *records, const struct history_clock *c, const struct vm *vm,
+		    const char *writer, long long first_seq, char *const statements[], size_t n);
+
+/*
+ * Measure vm's clock into c (history_clock_measure) and append to out the
+ * records of doc (pgrepl's, run in vm) as session and writer name's, with
+ * history_take; false (logged) when the clock could not be read.
+ */
+bool history_take_as(const struct vm *vm, const struct timeline *x, const char *name,
+		     const json_t *doc, struct history_clock *c, json_t *out);
 
 /*
  * Parse records (as history_take made them) into h, which history_init

@@ -73,24 +73,42 @@ void losses_load_sql(const char *writer, char *buf, size_t len)
 	xsnprintf(buf, len, "SELECT '%s' AS writer, id AS seq FROM load_test", writer);
 }
 
-json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql)
+/* h against the writes sql finds on vm, with at_loss (or NULL); NULL (logged). */
+static json_t *check_found(const struct vm *vm, const struct history *h, const char *sql,
+			   const struct standby_positions *at_loss)
 {
 	struct history_found found = { 0 };
-	struct standby_positions at_loss;
 	json_t *checks = NULL, *rows = NULL;
-	char text[LSN_TEXT_MAX];
-	lsn_t at;
 
-	if (found_rows(new_primary, found_sql, &rows, &found) && switch_point(new_primary, &at)) {
-		at_loss =
-			(struct standby_positions){ .received = at, .flushed = at, .replayed = at };
-		checks = history_check(h, &found, &at_loss);
-		lsn_format(at, text);
-		json_object_set_new(checks, "switch_point", json_string(text));
-	}
+	if (found_rows(vm, sql, &rows, &found))
+		checks = history_check(h, &found, at_loss);
 	free((void *) found.ids);
 	json_decref(rows);
 	return checks;
+}
+
+json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql)
+{
+	struct standby_positions at_loss;
+	char text[LSN_TEXT_MAX];
+	json_t *checks;
+	lsn_t at;
+
+	if (!switch_point(new_primary, &at))
+		return NULL;
+	at_loss = (struct standby_positions){ .received = at, .flushed = at, .replayed = at };
+	checks = check_found(new_primary, h, found_sql, &at_loss);
+	if (checks) {
+		lsn_format(at, text);
+		json_object_set_new(checks, "switch_point", json_string(text));
+	}
+	return checks;
+}
+
+json_t *losses_check_standby(const struct vm *standby, const struct history *h,
+			     const char *found_sql)
+{
+	return check_found(standby, h, found_sql, NULL);
 }
 
 static json_int_t count(const json_t *obj, const char *key)

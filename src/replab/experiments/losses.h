@@ -3,7 +3,8 @@
  * primary (history/check.h): which acknowledged writes were lost and where
  * each was in the WAL against the point the standby's recovery ended (the
  * switch point of the new timeline: all it had received, flushed and
- * replayed), and which writes in doubt committed.
+ * replayed), and which writes in doubt committed; or against a standby
+ * that caught up, which of the primary's writes it lacks.
  */
 #ifndef REPLAB_LOSSES_H
 #define REPLAB_LOSSES_H
@@ -25,6 +26,14 @@ void losses_load_sql(const char *writer, char *buf, size_t len);
  * looked for), or NULL (logged).
  */
 json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql);
+
+/*
+ * The "checks" of h against the writes found_sql finds on standby, a
+ * replica that has caught up (nothing promoted: the lost writes have no
+ * stage), or NULL (logged).
+ */
+json_t *losses_check_standby(const struct vm *standby, const struct history *h,
+			     const char *found_sql);
 
 /* Print what checks says of the lost and unknown writes, for a summary. */
 void losses_print(const json_t *checks);
