@@ -11,7 +11,6 @@
 #include "log.h"
 #include "strutil.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +28,6 @@ static int running_status = -1;
 
 /* The output of the pgbench running, under STATE. */
 static char running_log[PATH_MAX];
-
-/*
- * STATE/name, emptied (a member's output is appended to its file), into
- * path.
- */
-static const char *fresh_state_file(const char *name, char *path, size_t len)
-{
-	lab_state_path(name, path, len);
-	if (unlink(path) != 0 && errno != ENOENT)
-		fatal("could not remove %s: %s", path, strerror(errno));
-	return path;
-}
 
 /* Its per-transaction log's prefix, in the member's working directory. */
 #define TX_LOG "replab-pgbench"
@@ -77,7 +64,7 @@ bool pgbench_init(const struct vm *on, const char *conninfo)
 
 	xsnprintf(scale, sizeof(scale), "%d", PGBENCH_SCALE);
 	command(cmd, conninfo, args);
-	fresh_state_file("pgbench-init.log", running_log, sizeof(running_log));
+	lab_state_fresh("pgbench-init.log", running_log, sizeof(running_log));
 	if (node_run(on, (char *const *) cmd, running_log) == 0)
 		return true;
 	log_error("pgbench -i failed in the %s VM", on->name);
@@ -106,7 +93,7 @@ pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s, c
 	}
 	command(cmd, conninfo, args);
 	running_status = -1;
-	fresh_state_file(log_name, running_log, sizeof(running_log));
+	lab_state_fresh(log_name, running_log, sizeof(running_log));
 	return node_start(on, (char *const *) cmd, running_log, -1, -1);
 }
 
@@ -176,7 +163,7 @@ json_t *pgbench_transactions(const struct vm *on)
 	double first = -1, last = -1;
 	json_int_t n = 0;
 
-	fresh_state_file("pgbench-transactions.log", path, sizeof(path));
+	lab_state_fresh("pgbench-transactions.log", path, sizeof(path));
 	if (node_run(on, cmd, path) != 0 || !(text = file_read_all(path, 1 << 28, NULL))) {
 		log_error("could not read pgbench's per-transaction log back from the %s VM",
 			  on->name);
