@@ -146,6 +146,10 @@ test_expect_success 'report refuses a timeline without samples, saying why' '
 	! replab report "$WORK/wal.json" 2>"$WORK/report.err" &&
 	grep "has no samples to draw" "$WORK/report.err"
 '
+test_expect_success 'and the experiment did not offer it to the report' '
+	grep -q "^  result: $WORK/wal.json (nothing to draw" "$WORK/wal.out" &&
+	! grep -q "replab report" "$WORK/wal.out"
+'
 test_expect_success 'the old replica is now a primary' '
 	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT pg_is_in_recovery()")" f
 '

@@ -332,6 +332,10 @@ static void nothing_to_draw(void **state)
 
 		assert_int_equal(build(doc, &r), REPORT_EMPTY);
 		report_free(&r);
+		/* what experiment_save tells: nothing to draw, unless a history is beside it */
+		assert_false(report_draws(doc));
+		json_object_set_new(doc, "history", json_pack("{s:s}", "file", "x.history.jsonl"));
+		assert_true(report_draws(doc));
 		json_decref(doc);
 	}
 }
@@ -358,6 +362,7 @@ static void draws_each_kind(void **state)
 		    " \"lost_writes\": 3}, {\"detection_ms\": 1400, \"promote_ms\": 250,"
 		    " \"client_downtime_ms\": 1900, \"lost_writes\": 0}]}]}}");
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	assert_true(report_draws(doc));
 	assert_string_equal(data_text(&r, "runs.dat"),
 			    "1\t1500.0\t300.0\t2100.0\t3\n2\t1400.0\t250.0\t1900.0\t0\n");
 	report_free(&r);

@@ -55,6 +55,13 @@ enum report_result {
  */
 enum report_result report_build(struct report *r, json_t *doc, const char *source);
 
+/*
+ * Does "replab report" draw doc, a result as an experiment saves it: its
+ * picture (report_build draws it), or the history's ("history" names the
+ * file beside it)?  Malformed documents are logged and are not drawn.
+ */
+bool report_draws(json_t *doc);
+
 /* What the checkers located in a run's history (report_anomalies.c). */
 struct report_anomalies {
 	const struct history *h;
