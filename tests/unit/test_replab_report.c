@@ -393,6 +393,31 @@ static void draws_each_kind(void **state)
 	report_free(&r);
 	json_decref(doc);
 
+	/* failover-under-load --workload pgbench: each run's commits, the downtime between. */
+	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
+		    " \"events\": [{\"t_ms\": 300, \"event\": \"primary crashed\"}], \"pgbench\":"
+		    " {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\": 290,"
+		    " \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 1150.4,"
+		    " \"commits_per_100ms\": [5]}}}");
+	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	assert_true(report_draws(doc));
+	assert_string_equal(data_text(&r, "before.dat"), "0.100\t30\n0.200\t40\n0.300\t40\n");
+	assert_string_equal(data_text(&r, "after.dat"), "1.150\t50\n1.250\t50\n");
+	assert_string_equal(data_text(&r, "downtime.dat"), "0.290\t1.150\t\"860 ms\"\n");
+	assert_string_equal(data_text(&r, "events.dat"), "0.300\t\"primary crashed\"\n");
+	assert_non_null(strstr(r.gp_text, "'after.dat' using 1:2 with steps"));
+	report_free(&r);
+	json_decref(doc);
+	/* the second run's first commit before the first's last: refused, named */
+	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
+		    " \"pgbench\": {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\":"
+		    " 290, \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 200,"
+		    " \"commits_per_100ms\": [\"x\"]}}}");
+	assert_int_equal(build(doc, &r), REPORT_INVALID);
+	assert_non_null(strstr(log_last_error(), "pgbench.after.commits_per_100ms[0]"));
+	report_free(&r);
+	json_decref(doc);
+
 	doc = parse("{\"experiment\": \"failover-under-load\", \"events\": [{\"t_ms\": 500, "
 		    "\"event\": \"write load "
 		    "started\"}], \"load\": {\"acks_per_100ms\": [1, 2]}}");
