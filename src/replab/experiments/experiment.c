@@ -341,7 +341,6 @@ bool experiment_save(json_t *doc, const char *name, const char *json_path)
 	if (report_draws(doc))
 		printf("  timeline: %s (replab report %s draws it)\n", json_path, json_path);
 	else
-		printf("  result: %s (nothing to draw: the figures are in its summary)\n",
-		       json_path);
+		printf("  result: %s (nothing to draw: jq . %s shows it)\n", json_path, json_path);
 	return true;
 }
