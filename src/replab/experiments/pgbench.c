@@ -192,9 +192,11 @@ json_t *pgbench_transactions(const struct vm *on)
 
 		if (t < 0)
 			continue;
-		if (n == cap && !(times = realloc(times, (cap = cap ? 2 * cap : 1024) *
-								 sizeof(*times))))
-			fatal("out of memory");
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			if (!(times = realloc(times, cap * sizeof(*times))))
+				fatal("out of memory");
+		}
 		times[n++] = t;
 		if (first < 0 || t < first)
 			first = t;

@@ -73,8 +73,7 @@ static bool write_downtime(struct report *r, json_t *pgbench, bool *drawn)
 		return true;
 	if (!report_number(r, last, "pgbench.before.last_commit_t_ms", -REPORT_T_MS_MAX,
 			   REPORT_T_MS_MAX, &from) ||
-	    !report_number(r, first, "pgbench.after.first_commit_t_ms", from, REPORT_T_MS_MAX,
-			   &to))
+	    !report_number(r, first, "pgbench.after.first_commit_t_ms", from, REPORT_T_MS_MAX, &to))
 		return false;
 	f = report_data(r, "downtime.dat");
 	fprintf(f, "%.3f\t%.3f\t\"%.0f ms\"\n", from / 1000, to / 1000, round(to - from));
@@ -105,14 +104,16 @@ enum report_result report_commits(struct report *r, json_t *doc)
 	      r->gp);
 	if (downtime)
 		fputs("'downtime.dat' using (($1+$2)/2):(0.5):(($2-$1)/2):(0.5) axes x1y2 with "
-		      "boxxyerror fs solid 0.25 noborder lc rgb 'grey' title 'downtime: last commit "
+		      "boxxyerror fs solid 0.25 noborder lc rgb 'grey' title 'downtime: last "
+		      "commit "
 		      "on the old primary to the first on the new', \\\n  'downtime.dat' using "
 		      "(($1+$2)/2):(0.92):3 axes x1y2 with labels noenhanced font ',9' notitle, "
 		      "\\\n  ",
 		      r->gp);
 	if (before)
-		fprintf(r->gp, "'before.dat' using 1:2 with steps lw 2 lc rgb 'blue' title "
-			       "'first pgbench (the old primary)'%s",
+		fprintf(r->gp,
+			"'before.dat' using 1:2 with steps lw 2 lc rgb 'blue' title "
+			"'first pgbench (the old primary)'%s",
 			after ? ", \\\n  " : "");
 	if (after)
 		fputs("'after.dat' using 1:2 with steps lw 2 lc rgb 'dark-green' title "

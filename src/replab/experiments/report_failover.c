@@ -42,11 +42,12 @@ static bool run_row(struct report *r, json_t *run, size_t i, FILE *data)
 enum report_result report_failover(struct report *r, json_t *doc)
 {
 	json_t *modes = json_object_get(json_object_get(doc, "summary"), "modes"), *runs, *run;
+	const char *workload = jfield_string(doc, "workload");
 	bool bad = false;
 	FILE *data;
 	size_t i;
 
-	if (jfield_string(doc, "workload") && strcmp(jfield_string(doc, "workload"), "pgbench") == 0)
+	if (workload && strcmp(workload, "pgbench") == 0)
 		return report_commits(r, doc);
 	runs = report_array(r, json_array_get(modes, 0), "runs", "summary.modes[0]",
 			    REPORT_MAX_LABELS, &bad);
