@@ -104,11 +104,10 @@ enum report_result report_commits(struct report *r, json_t *doc)
 	      r->gp);
 	if (downtime)
 		fputs("'downtime.dat' using (($1+$2)/2):(0.5):(($2-$1)/2):(0.5) axes x1y2 with "
-		      "boxxyerror fs solid 0.25 noborder lc rgb 'grey' title 'downtime: last "
-		      "commit "
-		      "on the old primary to the first on the new', \\\n  'downtime.dat' using "
-		      "(($1+$2)/2):(0.92):3 axes x1y2 with labels noenhanced font ',9' notitle, "
-		      "\\\n  ",
+		      "boxxyerror fs solid 0.25 noborder lc rgb 'grey' \\\n"
+		      "  title 'downtime: last commit on the old primary to the first on the new', "
+		      "\\\n  'downtime.dat' using (($1+$2)/2):(0.92):3 axes x1y2 with labels "
+		      "noenhanced font ',9' notitle, \\\n  ",
 		      r->gp);
 	if (before)
 		fprintf(r->gp,
