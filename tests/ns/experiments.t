@@ -163,6 +163,10 @@ test_expect_success 'report refuses a result without samples or history, saying 
 	! replab report "$WORK/bare.json" 2>"$WORK/report.err" &&
 	grep "has no samples to draw" "$WORK/report.err"
 '
+test_expect_success 'and the experiment did not offer it to the report' '
+	grep -q "^  result: $WORK/wal.json (nothing to draw" "$WORK/wal.out" &&
+	! grep -q "replab report" "$WORK/wal.out"
+'
 test_expect_success 'the old replica is now a primary' '
 	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT pg_is_in_recovery()")" f
 '
@@ -187,6 +191,15 @@ jq_check "$out" '.summary.pgbench | .found_on_new_primary + .lost - .in_doubt_co
 jq_check "$out" '.summary.pgbench | .balanced == true and .history_rows == .found_on_new_primary + .committed_after'
 jq_check "$out" '.summary.pgbench.downtime_ms > 0 and .summary.pgbench.downtime_ms < 5000'
 jq_check "$out" '([.events[] | select(.event == "primary crashed") | .t_ms][0]) as $crash | .pgbench.before.last_commit_t_ms <= $crash + 50 and .pgbench.after.first_commit_t_ms > $crash'
+# The commits per 100 ms, from each run's first commit, are the commits its log holds.
+jq_check "$out" '.pgbench | (.before.commits_per_100ms | add) == .before.committed and (.after.commits_per_100ms | add) == .after.committed'
+test_expect_success 'replab report draws its commits over time, and the page' '
+	grep -q "replab report $out draws it" "$WORK/fopg.out" &&
+	replab report "$out" >"$WORK/fopg.report" &&
+	is "$(cat "$WORK/fopg.report")" "${out%.json}.png
+${out%.json}.html" &&
+	grep -q "<img .*alt=\"the experiment\"" "${out%.json}.html"
+'
 test_expect_success 'and the old replica is a primary again' '
 	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT pg_is_in_recovery()")" f
 '

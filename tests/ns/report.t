@@ -5,7 +5,8 @@
 # acknowledged), failover-under-load (a history
 # with the checkers' anomalies: lost and unknown writes the experiment
 # resolved, stale reads the report finds), replica-reads (staleness per
-# mode) and rpo (loss intervals), with hostile strings in them.  Each run's page is
+# mode), failover-under-load --workload pgbench (each run's commits over
+# time) and rpo (loss intervals), with hostile strings in them.  Each run's page is
 # opened from disk in headless chromium: it loads with no console message
 # (a blocked fetch, a script or a content security policy violation would
 # log one), every <img> decodes to a picture of the size gnuplot drew, and
@@ -87,6 +88,12 @@ modes = [{"mode": m, "checks": {"staleness": {"reads": 100, "ms": {"p50": p, "p9
           "histogram_ms": [[0, 0, 100]] if p == 0 else [[i * 10, i * 10 + 10, 100 >> i] for i in range(6)]}}}
          for m, p in (("async", 20), ("on", 10), (evil, 0))]
 json.dump({"experiment": "replica-reads", "modes": modes, "events": events}, open(f"{d}/rr.json", "w"))
+json.dump({"experiment": "failover-under-load", "workload": "pgbench", "events": events[:1] + [
+    {"t_ms": 3000, "event": "primary crashed"}, {"t_ms": 3400, "event": "replica promoted and written to"},
+    {"t_ms": 5000, "event": evil}],
+    "pgbench": {"before": {"first_commit_t_ms": 120, "last_commit_t_ms": 2995, "commits_per_100ms": [70] * 29},
+                "after": {"first_commit_t_ms": 3880, "last_commit_t_ms": 8080, "commits_per_100ms": [90] * 43}},
+    "summary": {"pgbench": {"downtime_ms": 885, evil: evil}}}, open(f"{d}/fp.json", "w"))
 json.dump({"experiment": "rpo", "trials": 10, "summary": [
     {"mode": "async", "p50_ms": 1, "p99_ms": 3, "lost": 30, "trials": 10, "trials_with_loss": 6,
      "loss_ci95": [0.31, 0.83]},
@@ -120,12 +127,17 @@ test_expect_success 'replica-reads: staleness per mode and the page' '
 	is "$(cat "$dir/rr.out")" "$dir/rr.png
 $dir/rr.html"
 '
+test_expect_success 'failover-under-load --workload pgbench: the commits over time and the page' '
+	replab report "$dir/fp.json" >"$dir/fp.out" &&
+	is "$(cat "$dir/fp.out")" "$dir/fp.png
+$dir/fp.html"
+'
 test_expect_success 'rpo: latency, losses, intervals and the page' '
 	replab report "$dir/rpo.json" >"$dir/rpo.out" &&
 	is "$(tail -n 1 "$dir/rpo.out")" "$dir/rpo.html"
 '
 
-for run in pr:2:1000x500 fl:2:1000x500 rr:1:1000x500 rpo:1:1000x800; do
+for run in pr:2:1000x500 fl:2:1000x500 rr:1:1000x500 fp:1:1000x500 rpo:1:1000x800; do
 	name=${run%%:*} n=$(echo "$run" | cut -d: -f2) size=${run##*:}
 	page=$dir/$name.html
 	test_expect_success "$name.html loads from disk with no console message" '
@@ -141,8 +153,8 @@ for run in pr:2:1000x500 fl:2:1000x500 rr:1:1000x500 rpo:1:1000x800; do
 done
 
 test_expect_success 'every picture decodes, of the size gnuplot drew' '
-	is "$(decoded "$dir/pr.html" "$dir/fl.html" "$dir/rr.html" "$dir/rpo.html")" \
-		"1000x500 1000x500 1000x500 1000x500 1000x500 1000x800"
+	is "$(decoded "$dir/pr.html" "$dir/fl.html" "$dir/rr.html" "$dir/fp.html" "$dir/rpo.html")" \
+		"1000x500 1000x500 1000x500 1000x500 1000x500 1000x500 1000x800"
 '
 
 # The checks can fail: a broken picture is seen as broken, a fetch as refused.

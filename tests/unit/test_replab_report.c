@@ -332,6 +332,10 @@ static void nothing_to_draw(void **state)
 
 		assert_int_equal(build(doc, &r), REPORT_EMPTY);
 		report_free(&r);
+		/* what experiment_save tells: nothing to draw, unless a history is beside it */
+		assert_false(report_draws(doc));
+		json_object_set_new(doc, "history", json_pack("{s:s}", "file", "x.history.jsonl"));
+		assert_true(report_draws(doc));
 		json_decref(doc);
 	}
 }
@@ -358,6 +362,7 @@ static void draws_each_kind(void **state)
 		    " \"lost_writes\": 3}, {\"detection_ms\": 1400, \"promote_ms\": 250,"
 		    " \"client_downtime_ms\": 1900, \"lost_writes\": 0}]}]}}");
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	assert_true(report_draws(doc));
 	assert_string_equal(data_text(&r, "runs.dat"),
 			    "1\t1500.0\t300.0\t2100.0\t3\n2\t1400.0\t250.0\t1900.0\t0\n");
 	report_free(&r);
@@ -385,6 +390,31 @@ static void draws_each_kind(void **state)
 	assert_string_equal(data_text(&r, "detect.dat"), "0\t512.250\t\"512 ms\"\n");
 	assert_null(strstr(r.gp_text, "touch"));
 	assert_non_null(strstr(r.gp_text, "stats 'rows.dat' using 1 nooutput"));
+	report_free(&r);
+	json_decref(doc);
+
+	/* failover-under-load --workload pgbench: each run's commits, the downtime between. */
+	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
+		    " \"events\": [{\"t_ms\": 300, \"event\": \"primary crashed\"}], \"pgbench\":"
+		    " {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\": 290,"
+		    " \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 1150.4,"
+		    " \"commits_per_100ms\": [5]}}}");
+	assert_int_equal(build(doc, &r), REPORT_DRAWN);
+	assert_true(report_draws(doc));
+	assert_string_equal(data_text(&r, "before.dat"), "0.100\t30\n0.200\t40\n0.300\t40\n");
+	assert_string_equal(data_text(&r, "after.dat"), "1.150\t50\n1.250\t50\n");
+	assert_string_equal(data_text(&r, "downtime.dat"), "0.290\t1.150\t\"860 ms\"\n");
+	assert_string_equal(data_text(&r, "events.dat"), "0.300\t\"primary crashed\"\n");
+	assert_non_null(strstr(r.gp_text, "'after.dat' using 1:2 with steps"));
+	report_free(&r);
+	json_decref(doc);
+	/* the second run's first commit before the first's last: refused, named */
+	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
+		    " \"pgbench\": {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\":"
+		    " 290, \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 200,"
+		    " \"commits_per_100ms\": [\"x\"]}}}");
+	assert_int_equal(build(doc, &r), REPORT_INVALID);
+	assert_non_null(strstr(log_last_error(), "pgbench.after.commits_per_100ms[0]"));
 	report_free(&r);
 	json_decref(doc);
 

@@ -16,6 +16,8 @@
  * old primary to the first on the new (on the replica's clock, both runs
  * being there), pgrepl's detection and promotion times, and whether the
  * new primary's balances agree (accounts, tellers, branches, history).
+ * Each run keeps its commits per 100 ms from its first, which is on the
+ * timeline with the events, for "replab report" (report_commits.c).
  */
 #include "experiment.h"
 #include "failover.h"
@@ -167,6 +169,8 @@ static bool trial(const struct experiment_options *o, struct timeline *x, json_t
 	timeline_event(x, "pgbench started");
 	if (failover_wait_load(x, o->crash_at_s * 1000.0, pid, pgbench_done, "pgbench"))
 		failover = failover_in_replica(true, x);
+	if (failover)
+		timeline_event(x, "replica promoted and written to");
 	before = run_finish(pid, o->duration_s);
 	timeline_event(x, "pgbench's first run ended");
 	if (failover && before)

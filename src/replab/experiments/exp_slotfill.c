@@ -89,8 +89,7 @@ static json_t *guest_loop(const struct run *r, const char *script)
 	size_t cap = 0;
 	FILE *f;
 
-	lab_state_path("slot-fills-disk.out", path, sizeof(path));
-	unlink(path);
+	lab_state_fresh("slot-fills-disk.out", path, sizeof(path));
 	if (node_run(r->primary, cmd, path) != 0 || !(f = fopen(path, "r"))) {
 		log_error("the primary's loop over WAL segments failed (see %s)", path);
 		return NULL;

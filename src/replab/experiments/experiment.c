@@ -12,6 +12,7 @@
 #include "lab/lifecycle.h"
 #include "log.h"
 #include "lab/node.h"
+#include "report.h"
 #include "lab/shape.h"
 #include "strutil.h"
 
@@ -337,6 +338,9 @@ bool experiment_save(json_t *doc, const char *name, const char *json_path)
 		log_error("could not write %s: %s", json_path, strerror(errno));
 		return false;
 	}
-	printf("  timeline: %s (replab report %s draws it)\n", json_path, json_path);
+	if (report_draws(doc))
+		printf("  timeline: %s (replab report %s draws it)\n", json_path, json_path);
+	else
+		printf("  result: %s (nothing to draw: jq . %s shows it)\n", json_path, json_path);
 	return true;
 }

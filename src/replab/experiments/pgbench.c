@@ -11,7 +11,6 @@
 #include "log.h"
 #include "strutil.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +28,6 @@ static int running_status = -1;
 
 /* The output of the pgbench running, under STATE. */
 static char running_log[PATH_MAX];
-
-/*
- * STATE/name, emptied (a member's output is appended to its file), into
- * path.
- */
-static const char *fresh_state_file(const char *name, char *path, size_t len)
-{
-	lab_state_path(name, path, len);
-	if (unlink(path) != 0 && errno != ENOENT)
-		fatal("could not remove %s: %s", path, strerror(errno));
-	return path;
-}
 
 /* Its per-transaction log's prefix, in the member's working directory. */
 #define TX_LOG "replab-pgbench"
@@ -77,7 +64,7 @@ bool pgbench_init(const struct vm *on, const char *conninfo)
 
 	xsnprintf(scale, sizeof(scale), "%d", PGBENCH_SCALE);
 	command(cmd, conninfo, args);
-	fresh_state_file("pgbench-init.log", running_log, sizeof(running_log));
+	lab_state_fresh("pgbench-init.log", running_log, sizeof(running_log));
 	if (node_run(on, (char *const *) cmd, running_log) == 0)
 		return true;
 	log_error("pgbench -i failed in the %s VM", on->name);
@@ -106,7 +93,7 @@ pid_t pgbench_start(const struct vm *on, const char *conninfo, int duration_s, c
 	}
 	command(cmd, conninfo, args);
 	running_status = -1;
-	fresh_state_file(log_name, running_log, sizeof(running_log));
+	lab_state_fresh(log_name, running_log, sizeof(running_log));
 	return node_start(on, (char *const *) cmd, running_log, -1, -1);
 }
 
@@ -169,14 +156,32 @@ static double committed_at(const char *line)
 	return *end == '\0' && end != latency ? epoch_s * 1000.0 + us / 1000.0 : -1;
 }
 
+/* Commits per 100 ms from the first of n times: bin k counts [first + 100k, first + 100(k+1)). */
+static json_t *per_100ms(const double *t, size_t n, double first, double last)
+{
+	size_t bins = n ? (size_t) ((last - first) / 100) + 1 : 0;
+	json_int_t *count = calloc(bins ? bins : 1, sizeof(*count));
+	json_t *out = json_array();
+
+	if (!count)
+		fatal("out of memory");
+	for (size_t i = 0; i < n; i++)
+		count[(size_t) ((t[i] - first) / 100)]++;
+	for (size_t k = 0; k < bins; k++)
+		json_array_append_new(out, json_integer(count[k]));
+	free(count);
+	return out;
+}
+
 json_t *pgbench_transactions(const struct vm *on)
 {
 	char *cmd[] = { "sh", "-c", "cat \"$0\".* 2>/dev/null; rm -f \"$0\".*", TX_LOG, NULL };
 	char path[PATH_MAX], *text, *line, *save = NULL;
-	double first = -1, last = -1;
-	json_int_t n = 0;
+	double first = -1, last = -1, *times = NULL;
+	size_t n = 0, cap = 0;
+	json_t *r;
 
-	fresh_state_file("pgbench-transactions.log", path, sizeof(path));
+	lab_state_fresh("pgbench-transactions.log", path, sizeof(path));
 	if (node_run(on, cmd, path) != 0 || !(text = file_read_all(path, 1 << 28, NULL))) {
 		log_error("could not read pgbench's per-transaction log back from the %s VM",
 			  on->name);
@@ -187,16 +192,24 @@ json_t *pgbench_transactions(const struct vm *on)
 
 		if (t < 0)
 			continue;
-		n++;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			if (!(times = realloc(times, cap * sizeof(*times))))
+				fatal("out of memory");
+		}
+		times[n++] = t;
 		if (first < 0 || t < first)
 			first = t;
 		if (t > last)
 			last = t;
 	}
 	free(text);
-	return json_pack("{s:I,s:o,s:o}", "committed", n, "first_commit_ms",
-			 n ? json_real(first) : json_null(), "last_commit_ms",
-			 n ? json_real(last) : json_null());
+	r = json_pack("{s:I,s:o,s:o,s:o}", "committed", (json_int_t) n, "first_commit_ms",
+		      n ? json_real(first) : json_null(), "last_commit_ms",
+		      n ? json_real(last) : json_null(), "commits_per_100ms",
+		      per_100ms(times, n, first, last));
+	free(times);
+	return r;
 }
 
 json_t *pgbench_contents(const struct vm *server)

@@ -59,8 +59,9 @@ json_t *pgbench_finish(pid_t pid, int duration_s);
 /*
  * The transactions a run through a connection string committed, from its
  * per-transaction log in member on (read and removed): {"committed",
- * "first_commit_ms", "last_commit_ms"} (times on the member's clock, ms
- * since the epoch; null without any), or NULL (logged).
+ * "first_commit_ms", "last_commit_ms" (times on the member's clock, ms
+ * since the epoch; null without any), "commits_per_100ms" (the commits in
+ * each 100 ms from the first)}, or NULL (logged).
  */
 json_t *pgbench_transactions(const struct vm *on);
 

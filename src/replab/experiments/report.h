@@ -55,6 +55,13 @@ enum report_result {
  */
 enum report_result report_build(struct report *r, json_t *doc, const char *source);
 
+/*
+ * Does "replab report" draw doc, a result as an experiment saves it: its
+ * picture (report_build draws it), or the history's ("history" names the
+ * file beside it)?  Malformed documents are logged and are not drawn.
+ */
+bool report_draws(json_t *doc);
+
 /* What the checkers located in a run's history (report_anomalies.c). */
 struct report_anomalies {
 	const struct history *h;
@@ -170,8 +177,14 @@ enum report_result report_history(struct report *r, json_t *doc, const struct hi
 /* rpo: per mode, commit latency p50/p99, writes lost, trials with a loss (95% interval). */
 enum report_result report_rpo(struct report *r, json_t *doc);
 
-/* failover-under-load: the timeline of one trial, or each trial's times and losses. */
+/*
+ * failover-under-load: the timeline of one trial, or each trial's times and
+ * losses; under --workload pgbench, its commits over time (report_commits).
+ */
 enum report_result report_failover(struct report *r, json_t *doc);
+
+/* failover-under-load --workload pgbench: each run's commits per second, the downtime shaded. */
+enum report_result report_commits(struct report *r, json_t *doc);
 
 /* split-brain: which rows each side had, and what the rewind left. */
 enum report_result report_split(struct report *r, json_t *doc);

@@ -70,6 +70,15 @@ enum report_result report_build(struct report *r, json_t *doc, const char *sourc
 	return drawings[i].draw(r, doc);
 }
 
+bool report_draws(json_t *doc)
+{
+	struct report r;
+	bool drawn = report_build(&r, doc, "the result") == REPORT_DRAWN;
+
+	report_free(&r);
+	return drawn || json_object_get(doc, "history");
+}
+
 enum report_result report_build_history(struct report *r, json_t *doc, const struct history *h,
 					const struct report_anomalies *a, const char *source)
 {

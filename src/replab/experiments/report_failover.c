@@ -3,10 +3,15 @@
  * its timeline (report_timeline.c); several are a bar group per trial, the
  * time to detect the primary's loss, to promote, and the client's downtime
  * (left axis), and the acknowledged writes each trial lost (right axis).
+ * Under --workload pgbench, the commits over time (report_commits.c).
  *
  * Data file: runs.dat ("trial<TAB>detection<TAB>promotion<TAB>downtime<TAB>lost").
  */
 #include "report.h"
+
+#include "lab/jsonfile.h"
+
+#include <string.h>
 
 #define MS_MAX	 1e9
 #define LOST_MAX 1e15
@@ -37,10 +42,13 @@ static bool run_row(struct report *r, json_t *run, size_t i, FILE *data)
 enum report_result report_failover(struct report *r, json_t *doc)
 {
 	json_t *modes = json_object_get(json_object_get(doc, "summary"), "modes"), *runs, *run;
+	const char *workload = jfield_string(doc, "workload");
 	bool bad = false;
 	FILE *data;
 	size_t i;
 
+	if (workload && strcmp(workload, "pgbench") == 0)
+		return report_commits(r, doc);
 	runs = report_array(r, json_array_get(modes, 0), "runs", "summary.modes[0]",
 			    REPORT_MAX_LABELS, &bad);
 	if (bad)

@@ -20,7 +20,7 @@ static FILE *open_log(const struct vm *vm)
 	char path[PATH_MAX], name[64];
 
 	xsnprintf(name, sizeof(name), "%s-server.log", vm->name);
-	lab_state_path(name, path, sizeof(path));
+	lab_state_fresh(name, path, sizeof(path));
 	return node_server_log(vm, path) ? fopen(path, "r") : NULL;
 }
 

@@ -8,6 +8,7 @@
 #include "proc.h"
 #include "strutil.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -132,6 +133,14 @@ const char *lab_saved_dir(void)
 const char *lab_state_path(const char *name, char *buf, size_t len)
 {
 	xsnprintf(buf, len, "%s/%s", lab_state_dir(), name);
+	return buf;
+}
+
+const char *lab_state_fresh(const char *name, char *buf, size_t len)
+{
+	lab_state_path(name, buf, len);
+	if (unlink(buf) != 0 && errno != ENOENT)
+		fatal("could not remove %s: %s", buf, strerror(errno));
 	return buf;
 }
 

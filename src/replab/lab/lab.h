@@ -60,6 +60,13 @@ const char *lab_saved_dir(void);
 /* STATE/name, e.g. lab_state_path("primary.pid"). */
 const char *lab_state_path(const char *name, char *buf, size_t len);
 
+/*
+ * STATE/name emptied, for a member's output that is read back: child.c
+ * appends to its out_path, so a file reused across runs would also hold
+ * the earlier runs' lines.  Every such reader takes its path from here.
+ */
+const char *lab_state_fresh(const char *name, char *buf, size_t len);
+
 /* Is any of the lab's processes (namespace holder, QEMUs) alive? */
 bool lab_is_up(void);
 

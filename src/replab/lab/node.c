@@ -330,7 +330,6 @@ bool node_server_log(const struct vm *vm, const char *out_path)
 		"journalctl", "-q", "-o", "cat", "--no-pager", "-u", "replab-postgres", NULL
 	};
 
-	unlink(out_path);
 	return run_verb(vm, "log", NULL, cmd, out_path);
 }
 

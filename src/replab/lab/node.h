@@ -120,7 +120,7 @@ bool node_crash(const struct vm *vm);
 /* The server alone crashes: SIGKILL to all its processes at once. */
 bool node_kill_server(const struct vm *vm);
 
-/* The member's PostgreSQL log (the journal in a VM) into out_path. */
+/* The member's PostgreSQL log (the journal in a VM) appended to out_path (see lab_state_fresh). */
 bool node_server_log(const struct vm *vm, const char *out_path);
 
 /*
