@@ -163,9 +163,8 @@ test_expect_success 'report refuses a result without samples or history, saying 
 	! replab report "$WORK/bare.json" 2>"$WORK/report.err" &&
 	grep "has no samples to draw" "$WORK/report.err"
 '
-test_expect_success 'and the experiment did not offer it to the report' '
-	grep -q "^  result: $WORK/wal.json (nothing to draw" "$WORK/wal.out" &&
-	! grep -q "replab report" "$WORK/wal.out"
+test_expect_success 'the experiment offered wal-retention'\''s result to the report, for its history' '
+	grep -q "^  timeline: $WORK/wal.json (replab report $WORK/wal.json draws it)" "$WORK/wal.out"
 '
 test_expect_success 'the old replica is now a primary' '
 	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "SELECT pg_is_in_recovery()")" f
