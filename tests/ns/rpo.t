@@ -57,6 +57,15 @@ test_expect_success 'replab check reads the history' '
 test_expect_success 'replab report draws it' 'replab report "$out"'
 test_expect_success 'as a PNG' 'head -c 8 "${out%.json}.png" | grep PNG'
 test_expect_success 'and its history' 'head -c 8 "${out%.json}-history.png" | grep -a PNG'
+test_expect_success 'its page lists the writes the trials lost or left in doubt, as the trials counted them' '
+	for kind in lost_writes.count:"lost acknowledged writes" \
+		unknown_writes.committed:"unknown writes that committed" \
+		unknown_writes.not_committed:"unknown writes that did not commit"; do
+		page_lists "${out%.json}.html" "${kind#*:}" \
+			"$(jq "[.summary[].runs[].checks.${kind%%:*}] | add" "$out")" \
+			"[a-z_]*-[0-9]* at [0-9.]* s: write [a-z_]*-[0-9]* [0-9]" || return 1
+	done
+'
 # Nine trials, nine swaps: the replica's server is the primary now.
 test_expect_success 'afterwards the old primary streams from the replica'\''s server' '
 	is "$(lab_psql "$NS_REPLICA" "$REPLICA_IP" "$STREAMING_PRIMARY")" streaming

@@ -412,6 +412,15 @@ static void draws_each_kind(void **state)
 	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
 		    " \"pgbench\": {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\":"
 		    " 290, \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 200,"
+		    " \"commits_per_100ms\": [5]}}}");
+	assert_int_equal(build(doc, &r), REPORT_INVALID);
+	assert_non_null(strstr(log_last_error(), "pgbench.after.first_commit_t_ms"));
+	report_free(&r);
+	json_decref(doc);
+	/* a count that is not one: refused, named */
+	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
+		    " \"pgbench\": {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\":"
+		    " 290, \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 400,"
 		    " \"commits_per_100ms\": [\"x\"]}}}");
 	assert_int_equal(build(doc, &r), REPORT_INVALID);
 	assert_non_null(strstr(log_last_error(), "pgbench.after.commits_per_100ms[0]"));
@@ -804,8 +813,8 @@ static void marks_the_writes_the_experiment_resolved(void **state)
 		  "test.json: summary.checks.lost_writes.count is 9, outside [0, 4]" },
 		{ "{\"lost_writes\": {\"count\": 0, \"first\": [{\"writer\": \"load\", \"seq\": "
 		  "1}]}}",
-		  "test.json: summary.checks lists 1 lost acknowledged writes, more than the 0 it "
-		  "counts" },
+		  "test.json: the checks list 1 lost acknowledged writes, more than the 0 they "
+		  "count" },
 		{ "{\"lost_writes\": {\"count\": 0, \"first\": {}}}",
 		  "test.json: lost_writes.first is not an array" },
 		{ "{\"lost_writes\": {\"count\": 0, \"first\": []}, \"unknown_writes\": "

@@ -153,19 +153,20 @@ static const char *megabytes(char *buf, size_t len, const json_t *sample, const 
  */
 static json_t *bulk(const struct vm *primary, struct writes *w, int seq, const char *what)
 {
+	struct history_clock clock;
+	/* The clock read first, so that the insert's time holds the insert only. */
+	bool clock_read = history_clock_measure(primary, w->x, &clock);
 	long long before = wal_bytes(primary), flush = 0, replay = 0;
 	double start = clock_now_ms(), committed, caught_up = -1;
 	json_t *samples = json_array(), *first, *doc;
 	char f[32], r[32], sql[128], *statement[] = { sql };
-	struct history_clock clock;
 	int got = 1, away = 0;
 
 	xsnprintf(sql, sizeof(sql),
 		  "INSERT INTO slow_disk SELECT g, repeat('x', 200)"
 		  " FROM generate_series(1, %d) AS g",
 		  BULK_ROWS);
-	if (before < 0 || !node_execf(primary, "TRUNCATE slow_disk") ||
-	    !history_clock_measure(primary, w->x, &clock) ||
+	if (before < 0 || !node_execf(primary, "TRUNCATE slow_disk") || !clock_read ||
 	    !history_commit(w->records, &clock, primary, "bulk", seq, statement, 1)) {
 		json_decref(samples);
 		return NULL;

@@ -93,8 +93,8 @@ static void on_timeline(json_t *run, const struct history_clock *c)
 		json_t *v = json_object_get(run, keys[i][0]);
 
 		json_object_set_new(run, keys[i][1],
-				    json_is_number(v) ? json_real(json_number_value(v) -
-								  c->offset_ms - c->start_real)
+				    json_is_number(v) ? json_real(history_clock_on_timeline(
+								c, json_number_value(v)))
 						      : json_null());
 		json_object_del(run, keys[i][0]);
 	}
@@ -131,6 +131,8 @@ static void print_summary(json_t *s)
 	json_t *p = json_object_get(s, "pgbench");
 	char downtime[64] = "not measured: no commit on the new primary";
 
+	if (integer(p, "committed_before_crash") == 0)
+		xsnprintf(downtime, sizeof(downtime), "not measured: no commit before the crash");
 	if (json_is_number(json_object_get(p, "downtime_ms")))
 		xsnprintf(downtime, sizeof(downtime), "%.0f ms", real(p, "downtime_ms"));
 

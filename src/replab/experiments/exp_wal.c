@@ -154,8 +154,10 @@ static bool with_slot(struct run *r)
 	printf("\n== 1. with a physical replication slot\n");
 	before = pg_wal_bytes(r);
 	if (!experiment_slot(r->primary, SLOT) ||
-	    !experiment_set(r->replica, "primary_slot_name", SLOT))
+	    !experiment_set(r->replica, "primary_slot_name", SLOT)) {
+		json_decref(mine);
 		return false;
+	}
 	timeline_event(&r->x, "slot " SLOT " created, the replica uses it");
 	if (standby_caught_up(r->primary, "replica", 60000) < 0 ||
 	    !cut_and_write(r, "slot", mine)) {

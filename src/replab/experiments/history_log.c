@@ -67,12 +67,17 @@ static void map_time(json_t *r, const char *key, double shift)
 		json_object_set_new(r, key, json_real(json_number_value(v) + shift));
 }
 
+double history_clock_on_timeline(const struct history_clock *c, double member_ms)
+{
+	return member_ms - c->offset_ms - c->start_real;
+}
+
 size_t history_take(const struct history_clock *c, const json_t *doc, const json_t *extra,
 		    json_t *out)
 {
 	json_t *records = json_object_get(doc, "history"), *r;
 	double epoch = (double) json_integer_value(json_object_get(doc, "history_epoch_ms"));
-	double shift = epoch - c->offset_ms - c->start_real;
+	double shift = history_clock_on_timeline(c, epoch);
 	size_t i;
 
 	json_array_foreach(records, i, r) {
@@ -99,7 +104,7 @@ bool history_commit(json_t *records, const struct history_clock *c, const struct
 		    const char *writer, long long first_seq, char *const statements[], size_t n)
 {
 	struct node_commit *commits = calloc(n ? n : 1, sizeof(*commits));
-	double shift = -c->offset_ms - c->start_real;
+	double shift = history_clock_on_timeline(c, 0);
 	char text[LSN_TEXT_MAX];
 	bool sent = false;
 	size_t done;

@@ -28,6 +28,9 @@ struct history_clock {
  */
 bool history_clock_measure(const struct vm *vm, const struct timeline *x, struct history_clock *c);
 
+/* A time of the member's CLOCK_REALTIME (ms) on the timeline c was measured for. */
+double history_clock_on_timeline(const struct history_clock *c, double member_ms);
+
 /*
  * Append to out pgrepl's records in doc ("history", "history_epoch_ms"),
  * their times on the timeline, each with the members of extra (or NULL)

@@ -3,8 +3,9 @@
  * run's history, for its picture and its page: the read anomalies by the
  * checker run here over the history (per mode when its records name their
  * mode, each mode's run checked on its own, as the experiment did), the lost and
- * unknown writes from the result's summary.checks, which only the
- * experiment could resolve against the surviving server's rows.
+ * unknown writes from the result's checks, which only the experiment could
+ * resolve against the surviving server's rows: summary.checks, or each
+ * trial's (rpo: summary[].runs[].checks) or phase's (phases[].checks).
  */
 #include "report.h"
 
@@ -12,6 +13,7 @@
 #include "history/runs.h"
 #include "lab/jsonfile.h"
 #include "log.h"
+#include "strutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,26 +68,29 @@ static size_t find_write(const struct history *h, const char *writer, long long 
 	return h->n;
 }
 
-/* c as the count of kind (at most the history's operations); false (logged) when it is not one. */
+/* c added to the count of kind (at most the history's operations); false (logged) when it is not
+ * one. */
 static bool count_of(struct report_anomalies *a, const struct report *r, const json_t *c,
-		     const char *where, enum history_kind kind)
+		     const char *where, const char *key, enum history_kind kind)
 {
+	char at[128];
 	double n;
 
-	if (!report_number(r, c, where, 0, (double) a->h->n, &n))
+	xsnprintf(at, sizeof(at), "%s.%s", where, key);
+	if (!report_number(r, c, at, 0, (double) a->h->n - (double) a->count[kind], &n))
 		return false;
-	a->count[kind] = (size_t) n;
+	a->count[kind] += (size_t) n;
 	return true;
 }
 
 /*
- * The writes listed in summary.checks[key].first, located in h: each an
+ * The writes listed in checks[key].first (where names checks), located in h: each an
  * ok write for the lost ones, a write never answered for the unknown ones
  * (its kind by "committed"); false (logged) when one is malformed or no
  * write of h.
  */
 static bool locate_writes(struct report_anomalies *a, const struct report *r, const json_t *checks,
-			  const char *key)
+			  const char *where, const char *key)
 {
 	bool lost = strcmp(key, "lost_writes") == 0, bad = false;
 	json_t *first = report_array(r, json_object_get(checks, key), "first", key,
@@ -101,17 +106,17 @@ static bool locate_writes(struct report_anomalies *a, const struct report *r, co
 
 		if (!writer || !json_is_integer(seq) || (!lost && !json_is_boolean(committed)))
 			return report_invalid(r,
-					      "summary.checks.%s.first[%zu] is not a write "
+					      "%s.%s.first[%zu] is not a write "
 					      "(\"writer\", \"seq\"%s)",
-					      key, i, lost ? "" : ", \"committed\""),
+					      where, key, i, lost ? "" : ", \"committed\""),
 			       false;
 		at = find_write(a->h, writer, json_integer_value(seq),
 				lost ? HISTORY_OK : HISTORY_UNKNOWN);
 		if (at == a->h->n)
 			return report_invalid(r,
-					      "summary.checks.%s.first[%zu]: the history has no "
+					      "%s.%s.first[%zu]: the history has no "
 					      "%s write %lld of that writer",
-					      key, i, lost ? "acknowledged" : "unanswered",
+					      where, key, i, lost ? "acknowledged" : "unanswered",
 					      (long long) json_integer_value(seq)),
 			       false;
 		history_mark(&a->marks,
@@ -123,31 +128,57 @@ static bool locate_writes(struct report_anomalies *a, const struct report *r, co
 	return !bad;
 }
 
-/* The writes' kinds from summary.checks, when the experiment checked them against a server. */
-static bool checked_writes(struct report_anomalies *a, const struct report *r, const json_t *doc)
+/* The writes' kinds from one checks object (where names it) added to a's. */
+static bool add_checks(struct report_anomalies *a, const struct report *r, const json_t *checks,
+		       const char *where)
 {
-	const json_t *checks = json_object_get(json_object_get(doc, "summary"), "checks"),
-		     *lost = json_object_get(checks, "lost_writes"),
+	const json_t *lost = json_object_get(checks, "lost_writes"),
 		     *unknown = json_object_get(checks, "unknown_writes");
 
 	if (!json_is_object(lost))
 		return true;
 	a->writes = true;
-	if (!count_of(a, r, json_object_get(lost, "count"), "summary.checks.lost_writes.count",
-		      HISTORY_LOST) ||
-	    !locate_writes(a, r, checks, "lost_writes") ||
-	    (json_is_object(unknown) &&
-	     (!count_of(a, r, json_object_get(unknown, "committed"),
-			"summary.checks.unknown_writes.committed", HISTORY_COMMITTED) ||
-	      !count_of(a, r, json_object_get(unknown, "not_committed"),
-			"summary.checks.unknown_writes.not_committed", HISTORY_NOT_COMMITTED) ||
-	      !locate_writes(a, r, checks, "unknown_writes"))))
+	return count_of(a, r, json_object_get(lost, "count"), where, "lost_writes.count",
+			HISTORY_LOST) &&
+	       locate_writes(a, r, checks, where, "lost_writes") &&
+	       (!json_is_object(unknown) ||
+		(count_of(a, r, json_object_get(unknown, "committed"), where,
+			  "unknown_writes.committed", HISTORY_COMMITTED) &&
+		 count_of(a, r, json_object_get(unknown, "not_committed"), where,
+			  "unknown_writes.not_committed", HISTORY_NOT_COMMITTED) &&
+		 locate_writes(a, r, checks, where, "unknown_writes")));
+}
+
+/*
+ * The writes' kinds from every checks object the result holds, where the
+ * experiment checked them against a server: summary.checks, rpo's
+ * summary[].runs[].checks, wal-retention's phases[].checks.
+ */
+static bool checked_writes(struct report_anomalies *a, const struct report *r, const json_t *doc)
+{
+	const json_t *summary = json_object_get(doc, "summary"), *m, *t, *p;
+	char where[96];
+	size_t i, j;
+
+	if (!add_checks(a, r, json_object_get(summary, "checks"), "summary.checks"))
 		return false;
+	json_array_foreach(summary, i, m) {
+		json_array_foreach(json_object_get(m, "runs"), j, t) {
+			xsnprintf(where, sizeof(where), "summary[%zu].runs[%zu].checks", i, j);
+			if (!add_checks(a, r, json_object_get(t, "checks"), where))
+				return false;
+		}
+	}
+	json_array_foreach(json_object_get(doc, "phases"), i, p) {
+		xsnprintf(where, sizeof(where), "phases[%zu].checks", i);
+		if (!add_checks(a, r, json_object_get(p, "checks"), where))
+			return false;
+	}
 	for (int k = HISTORY_LOST; k <= HISTORY_NOT_COMMITTED; k++)
 		if (a->marks.n[k] > a->count[k])
 			return report_invalid(r,
-					      "summary.checks lists %zu %s, more than the %zu it "
-					      "counts",
+					      "the checks list %zu %s, more than the %zu they "
+					      "count",
 					      a->marks.n[k], report_anomaly_names[k], a->count[k]),
 			       false;
 	return true;

@@ -96,8 +96,9 @@ struct node_commit {
 /*
  * Commit each of n statements (writes) in a transaction of its own, in one
  * psql session: before it the server's clock is read, after it the clock
- * and pg_current_wal_insert_lsn(), into out[i].  Stops at the first that
- * fails.  Returns how many were answered; *sent is then whether the next
+ * and pg_current_wal_insert_lsn(), into out[i].  The statements print
+ * nothing (no RETURNING, no SELECT): the clock reads are all psql prints.
+ * Stops at the first that fails.  Returns how many were answered; *sent is then whether the next
  * one was sent (it may have committed: its outcome is unknown), and a
  * failure is logged.
  */
