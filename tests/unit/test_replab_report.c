@@ -340,6 +340,26 @@ static void nothing_to_draw(void **state)
 	}
 }
 
+/* A pgbench failover whose second run starts at first (ms) with bins: refused, naming what. */
+static void pgbench_refused(const char *first, const char *bins, const char *what)
+{
+	struct report r;
+	char text[512];
+	json_t *doc;
+
+	snprintf(text, sizeof(text),
+		 "{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
+		 " \"pgbench\": {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\":"
+		 " 290, \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": %s,"
+		 " \"commits_per_100ms\": [%s]}}}",
+		 first, bins);
+	doc = parse(text);
+	assert_int_equal(build(doc, &r), REPORT_INVALID);
+	assert_non_null(strstr(log_last_error(), what));
+	report_free(&r);
+	json_decref(doc);
+}
+
 static void draws_each_kind(void **state)
 {
 	json_t *doc;
@@ -408,24 +428,9 @@ static void draws_each_kind(void **state)
 	assert_non_null(strstr(r.gp_text, "'after.dat' using 1:2 with steps"));
 	report_free(&r);
 	json_decref(doc);
-	/* the second run's first commit before the first's last: refused, named */
-	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
-		    " \"pgbench\": {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\":"
-		    " 290, \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 200,"
-		    " \"commits_per_100ms\": [5]}}}");
-	assert_int_equal(build(doc, &r), REPORT_INVALID);
-	assert_non_null(strstr(log_last_error(), "pgbench.after.first_commit_t_ms"));
-	report_free(&r);
-	json_decref(doc);
-	/* a count that is not one: refused, named */
-	doc = parse("{\"experiment\": \"failover-under-load\", \"workload\": \"pgbench\","
-		    " \"pgbench\": {\"before\": {\"first_commit_t_ms\": 100, \"last_commit_t_ms\":"
-		    " 290, \"commits_per_100ms\": [3, 4]}, \"after\": {\"first_commit_t_ms\": 400,"
-		    " \"commits_per_100ms\": [\"x\"]}}}");
-	assert_int_equal(build(doc, &r), REPORT_INVALID);
-	assert_non_null(strstr(log_last_error(), "pgbench.after.commits_per_100ms[0]"));
-	report_free(&r);
-	json_decref(doc);
+	/* the second run's first commit before the first's last, a count that is not one */
+	pgbench_refused("200", "5", "pgbench.after.first_commit_t_ms");
+	pgbench_refused("400", "\"x\"", "pgbench.after.commits_per_100ms[0]");
 
 	doc = parse("{\"experiment\": \"failover-under-load\", \"events\": [{\"t_ms\": 500, "
 		    "\"event\": \"write load "
