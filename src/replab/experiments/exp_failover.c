@@ -91,10 +91,8 @@ static json_t *trial(const struct experiment_options *o, struct timeline *x, jso
 		return NULL;
 	}
 	timeline_event(x, "write load started");
-	if (failover_wait_load(x, o->crash_at_s * 1000.0, loader, load_done, "the write load"))
-		failover = failover_in_replica(true, x);
-	if (failover)
-		timeline_event(x, "replica promoted and written to");
+	failover = failover_under_load(x, o->crash_at_s * 1000.0, loader, load_done,
+				       "the write load");
 	load = load_finish(loader);
 	if (load)
 		timeline_event(x, "write load finished");

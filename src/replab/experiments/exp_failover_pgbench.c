@@ -180,10 +180,7 @@ static bool trial(const struct experiment_options *o, struct timeline *x, json_t
 	if ((pid = pgbench_start(replica, conninfo, o->duration_s, "pgbench-before.log")) < 0)
 		return false;
 	timeline_event(x, "pgbench started");
-	if (failover_wait_load(x, o->crash_at_s * 1000.0, pid, pgbench_done, "pgbench"))
-		failover = failover_in_replica(true, x);
-	if (failover)
-		timeline_event(x, "replica promoted and written to");
+	failover = failover_under_load(x, o->crash_at_s * 1000.0, pid, pgbench_done, "pgbench");
 	before = run_finish(pid, o->duration_s);
 	timeline_event(x, "pgbench's first run ended");
 	if (failover && before)

@@ -76,17 +76,21 @@ json_t *failover_in_replica(bool crash, struct timeline *x)
 	return result;
 }
 
-bool failover_wait_load(struct timeline *x, double t_ms, pid_t load, bool (*done)(pid_t),
-			const char *what)
+json_t *failover_under_load(struct timeline *x, double t_ms, pid_t load, bool (*done)(pid_t),
+			    const char *what)
 {
+	json_t *failover;
+
 	while (timeline_ms(x) < t_ms) {
 		if (interrupted())
-			return false;
+			return NULL;
 		if (done(load)) {
 			log_error("%s ended before the crash", what);
-			return false;
+			return NULL;
 		}
 		clock_sleep_ms(50);
 	}
-	return true;
+	if ((failover = failover_in_replica(true, x)))
+		timeline_event(x, "replica promoted and written to");
+	return failover;
 }

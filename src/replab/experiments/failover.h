@@ -24,12 +24,14 @@
 json_t *failover_in_replica(bool crash, struct timeline *x);
 
 /*
- * Wait until t_ms on timeline x while a workload runs (done says whether
- * it ended; what names it): false (logged) when it ended first or on an
- * interruption.
+ * Crash the primary at t_ms on timeline x while a workload runs (done says
+ * whether it ended; what names it), the replica's pgrepl failover
+ * promoting it (failover_in_replica), "replica promoted and written to"
+ * recorded on x: pgrepl failover's JSON result, or NULL (logged) when the
+ * workload ended first, on an interruption, or when the failover failed.
  */
-bool failover_wait_load(struct timeline *x, double t_ms, pid_t load, bool (*done)(pid_t),
-			const char *what);
+json_t *failover_under_load(struct timeline *x, double t_ms, pid_t load, bool (*done)(pid_t),
+			    const char *what);
 
 /*
  * failover-under-load with --workload pgbench (exp_failover_pgbench.c):
