@@ -7,7 +7,8 @@
 # bring it back; and slot-fills-disk both ways: a slot that fills pg_wal's
 # disk and stops the primary (the real error from its log), then
 # max_slot_wal_keep_size turning the slot lost, the primary alive and the
-# replica rebuilt.
+# replica rebuilt; the writes that filled the disk are its history, none
+# acknowledged lost.
 . "$(dirname "$0")/lib.sh"
 
 sql() { # sql VM SQL: as postgres, database lab, one value
@@ -81,7 +82,7 @@ test_expect_success 'experiment slot-fills-disk' '
 	replab experiment slot-fills-disk --json "$out" >"$work/slotfill.out" 2>&1 ||
 		{ cat "$work/slotfill.out"; false; }
 	echo "# slot-fills-disk took $(($(date +%s) - start)) s" &&
-	grep -E "^  segment|^== |^summary:|^  no limit|^  max_slot" "$work/slotfill.out" | sed "s/^/# /"
+	grep -E "^  segment|^  row|^  the history|^== |^summary:|^  no limit|^  max_slot" "$work/slotfill.out" | sed "s/^/# /"
 '
 
 test_expect_success 'no limit: the disk filled, the primary stopped with "No space left on device", came back' '
@@ -93,6 +94,23 @@ test_expect_success 'no limit: the disk filled, the primary stopped with "No spa
 	echo "# pg_wal at most ${full} MiB before the failure" &&
 	[ "$full" -ge 160 ] &&
 	is "$(jq -r ".phases[0].recovered" "$j")" true
+'
+
+test_expect_success 'no limit: the history of the writes, none acknowledged lost, the one in doubt looked up' '
+	j=$work/slotfill.json &&
+	h=$work/slotfill.history.jsonl &&
+	test -s "$h" &&
+	unknown=$(jq -s "map(select(.outcome == \"unknown\")) | length" "$h") &&
+	[ "$unknown" -le 1 ] &&
+	ok=$(jq -s "map(select(.outcome == \"ok\")) | length" "$h") &&
+	committed=$(jq ".phases[0].checks.unknown_writes.committed" "$j") &&
+	is "$(jq ".phases[0].steps | length" "$j")" "$((ok + committed))" &&
+	for c in checks checks_on_replica; do
+		is "$(jq ".phases[0].$c.lost_writes.count" "$j")" 0 &&
+		is "$(jq ".phases[0].$c.unknown_writes.count" "$j")" "$unknown" || return 1
+	done &&
+	replab check "$h" >"$work/slotfill.check" &&
+	echo "# $ok writes acknowledged before the disk was full"
 '
 
 test_expect_success 'max_slot_wal_keep_size: reserved, extended, unreserved, lost; the primary lives; rebuilt' '

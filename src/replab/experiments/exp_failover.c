@@ -226,19 +226,16 @@ static bool keep_history(json_t *doc, json_t *summary, const struct timeline *x,
 			 const char *json_path)
 {
 	const struct vm *replica = lab_find_vm("replica");
-	struct history h;
+	json_t *records, *checks;
 	char sql[128];
-	json_t *checks = NULL;
 
-	if (!history_keep_load(doc, json_object_get(doc, "load"), replica, x, "failover-under-load",
-			       json_path))
+	records = history_keep_load(doc, json_object_get(doc, "load"), replica, x,
+				    "failover-under-load", json_path);
+	if (!records)
 		return false;
-	history_init(&h);
 	losses_load_sql("load", sql, sizeof(sql));
-	if (history_read_file(&h, json_string_value(json_object_get(json_object_get(doc, "history"),
-								    "file"))))
-		checks = losses_check(replica, &h, sql);
-	history_free(&h);
+	checks = losses_check(replica, records, "failover-under-load", sql);
+	json_decref(records);
 	if (!checks)
 		return false;
 	losses_print(checks);

@@ -107,20 +107,16 @@ static bool keep_history(const struct pair *p, const struct timeline *x, const c
 {
 	json_t *mine = json_array(), *checks = NULL;
 	struct history_clock c;
-	struct history h;
 	char sql[128];
 
-	history_init(&h);
 	losses_load_sql(name, sql, sizeof(sql));
-	if (history_take_as(p->standby, x, name, load, &c, mine) &&
-	    history_from_records(&h, mine, name))
-		checks = losses_check(p->standby, &h, sql);
+	if (history_take_as(p->standby, x, name, load, &c, mine))
+		checks = losses_check(p->standby, mine, name, sql);
 	if (checks) {
 		json_object_set_new(t, "history_clock", json_string(c.how));
 		json_object_set_new(t, "checks", checks);
 		json_array_extend(records, mine);
 	}
-	history_free(&h);
 	json_decref(mine);
 	return checks != NULL;
 }

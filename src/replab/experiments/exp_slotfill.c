@@ -3,12 +3,16 @@
  * protects its standby's WAL, and can kill the primary for it.  pg_wal is
  * on each VM's own 256 MiB WAL disk (images/guest/wal-disk.sh).
  *
- *   1. The replica away (cut off) with a physical slot: the primary writes
- *      WAL segment after segment; the slot pins them all until pg_wal's
- *      disk is full and the server PANICs (its log's lines shown).  The
- *      way back: delete the disk's 32 MiB reserve file, start the server,
- *      let the replica come back and catch up from the slot, checkpoint:
- *      the WAL goes, and the reserve is made again.
+ *   1. The replica away (cut off) with a physical slot: a client writes a
+ *      row and a WAL segment switch at a time, each committed on its own;
+ *      the slot pins every segment until pg_wal's disk is full and the
+ *      server PANICs (its log's lines shown).  The way back: delete the
+ *      disk's 32 MiB reserve file, start the server, let the replica come
+ *      back and catch up from the slot, checkpoint: the WAL goes, and the
+ *      reserve is made again.  The writes are the experiment's history
+ *      (slot-fills-disk.history.jsonl, writer "fill"), checked against
+ *      the primary after its crash recovery and against the replica: none
+ *      acknowledged is lost, and the one in doubt is looked up.
  *   2. The same with max_slot_wal_keep_size set: at each segment the slot's
  *      wal_status and safe_wal_size, reserved -> extended -> unreserved ->
  *      lost; the primary lives, and the replica, whose WAL is gone, is
@@ -17,12 +21,14 @@
 #define _GNU_SOURCE
 #include "clock.h"
 #include "experiment.h"
+#include "history_log.h"
 #include "interrupt.h"
 #include "lab/faults.h"
 #include "lab/lifecycle.h"
 #include "lab/node.h"
 #include "lab/vm.h"
 #include "log.h"
+#include "losses.h"
 #include "strutil.h"
 
 #include <limits.h>
@@ -37,10 +43,15 @@
 #define MAX_SEGMENTS	  40	 /* 640 MB: more than the disk holds */
 #define MAX_SEGMENTS_TEXT "40"
 
+#define WRITER		  "fill"
+#define FOUND_SQL	  "SELECT '" WRITER "' AS writer, seq FROM slot_fill"
+
 struct run {
 	const struct vm *primary, *replica;
 	struct timeline x;
 	json_t *phases;
+	json_t *records;	    /* the history: phase 1's writes */
+	struct history_clock clock; /* the primary's, for their times */
 };
 
 /* A root shell command in vm's guest: whether it exited with 0 (its output in STATE/slotfill.log).
@@ -146,22 +157,101 @@ static void undo_full_disk(void *arg)
 
 /* ---- 1. no limit ----------------------------------------------------------- */
 
+/*
+ * Write until the disk is full: MAX_SEGMENTS rows, each in a transaction
+ * of its own that switches to a new WAL segment first and keeps pg_wal's
+ * size then (history_commit: one psql session, the server's clock around
+ * each).  Whether one failed: the server's end.
+ */
+static bool fill_until_failure(struct run *r)
+{
+	char *statements[MAX_SEGMENTS];
+	bool all;
+
+	for (int i = 0; i < MAX_SEGMENTS; i++)
+		if (asprintf(&statements[i],
+			     "INSERT INTO slot_fill (seq, pg_wal_bytes) SELECT %d, " WAL_BYTES_SQL
+			     " FROM pg_switch_wal()",
+			     i + 1) < 0)
+			fatal("out of memory");
+	all = history_commit(r->records, &r->clock, r->primary, WRITER, 1, statements,
+			     MAX_SEGMENTS);
+	for (int i = 0; i < MAX_SEGMENTS; i++)
+		free(statements[i]);
+	return !all;
+}
+
+/* The rows phase 1 committed, read back (once the server is back): its steps, printed. */
+static json_t *fill_steps(const struct run *r)
+{
+	json_t *rows = node_queryf(r->primary, "read the rows written", SQL_ANY_ROWS, 2,
+				   "SELECT seq, pg_wal_bytes FROM slot_fill ORDER BY seq"),
+	       *steps = json_array();
+	long long seq, bytes;
+
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		if (!sql_int(sql_row(rows, i), "seq", &seq) ||
+		    !sql_int(sql_row(rows, i), "pg_wal_bytes", &bytes))
+			continue;
+		json_array_append_new(steps, json_pack("{s:I,s:I}", "segment", (json_int_t) seq,
+						       "pg_wal_bytes", (json_int_t) bytes));
+		printf("  row %2lld, a segment switch before it: pg_wal held %lld MB\n", seq,
+		       bytes >> 20);
+	}
+	json_decref(rows);
+	return steps;
+}
+
+/*
+ * Phase 1's writes checked against vm (the primary after its crash
+ * recovery, the replica once caught up), printed as seen on name; NULL
+ * (logged) when they could not be.
+ */
+static json_t *check_fill(const struct run *r, const struct vm *vm, const char *name)
+{
+	json_t *checks = losses_check_standby(vm, r->records, "slot-fills-disk", FOUND_SQL),
+	       *lost, *unknown;
+
+	if (!checks)
+		return NULL;
+	lost = json_object_get(checks, "lost_writes");
+	unknown = json_object_get(checks, "unknown_writes");
+	printf("  the history against the %s: %zu writes, %lld acknowledged and lost, %lld "
+	       "with no answer (%lld committed)\n",
+	       name, json_array_size(r->records),
+	       (long long) json_integer_value(json_object_get(lost, "count")),
+	       (long long) json_integer_value(json_object_get(unknown, "count")),
+	       (long long) json_integer_value(json_object_get(unknown, "committed")));
+	return checks;
+}
+
 /* The log lines that tell how the primary's server met the full disk. */
 static const char *const full_texts[] = { "No space left on device", "PANIC",
 					  "terminated by signal",    "shutting down",
 					  "startup process",	     NULL };
 
+/* checks (or NULL: not made) found no acknowledged write lost. */
+static bool none_lost(const json_t *checks)
+{
+	return checks && json_integer_value(json_object_get(json_object_get(checks, "lost_writes"),
+							    "count")) == 0;
+}
+
 static bool slot_kills_primary(struct run *r)
 {
-	json_t *steps = json_array(), *lines = json_array(), *out, *l;
+	json_t *steps, *lines = json_array(), *checks = NULL, *replica_checks = NULL;
 	long long bytes = 0;
-	bool died = false, back;
+	bool died, back, kept;
 	long mark;
-	int undo, n = 0;
+	int undo;
 	size_t i;
 
 	printf("\n== 1. a slot with no limit: the replica away, the primary writing\n");
-	if (!experiment_slot(r->primary, SLOT) ||
+	if (!node_execf(r->primary, "DROP TABLE IF EXISTS slot_fill") ||
+	    !node_execf(r->primary, "CREATE TABLE slot_fill (seq int PRIMARY KEY, pg_wal_bytes "
+				    "bigint)") ||
+	    !history_clock_measure(r->primary, &r->x, &r->clock) ||
+	    !experiment_slot(r->primary, SLOT) ||
 	    !experiment_set(r->replica, "primary_slot_name", SLOT) ||
 	    standby_caught_up(r->primary, "replica", 60000) < 0 ||
 	    !experiment_cut(r->primary, r->replica))
@@ -169,29 +259,14 @@ static bool slot_kills_primary(struct run *r)
 	timeline_event(&r->x, "slot " SLOT " in use; the replica cut off");
 	mark = experiment_log_mark(r->primary);
 	undo = lab_cleanup_push("make room on the primary's WAL disk", undo_full_disk, r);
-	printf("  writing WAL segments until the primary fails (at most %d)\n", MAX_SEGMENTS);
-	out = guest_loop(r, "n=0; while [ $n -lt " MAX_SEGMENTS_TEXT " ]; do n=$((n + 1));"
-			    " " GUEST_PSQL " -c \"" SWITCH_SQL
-			    "\" -c \"SELECT 'segment $n ' || " WAL_BYTES_SQL
-			    "\" 2>&1 | grep '^segment ' || { echo \"failed $n\"; exit 0; };"
-			    " done");
-	json_array_foreach(out, i, l) {
-		const char *text = json_string_value(l);
-		long long bytes;
-
-		if (sscanf(text, "segment %d %lld", &n, &bytes) == 2) {
-			json_array_append_new(steps, json_pack("{s:i,s:I}", "segment", n,
-							       "pg_wal_bytes", (json_int_t) bytes));
-			printf("  segment %2d written: pg_wal holds %lld MB\n", n, bytes >> 20);
-		} else if (sscanf(text, "failed %d", &n) == 1) {
-			died = true;
-		}
-	}
-	json_decref(out);
-	if (!out || interrupted())
+	printf("  writing rows, a new WAL segment for each, until the primary fails (at most "
+	       "%d):\n  the write that meets the full disk fails, as it should\n",
+	       MAX_SEGMENTS);
+	died = fill_until_failure(r);
+	if (interrupted())
 		return false;
-	timeline_event(&r->x,
-		       died ? "the primary failed writing segment %d" : "%d segments written", n);
+	timeline_event(&r->x, died ? "the primary failed at write %zu" : "%zu writes committed",
+		       json_array_size(r->records));
 	clock_sleep_ms(3000);
 	experiment_log_lines(r->primary, mark, full_texts, 8, lines);
 	for (i = 0; i < json_array_size(lines); i++) {
@@ -204,15 +279,22 @@ static bool slot_kills_primary(struct run *r)
 	timeline_event(&r->x,
 		       back ? "room made: the server runs, the replica caught up from its slot"
 			    : "the way back failed");
+	steps = fill_steps(r);
+	if (back) {
+		checks = check_fill(r, r->primary, "primary after its crash recovery");
+		replica_checks = check_fill(r, r->replica, "replica, caught up from its slot");
+	}
+	kept = none_lost(checks) && none_lost(replica_checks);
 	bytes = pg_wal_bytes(r);
 	printf("  after the reserve went, a restart and the replica's catch-up: pg_wal holds %lld "
 	       "MB\n",
 	       bytes >> 20);
-	json_array_append_new(r->phases, json_pack("{s:s,s:o,s:b,s:o,s:b,s:I}", "phase", "no limit",
-						   "steps", steps, "primary_failed", died,
-						   "log_lines", lines, "recovered", back,
-						   "pg_wal_bytes_after", (json_int_t) bytes));
-	return died && back;
+	json_array_append_new(r->phases,
+			      json_pack("{s:s,s:o,s:b,s:o,s:b,s:I,s:o?,s:o?}", "phase", "no limit",
+					"steps", steps, "primary_failed", died, "log_lines", lines,
+					"recovered", back, "pg_wal_bytes_after", (json_int_t) bytes,
+					"checks", checks, "checks_on_replica", replica_checks));
+	return died && back && kept;
 }
 
 /* ---- 2. max_slot_wal_keep_size ----------------------------------------------- */
@@ -378,6 +460,7 @@ int experiment_slot_fills_disk(const struct experiment_options *o)
 	}
 	printf("slot-fills-disk: the replica away with a replication slot while the primary "
 	       "writes,\nwith pg_wal on its own 256 MiB disk\n");
+	r.records = json_array();
 	timeline_begin(&r.x);
 	ok = slot_kills_primary(&r);
 	ok = ok && slot_is_lost(&r);
@@ -385,9 +468,12 @@ int experiment_slot_fills_disk(const struct experiment_options *o)
 	print_summary(r.phases);
 	doc = json_pack("{s:s,s:O,s:O,s:O}", "experiment", "slot-fills-disk", "phases", r.phases,
 			"events", r.x.events, "samples", r.x.samples);
-	if (experiment_save(doc, "slot-fills-disk", o->json_path) && ok)
+	history_clock_harness(&r.clock);
+	if (history_save(doc, r.records, &r.clock, "slot-fills-disk", o->json_path) &&
+	    experiment_save(doc, "slot-fills-disk", o->json_path) && ok)
 		rc = EXIT_OK;
 	json_decref(doc);
+	json_decref(r.records);
 	json_decref(r.phases);
 	timeline_free(&r.x);
 	return rc;

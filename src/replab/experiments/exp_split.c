@@ -141,8 +141,7 @@ static bool follows(const json_t *a, const json_t *b)
  */
 static bool check_history(const struct writes *w, const struct vm *vm, json_t *summary)
 {
-	struct history h;
-	json_t *checks = NULL, *first, *r;
+	json_t *checks, *first, *r;
 	char sql[256];
 	size_t i;
 
@@ -152,11 +151,7 @@ static bool check_history(const struct writes *w, const struct vm *vm, json_t *s
 		  "'old-primary' END AS writer, CASE written_on WHEN 'new primary' THEN id - %d "
 		  "ELSE id END AS seq FROM split_brain",
 		  NEW_SEQ_BASE);
-	history_init(&h);
-	if (history_from_records(&h, w->records, "the split's writes"))
-		checks = losses_check(vm, &h, sql);
-	history_free(&h);
-	if (!checks)
+	if (!(checks = losses_check(vm, w->records, "the split's writes", sql)))
 		return false;
 	printf("\n");
 	losses_print(checks);

@@ -109,18 +109,13 @@ static void slot_status(struct run *r, char *buf, size_t len)
  */
 static bool check_writes(struct run *r, const char *writer, const json_t *mine, json_t *phase)
 {
-	struct history h;
-	json_t *checks = NULL;
+	json_t *checks;
 	char sql[128];
 	json_int_t lost;
 
 	xsnprintf(sql, sizeof(sql), "SELECT writer, seq FROM wal_retention WHERE writer = '%s'",
 		  writer);
-	history_init(&h);
-	if (history_from_records(&h, mine, writer))
-		checks = losses_check_standby(r->replica, &h, sql);
-	history_free(&h);
-	if (!checks)
+	if (!(checks = losses_check_standby(r->replica, mine, writer, sql)))
 		return false;
 	lost = json_integer_value(json_object_get(json_object_get(checks, "lost_writes"), "count"));
 	printf("  the history, checked against the replica: %zu writes, %lld lost\n",

@@ -214,8 +214,8 @@ bool history_save(json_t *doc, const json_t *records, const struct history_clock
 	return true;
 }
 
-bool history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const struct timeline *x,
-		       const char *name, const char *json_path)
+json_t *history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const struct timeline *x,
+			  const char *name, const char *json_path)
 {
 	struct history_clock c;
 	json_t *records = json_array();
@@ -228,6 +228,9 @@ bool history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const str
 		json_object_del(load, "history_clock");
 		ok = history_save(doc, records, &c, name, json_path);
 	}
-	json_decref(records);
-	return ok;
+	if (!ok) {
+		json_decref(records);
+		return NULL;
+	}
+	return records;
 }

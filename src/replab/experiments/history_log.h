@@ -81,9 +81,9 @@ bool history_save(json_t *doc, const json_t *records, const struct history_clock
  * The history of "pgrepl load" (its result load, run in vm) beside the
  * experiment's JSON: measures vm's clock, moves the records out of load
  * (the JSON keeps the summary) into X.history.jsonl, and adds "history" to
- * doc; false (logged) when it could not.
+ * doc; the records (the caller's), or NULL (logged) when it could not.
  */
-bool history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const struct timeline *x,
+json_t *history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const struct timeline *x,
 		       const char *name, const char *json_path);
 
 #endif

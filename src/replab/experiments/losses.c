@@ -10,6 +10,7 @@
 
 #include "history/check.h"
 #include "history/history.h"
+#include "history_log.h"
 #include "lab/node.h"
 #include "lab/sqlrows.h"
 #include "log.h"
@@ -73,21 +74,25 @@ void losses_load_sql(const char *writer, char *buf, size_t len)
 	xsnprintf(buf, len, "SELECT '%s' AS writer, id AS seq FROM load_test", writer);
 }
 
-/* h against the writes sql finds on vm, with at_loss (or NULL); NULL (logged). */
-static json_t *check_found(const struct vm *vm, const struct history *h, const char *sql,
-			   const struct standby_positions *at_loss)
+/* records against the writes sql finds on vm, with at_loss (or NULL); NULL (logged). */
+static json_t *check_found(const struct vm *vm, const json_t *records, const char *where,
+			   const char *sql, const struct standby_positions *at_loss)
 {
 	struct history_found found = { 0 };
 	json_t *checks = NULL, *rows = NULL;
+	struct history h;
 
-	if (found_rows(vm, sql, &rows, &found))
-		checks = history_check(h, &found, at_loss);
+	history_init(&h);
+	if (history_from_records(&h, records, where) && found_rows(vm, sql, &rows, &found))
+		checks = history_check(&h, &found, at_loss);
+	history_free(&h);
 	free((void *) found.ids);
 	json_decref(rows);
 	return checks;
 }
 
-json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql)
+json_t *losses_check(const struct vm *new_primary, const json_t *records, const char *where,
+		     const char *found_sql)
 {
 	struct standby_positions at_loss;
 	char text[LSN_TEXT_MAX];
@@ -97,7 +102,7 @@ json_t *losses_check(const struct vm *new_primary, const struct history *h, cons
 	if (!switch_point(new_primary, &at))
 		return NULL;
 	at_loss = (struct standby_positions){ .received = at, .flushed = at, .replayed = at };
-	checks = check_found(new_primary, h, found_sql, &at_loss);
+	checks = check_found(new_primary, records, where, found_sql, &at_loss);
 	if (checks) {
 		lsn_format(at, text);
 		json_object_set_new(checks, "switch_point", json_string(text));
@@ -105,10 +110,10 @@ json_t *losses_check(const struct vm *new_primary, const struct history *h, cons
 	return checks;
 }
 
-json_t *losses_check_standby(const struct vm *standby, const struct history *h,
+json_t *losses_check_standby(const struct vm *vm, const json_t *records, const char *where,
 			     const char *found_sql)
 {
-	return check_found(standby, h, found_sql, NULL);
+	return check_found(vm, records, where, found_sql, NULL);
 }
 
 static json_int_t count(const json_t *obj, const char *key)

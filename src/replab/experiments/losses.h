@@ -9,7 +9,6 @@
 #ifndef REPLAB_LOSSES_H
 #define REPLAB_LOSSES_H
 
-#include "history/history.h"
 #include "lab/vm.h"
 
 #include <jansson.h>
@@ -21,18 +20,21 @@
 void losses_load_sql(const char *writer, char *buf, size_t len);
 
 /*
- * The "checks" of h against the writes found on new_primary, the rows of
- * found_sql ("writer" text, "seq" a number: every writer of h must be
- * looked for), or NULL (logged).
+ * The "checks" of records (a history's, as history_log.h makes them; named
+ * where in messages) against the writes found on new_primary, the rows of
+ * found_sql ("writer" text, "seq" a number: every writer of the records
+ * must be looked for), or NULL (logged).
  */
-json_t *losses_check(const struct vm *new_primary, const struct history *h, const char *found_sql);
+json_t *losses_check(const struct vm *new_primary, const json_t *records, const char *where,
+		     const char *found_sql);
 
 /*
- * The "checks" of h against the writes found_sql finds on standby, a
- * replica that has caught up (nothing promoted: the lost writes have no
- * stage), or NULL (logged).
+ * The "checks" of records against the writes found_sql finds on vm, a
+ * server that lost nothing by design (a replica that has caught up, a
+ * primary after its crash recovery): nothing promoted, so the lost writes
+ * have no stage; or NULL (logged).
  */
-json_t *losses_check_standby(const struct vm *standby, const struct history *h,
+json_t *losses_check_standby(const struct vm *vm, const json_t *records, const char *where,
 			     const char *found_sql);
 
 /* Print what checks says of the lost and unknown writes, for a summary. */
