@@ -129,6 +129,7 @@ test_expect_success 'after the experiment: the reserve is back, no slot, no sett
 	replab exec primary -- test -f /var/lib/replab/wal/reserve &&
 	is "$(sql primary "SELECT count(*) FROM pg_replication_slots")" 0 &&
 	is "$(sql primary "SHOW max_slot_wal_keep_size")" -1 &&
+	is "$(sql primary "SHOW tcp_user_timeout")" 0 &&
 	retry 60 eval "[ \"\$(sql primary \"SELECT count(*) FROM pg_stat_replication WHERE state = '"'"'streaming'"'"'\")\" = 1 ]"
 '
 

@@ -40,6 +40,15 @@
 #define WAL_MOUNT	  "/var/lib/replab/wal"
 #define RESERVE		  WAL_MOUNT "/reserve"
 #define KEEP_SIZE	  "96MB" /* max_slot_wal_keep_size in phase 2: above max_wal_size (64MB) */
+/*
+ * tcp_user_timeout in phase 2.  The checkpointer that invalidates the slot
+ * terminates the WAL sender holding it and waits for it to exit, and that
+ * WAL sender, sending to the cut-off replica, is blocked on its full
+ * socket (wait event ClientWrite), even its last error message: until TCP
+ * gives up, about 15 minutes, the CHECKPOINT hangs.  With this, the kernel
+ * fails the send once data has gone unacknowledged this long.
+ */
+#define SEND_TIMEOUT "10s"
 #define MAX_SEGMENTS	  40	 /* 640 MB: more than the disk holds */
 #define MAX_SEGMENTS_TEXT "40"
 
@@ -262,6 +271,7 @@ static bool slot_kills_primary(struct run *r)
 	printf("  writing rows, a new WAL segment for each, until the primary fails (at most "
 	       "%d):\n  the write that meets the full disk fails, as it should\n",
 	       MAX_SEGMENTS);
+	fflush(stdout); /* before the failed write's warning, on stderr */
 	died = fill_until_failure(r);
 	if (interrupted())
 		return false;
@@ -334,8 +344,10 @@ static bool slot_is_lost(struct run *r)
 	long mark = experiment_log_mark(r->replica);
 	size_t i;
 
-	printf("\n== 2. the same with max_slot_wal_keep_size = " KEEP_SIZE "\n");
+	printf("\n== 2. the same with max_slot_wal_keep_size = " KEEP_SIZE
+	       " (and tcp_user_timeout = " SEND_TIMEOUT ")\n");
 	if (!experiment_set(r->primary, "max_slot_wal_keep_size", KEEP_SIZE) ||
+	    !experiment_set(r->primary, "tcp_user_timeout", SEND_TIMEOUT) ||
 	    standby_caught_up(r->primary, "replica", 60000) < 0 ||
 	    !experiment_cut(r->primary, r->replica))
 		return false;
@@ -364,6 +376,7 @@ static bool slot_is_lost(struct run *r)
 	timeline_event(&r->x, broke ? "the replica cannot stream again" : "the replica streams");
 	/* Not copied into the new replica's settings by its base backup. */
 	node_execf(r->primary, "ALTER SYSTEM RESET max_slot_wal_keep_size");
+	node_execf(r->primary, "ALTER SYSTEM RESET tcp_user_timeout");
 	node_execf(r->primary, "SELECT pg_reload_conf()");
 	printf("  rebuilding the replica: a new base backup (pg_basebackup) from the primary\n");
 	if (!node_rebuild(r->replica, lab_state_path("rebuild.log", path, sizeof(path))))
