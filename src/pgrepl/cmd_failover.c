@@ -4,9 +4,13 @@
  * pg_promote() and write to it; measure detection and recovery time.  With
  * --detect-only it is the failure detector alone: it writes nothing, stops
  * once the primary is found gone (or --wait is over) and promotes nothing.
+ * Every probe is a read of the JSON's history (history.h), session
+ * "detector": ok, fail (an error came back, or no connection), unknown (no
+ * answer within the timeout).
  */
 #include "clock.h"
 #include "commands.h"
+#include "history.h"
 #include "log.h"
 #include "narrate.h"
 #include "pair.h"
@@ -25,6 +29,7 @@ struct failover {
 	double detected_ms; /* clock time the first failed probe returned */
 	long probes;	    /* probes sent, the failed one included */
 	bool detected;	    /* a probe failed (not just --wait over, with --detect-only) */
+	json_t *history;    /* the probes' records */
 };
 
 static bool write_marker(struct failover *f)
@@ -60,20 +65,27 @@ static bool write_marker(struct failover *f)
 	return true;
 }
 
-/* One probe of the primary, bounded by the connect timeout. */
+/* One probe of the primary, bounded by the connect timeout, onto the history. */
 static bool probe_primary(struct failover *f, struct db_error *err)
 {
 	struct server *p = &f->pair.primary;
+	double sent = history_now_ms(), answered;
+	const char *outcome = "fail";
+	bool ok = false;
 
-	if (!p->conn) {
+	if (!p->conn)
 		p->conn = db_connect(p->conninfo, f->pair.app_name, p->connect_timeout_ms, err);
-		if (!p->conn)
-			return false;
+	if (p->conn) {
+		ok = db_exec(p->conn, "SELECT 1", 0, NULL, p->connect_timeout_ms, NULL, err);
+		outcome = ok ? "ok" : history_sent_outcome(err);
+		if (!ok)
+			server_close(p);
 	}
-	if (db_exec(p->conn, "SELECT 1", 0, NULL, p->connect_timeout_ms, NULL, err))
-		return true;
-	server_close(p);
-	return false;
+	answered = strcmp(outcome, "unknown") == 0 ? -1 : history_now_ms();
+	json_array_append_new(f->history, history_read("detector", "primary", sent, answered,
+						       outcome, NULL, NULL,
+						       ok ? NULL : err->message));
+	return ok;
 }
 
 /* The detector's figures: how it probed, how long it waited, and what it found. */
@@ -243,12 +255,15 @@ static bool write_after(struct failover *f)
 
 static int cmd_failover(const struct options *o, const struct targets *t, json_t *doc)
 {
-	struct failover f = { .o = o };
+	struct failover f = { .o = o, .history = json_array() };
 	bool ok;
 
-	if (!targets_require_both(t))
+	if (!targets_require_both(t)) {
+		json_decref(f.history);
 		return EXIT_USAGE;
+	}
 	pair_init(&f.pair, o, t, doc, "pgrepl-failover");
+	history_attach(doc, f.history);
 	if (o->detect_only) {
 		ok = pair_check_roles(&f.pair) && wait_for_primary_to_go(&f);
 		if (ok)

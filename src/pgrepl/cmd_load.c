@@ -135,7 +135,7 @@ static void record_write(struct tally *t, const struct server *s, const struct t
 		outcome = "fail";
 		sent = history_now_ms();
 	} else {
-		outcome = history_sent_write_outcome(err);
+		outcome = history_sent_outcome(err);
 		if (strcmp(outcome, "fail") == 0)
 			answered = history_now_ms();
 	}

@@ -99,7 +99,7 @@ static void write_seq(struct client *c, PGconn **conn, const char *conninfo, lon
 		if (!db_value(*conn, lsn_sql, 0, NULL, timeout, lsn, sizeof(lsn), &lsn_err))
 			lsn[0] = '\0';
 	} else {
-		outcome = history_sent_write_outcome(&err);
+		outcome = history_sent_outcome(&err);
 		if (strcmp(outcome, "fail") == 0)
 			answered = history_now_ms();
 		else

@@ -94,7 +94,7 @@ json_t *history_read(const char *session, const char *server, double sent_ms, do
 	return r;
 }
 
-const char *history_sent_write_outcome(const struct db_error *err)
+const char *history_sent_outcome(const struct db_error *err)
 {
 	if (!err->sqlstate[0] || strncmp(err->sqlstate, "08", 2) == 0 ||
 	    strncmp(err->sqlstate, "57", 2) == 0)

@@ -40,12 +40,12 @@ json_t *history_read(const char *session, const char *server, double sent_ms, do
 		     const char *outcome, json_t *seen, const char *replay_lsn, const char *error);
 
 /*
- * The outcome of a write that failed with err after it was sent: "fail"
- * when the server answered that it did not commit, "unknown" when it may
- * have committed unseen (no answer, the connection lost, the server
- * shutting down).
+ * The outcome of an operation that failed with err after it was sent:
+ * "fail" when the server answered with an error (a write did not commit),
+ * "unknown" when no answer came (a write may have committed unseen: no
+ * answer in time, the connection lost, the server shutting down).
  */
-const char *history_sent_write_outcome(const struct db_error *err);
+const char *history_sent_outcome(const struct db_error *err);
 
 /* Sort an array of records by sent_ms, in place (stable). */
 void history_sort(json_t *records);

@@ -6,7 +6,8 @@
 # not assumed: no false detection on the healthy link with the 2 s timeout,
 # no fewer with 500 ms than with 2 s on the lossy one, a real crash detected after about the
 # timeout; and the lab left as it was (roles, streaming, no shape, the
-# cable in), so the VM tier's other tests reuse it.  About 2 minutes.
+# cable in), so the VM tier's other tests reuse it; every probe in the
+# history.  About 2 minutes.
 . "$(dirname "$0")/lib.sh"
 
 sql() { # sql VM QUERY: one value, from psql as postgres in the lab database
@@ -37,6 +38,19 @@ jq_check "$out" '([.cells[] | select(.loss_pct == 40)] | sort_by(.timeout_ms)) a
 	$c[0].false_detections >= $c[1].false_detections'
 # a crash is noticed by the first probe that starts after it, once its timeout is over
 jq_check "$out" '.detections | all(.after_crash_ms >= .timeout_ms - 50 and .after_crash_ms < .timeout_ms + .interval_ms + 1500)'
+# the history: every probe a read, a session per cell and per crash, as many as were counted
+hist=$work/flaky.history.jsonl
+test_expect_success 'the history holds every probe' '
+	is "$(jq -s "map(.session) | unique | length" "$hist")" 6 &&
+	is "$(jq -s "length" "$hist")" \
+		"$(jq "[.cells[].runs[].probes, .detections[].probes] | add" "$out")" &&
+	is "$(jq -s "map(select(.op != \"read\" or .server != \"primary\")) | length" "$hist")" 0 &&
+	is "$(jq -s "map(select(.session == \"200/2000 ms loss 0%\" and .outcome != \"ok\")) | length" \
+		"$hist")" 0 &&
+	is "$(jq -s "[group_by(.session)[] | select(.[0].session | endswith(\"crash\")) |
+		last.outcome] | map(select(. == \"ok\")) | length" "$hist")" 0 &&
+	replab check "$hist" >"$work/flaky.check"
+'
 
 test_expect_success 'the lab is as it was: the replica a standby streaming from the primary' '
 	is "$(sql replica "SELECT pg_is_in_recovery()")" t &&

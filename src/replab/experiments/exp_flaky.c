@@ -13,11 +13,15 @@
  * QEMU killed) and the time to the detection is measured; the lab is
  * brought back (replab reset with a saved lab) before the next.
  * --detect-only writes and promotes nothing: no cell changes the lab's
- * roles.  Every fault is undone on every exit path (exp_undo.c).
+ * roles.  Every fault is undone on every exit path (exp_undo.c).  Every
+ * probe is a read of flaky-link.history.jsonl, on a session per cell
+ * ("200/1000 ms loss 10%") and per crash ("200/1000 ms crash"): when each
+ * was sent, and whether the primary answered.
  */
 #define _GNU_SOURCE
 #include "experiment.h"
 #include "failover.h"
+#include "history_log.h"
 
 #include "clock.h"
 #include "interrupt.h"
@@ -49,6 +53,17 @@ struct fault {
 	double flap_s;
 	char loss[16]; /* "10%" for shape_set */
 	char name[32]; /* "loss 10%", "flap 2s": a column of the grid */
+};
+
+/* What the detectors of one run share. */
+struct run {
+	const struct experiment_options *o;
+	FILE *log; /* their narratives */
+	char log_path[PATH_MAX];
+	double setup_ms; /* putting a fault in place, measured */
+	struct timeline x;
+	json_t *records;	    /* the history: every detector's probes */
+	struct history_clock clock; /* the replica's, measured after each detector */
 };
 
 /* "pgrepl failover --detect-only" running in the replica, its narrative read as it comes. */
@@ -210,18 +225,26 @@ static bool detector_start(struct detector *d, const struct vm *replica, int int
 	}
 }
 
-/* Wait for the detector to end: its "detection" figures, or NULL (logged). */
-static json_t *detector_finish(struct detector *d, const char *log_path)
+/*
+ * Wait for the detector to end: its "detection" figures, or NULL (logged);
+ * its probes onto the run's history, as session's.
+ */
+static json_t *detector_finish(struct detector *d, struct run *r, const char *session)
 {
-	json_t *result, *detection = NULL;
+	json_t *result, *detection = NULL, *extra;
 	int rc;
 
 	if (d->reaped)
 		return NULL;
 	result = detector_end(d, &rc);
 	fflush(d->log);
-	if (detector_complain(rc, result, log_path))
+	if (detector_complain(rc, result, r->log_path) &&
+	    history_clock_measure(lab_find_vm("replica"), &r->x, &r->clock)) {
+		extra = json_pack("{s:s}", "session", session);
+		history_take(&r->clock, result, extra, r->records);
+		json_decref(extra);
 		detection = json_incref(json_object_get(result, "detection"));
+	}
 	json_decref(result);
 	return detection;
 }
@@ -263,25 +286,27 @@ static json_t *run_figures(const struct detector *d, json_t *detection, double w
 /*
  * One run of the detector under fault f for at most left_ms: {"detected",
  * "watched_ms" (from the fault in place to the detection or the end),
- * "probes", "error"}, or NULL.  *setup_ms is how long the fault took to be
- * in place, measured.
+ * "probes", "error"}, or NULL.  r->setup_ms is how long the fault took to
+ * be in place, measured.
  */
-static json_t *watch_once(const struct experiment_options *o, int interval_ms, int timeout_ms,
-			  const struct fault *f, double left_ms, double *setup_ms, FILE *log,
-			  const char *log_path)
+static json_t *watch_once(struct run *r, int interval_ms, int timeout_ms, const struct fault *f,
+			  double left_ms)
 {
+	const struct experiment_options *o = r->o;
 	const struct vm *primary = lab_find_vm("primary"), *replica = lab_find_vm("replica");
-	int wait_s = (int) ((left_ms + (fault_shapes(o, f) ? *setup_ms : 0)) / 1000) + 1;
+	int wait_s = (int) ((left_ms + (fault_shapes(o, f) ? r->setup_ms : 0)) / 1000) + 1;
 	double applied, next_flap, end;
 	json_t *detection, *run = NULL;
 	struct detector d;
+	char session[HISTORY_NAME_MAX];
 	bool ok, down = false;
 
-	ok = detector_start(&d, replica, interval_ms, timeout_ms, wait_s, log, log_path) &&
+	xsnprintf(session, sizeof(session), "%d/%d ms %s", interval_ms, timeout_ms, f->name);
+	ok = detector_start(&d, replica, interval_ms, timeout_ms, wait_s, r->log, r->log_path) &&
 	     fault_on(o, primary, f);
 	applied = next_flap = clock_now_ms();
 	if (ok && fault_shapes(o, f))
-		*setup_ms = applied - d.ready_ms;
+		r->setup_ms = applied - d.ready_ms;
 	while (ok && !d.eof && !interrupted()) {
 		if (f->flap_s > 0 && clock_now_ms() >= next_flap) {
 			down = !down;
@@ -294,7 +319,7 @@ static json_t *watch_once(const struct experiment_options *o, int interval_ms, i
 	}
 	end = d.gone ? d.gone_ms : clock_now_ms();
 	ok = fault_off(o, primary, f, down) && ok;
-	detection = detector_finish(&d, log_path);
+	detection = detector_finish(&d, r, session);
 	if (ok && detection)
 		run = run_figures(&d, detection, end > applied ? end - applied : 0);
 	json_decref(detection);
@@ -302,18 +327,16 @@ static json_t *watch_once(const struct experiment_options *o, int interval_ms, i
 }
 
 /* One cell of the grid: the false detections under f in --duration s of watching, or NULL. */
-static json_t *grid_cell(const struct experiment_options *o, int interval_ms, int timeout_ms,
-			 const struct fault *f, double *setup_ms, FILE *log, const char *log_path)
+static json_t *grid_cell(struct run *r, int interval_ms, int timeout_ms, const struct fault *f)
 {
-	double duration_ms = o->duration_s * 1000.0, watched = 0, first = -1;
+	double duration_ms = r->o->duration_s * 1000.0, watched = 0, first = -1;
 	json_t *runs = json_array(), *run = NULL;
 	int alarms = 0;
 
 	while (watched < duration_ms && alarms < FALSE_PER_CELL_MAX && !interrupted()) {
 		double w;
 
-		run = watch_once(o, interval_ms, timeout_ms, f, duration_ms - watched, setup_ms,
-				 log, log_path);
+		run = watch_once(r, interval_ms, timeout_ms, f, duration_ms - watched);
 		if (!run)
 			break;
 		w = json_real_value(json_object_get(run, "watched_ms"));
@@ -340,22 +363,24 @@ static json_t *grid_cell(const struct experiment_options *o, int interval_ms, in
  * back: {"after_crash_ms" (host clock), "since_last_answer_ms" (pgrepl's),
  * "probes", "error"}, or NULL.
  */
-static json_t *true_detection(int interval_ms, int timeout_ms, int n, FILE *log,
-			      const char *log_path)
+static json_t *true_detection(struct run *r, int interval_ms, int timeout_ms, int n)
 {
 	const struct vm *primary = lab_find_vm("primary"), *replica = lab_find_vm("replica");
 	double settle = clock_now_ms() + 1000 + (n * 397) % 1000, crashed_at = 0;
 	json_t *detection = NULL, *t = NULL;
 	struct detector d;
-	bool ok = detector_start(&d, replica, interval_ms, timeout_ms, CRASH_WAIT_S, log, log_path);
+	char session[HISTORY_NAME_MAX];
+	bool ok = detector_start(&d, replica, interval_ms, timeout_ms, CRASH_WAIT_S, r->log,
+				 r->log_path);
 
+	xsnprintf(session, sizeof(session), "%d/%d ms crash", interval_ms, timeout_ms);
 	/* The crash at a different moment of the probe cycle each time. */
 	while (ok && !d.eof && !interrupted() && clock_now_ms() < settle)
 		detector_read(&d, settle - clock_now_ms());
 	if (ok && (d.eof || d.gone)) {
 		log_error("the detector declared the primary gone before its crash, on a healthy "
 			  "link (its narrative: %s)",
-			  log_path);
+			  r->log_path);
 		log_hint("a longer timeout (--timeouts) holds on a busy host");
 		ok = false;
 	}
@@ -365,7 +390,7 @@ static json_t *true_detection(int interval_ms, int timeout_ms, int n, FILE *log,
 	}
 	while (ok && !d.eof && !interrupted())
 		detector_read(&d, 200);
-	detection = detector_finish(&d, log_path);
+	detection = detector_finish(&d, r, session);
 	if (ok && detection && d.gone)
 		t = json_pack("{s:i,s:i,s:f,s:O,s:O,s:O}", "interval_ms", interval_ms, "timeout_ms",
 			      timeout_ms, "after_crash_ms", d.gone_ms - crashed_at,
@@ -477,34 +502,35 @@ int experiment_flaky_link(const struct experiment_options *o)
 	const struct vm *primary = lab_find_vm("primary"), *replica = lab_find_vm("replica");
 	struct fault faults[EXPERIMENT_LIST_MAX + 1];
 	int nfaults = faults_of(o, faults), rc = EXIT_FAIL, row = 0, n = 0;
-	json_t *cells = json_array(), *detections = json_array(), *doc;
-	double setup_ms = SETUP_GUESS_MS;
-	char log_path[PATH_MAX];
-	struct timeline x;
+	struct run r = { .o = o, .setup_ms = SETUP_GUESS_MS };
+	json_t *cells, *detections, *doc;
 	bool ok = true;
-	FILE *log;
 
 	if (!needs_ok(o, primary, replica))
 		return EXIT_FAIL;
-	if (!(log = fopen(lab_state_path("flaky-link.log", log_path, sizeof(log_path)), "we")))
-		fatal("could not write %s: %s", log_path, strerror(errno));
+	if (!(r.log = fopen(lab_state_path("flaky-link.log", r.log_path, sizeof(r.log_path)),
+			    "we")))
+		fatal("could not write %s: %s", r.log_path, strerror(errno));
 	printf("flaky-link: pgrepl failover --detect-only probes the primary from the replica, "
 	       "%d s a cell,\nwhile the primary's link %s%s%s; then the primary crashes for "
 	       "real (narratives: %s)\n",
 	       o->duration_s, "loses packets", o->delay ? " and delays them by " : "",
-	       o->delay ? o->delay : "", log_path);
-	timeline_begin(&x);
+	       o->delay ? o->delay : "", r.log_path);
+	cells = json_array();
+	detections = json_array();
+	r.records = json_array();
+	timeline_begin(&r.x);
 	for (int i = 0; ok && i < o->nintervals; i++)
 		for (int j = 0; ok && j < o->ntimeouts; j++, row++)
 			for (int k = 0; ok && k < nfaults; k++) {
-				json_t *c = grid_cell(o, o->intervals[i], o->timeouts[j],
-						      &faults[k], &setup_ms, log, log_path);
+				json_t *c = grid_cell(&r, o->intervals[i], o->timeouts[j],
+						      &faults[k]);
 
 				if (!(ok = c != NULL))
 					break;
 				json_object_set_new(c, "row", json_integer(row));
 				json_object_set_new(c, "column", json_integer(k));
-				timeline_event(&x,
+				timeline_event(&r.x,
 					       "interval %d ms, timeout %d ms, %s: %lld false "
 					       "detections in %.1f s",
 					       o->intervals[i], o->timeouts[j], faults[k].name,
@@ -517,33 +543,38 @@ int experiment_flaky_link(const struct experiment_options *o)
 	row = 0;
 	for (int i = 0; ok && i < o->nintervals; i++)
 		for (int j = 0; ok && j < o->ntimeouts; j++, row++) {
-			json_t *t = true_detection(o->intervals[i], o->timeouts[j], n++, log,
-						   log_path);
+			json_t *t = true_detection(&r, o->intervals[i], o->timeouts[j], n++);
 
 			if (!(ok = t != NULL))
 				break;
 			json_object_set_new(t, "row", json_integer(row));
-			timeline_event(&x,
+			timeline_event(&r.x,
 				       "interval %d ms, timeout %d ms: the crash detected after "
 				       "%.0f ms",
 				       o->intervals[i], o->timeouts[j],
 				       json_real_value(json_object_get(t, "after_crash_ms")));
 			json_array_append_new(detections, t);
 		}
-	fclose(log);
+	fclose(r.log);
 	if (ok) {
 		print_summary(cells, detections, faults, nfaults);
 		doc = json_pack("{s:s,s:i,s:s?,s:f,s:o,s:o,s:O,s:O,s:O,s:O}", "experiment",
 				"flaky-link", "duration_s", o->duration_s, "delay", o->delay,
 				"flap_s", o->flap_s, "rows", names(o, faults, nfaults, true),
 				"columns", names(o, faults, nfaults, false), "cells", cells,
-				"detections", detections, "events", x.events, "samples", x.samples);
-		if (experiment_save(doc, "flaky-link", o->json_path))
+				"detections", detections, "events", r.x.events, "samples",
+				r.x.samples);
+		xsnprintf(r.clock.how, sizeof(r.clock.how),
+			  "pgrepl's CLOCK_REALTIME in the replica minus its offset against the "
+			  "host's, measured over the management link after each detector ended");
+		if (history_save(doc, r.records, &r.clock, "flaky-link", o->json_path) &&
+		    experiment_save(doc, "flaky-link", o->json_path))
 			rc = EXIT_OK;
 		json_decref(doc);
 	}
+	json_decref(r.records);
 	json_decref(cells);
 	json_decref(detections);
-	timeline_free(&x);
+	timeline_free(&r.x);
 	return rc;
 }
