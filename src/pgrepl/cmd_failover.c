@@ -82,8 +82,9 @@ static bool probe_primary(struct failover *f, struct db_error *err)
 			server_close(p);
 	}
 	answered = strcmp(outcome, "unknown") == 0 ? -1 : history_now_ms();
+	/* A probe reads no writer's rows: an answered one saw none ("seen": {}). */
 	json_array_append_new(f->history, history_read("detector", "primary", sent, answered,
-						       outcome, NULL, NULL,
+						       outcome, ok ? json_object() : NULL, NULL,
 						       ok ? NULL : err->message));
 	return ok;
 }
