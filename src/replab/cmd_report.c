@@ -365,7 +365,7 @@ int cmd_report(const struct verb_args *a)
 	}
 	if (rc == EXIT_OK && ndrawn == 0) {
 		log_error("%s has no samples to draw", file);
-		log_hint("its figures are in the file's summary (e.g. jq . %s)", file);
+		log_hint("its figures are in the file itself: jq . %s", file);
 		rc = EXIT_FAIL;
 	}
 	if (rc == EXIT_OK && (rc = write_page(doc, file, html, pngs, drawn, &anomalies)) == EXIT_OK)

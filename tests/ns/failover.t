@@ -20,6 +20,8 @@ test_expect_success 'failover --detect-only: a primary that answers for 2 s is n
 '
 jq_check "$watch" '.ok == true and .detection.detected == false and .detection.probes >= 10'
 jq_check "$watch" '(has("promotion") or has("before") or has("writes")) | not'
+jq_check "$watch" '(.history | length) == .detection.probes and all(.history[]; .op == "read"
+	and .session == "detector" and .server == "primary" and .outcome == "ok" and .seen == {})'
 
 detect=$WORK/detect.json
 pgrepl "$NS_REPLICA" failover --detect-only --json --probe-interval 100 --connect-timeout 500 \
@@ -38,6 +40,9 @@ test_expect_success 'failover --detect-only exits 0 once it declares the primary
 kill -CONT $stopped
 jq_check "$detect" '.detection.detected == true and .detection.detection_ms >= 500 and .detection.detection_ms < 3000'
 jq_check "$detect" '(has("promotion") or has("writes")) | not'
+# the last probe, to the hung primary, was sent and never answered
+jq_check "$detect" '(.history | length) == .detection.probes and (.history[-1] | .outcome == "unknown"
+	and .answered_ms == null) and all(.history[:-1][]; .outcome == "ok")'
 test_expect_success 'the replica is still a standby' 'is "$(in_recovery)" t'
 test_expect_success 'pgrepl failover --help shows --detect-only' '
 	pgrepl "$NS_REPLICA" failover --help | grep -e "--detect-only"
