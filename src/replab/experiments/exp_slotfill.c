@@ -36,10 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOT		  "replab_replica"
-#define WAL_MOUNT	  "/var/lib/replab/wal"
-#define RESERVE		  WAL_MOUNT "/reserve"
-#define KEEP_SIZE	  "96MB" /* max_slot_wal_keep_size in phase 2: above max_wal_size (64MB) */
+#define SLOT	  "replab_replica"
+#define WAL_MOUNT "/var/lib/replab/wal"
+#define RESERVE	  WAL_MOUNT "/reserve"
+#define KEEP_SIZE "96MB" /* max_slot_wal_keep_size in phase 2: above max_wal_size (64MB) */
 /*
  * tcp_user_timeout in phase 2.  The checkpointer that invalidates the slot
  * terminates the WAL sender holding it and waits for it to exit, and that
@@ -48,12 +48,12 @@
  * gives up, about 15 minutes, the CHECKPOINT hangs.  With this, the kernel
  * fails the send once data has gone unacknowledged this long.
  */
-#define SEND_TIMEOUT "10s"
-#define MAX_SEGMENTS	  40	 /* 640 MB: more than the disk holds */
+#define SEND_TIMEOUT	  "10s"
+#define MAX_SEGMENTS	  40 /* 640 MB: more than the disk holds */
 #define MAX_SEGMENTS_TEXT "40"
 
-#define WRITER		  "fill"
-#define FOUND_SQL	  "SELECT '" WRITER "' AS writer, seq FROM slot_fill"
+#define WRITER	  "fill"
+#define FOUND_SQL "SELECT '" WRITER "' AS writer, seq FROM slot_fill"
 
 struct run {
 	const struct vm *primary, *replica;
@@ -218,8 +218,8 @@ static json_t *fill_steps(const struct run *r)
  */
 static json_t *check_fill(const struct run *r, const struct vm *vm, const char *name)
 {
-	json_t *checks = losses_check_standby(vm, r->records, "slot-fills-disk", FOUND_SQL),
-	       *lost, *unknown;
+	json_t *checks = losses_check_standby(vm, r->records, "slot-fills-disk", FOUND_SQL), *lost,
+	       *unknown;
 
 	if (!checks)
 		return NULL;

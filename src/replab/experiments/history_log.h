@@ -84,6 +84,6 @@ bool history_save(json_t *doc, const json_t *records, const struct history_clock
  * doc; the records (the caller's), or NULL (logged) when it could not.
  */
 json_t *history_keep_load(json_t *doc, json_t *load, const struct vm *vm, const struct timeline *x,
-		       const char *name, const char *json_path);
+			  const char *name, const char *json_path);
 
 #endif

@@ -276,7 +276,7 @@ size_t node_commit_each(const struct vm *vm, char *const statements[], size_t n,
 			    vm->name, n);
 	if (done < n) {
 		log_warning("a write failed in the %s VM after %zu of %zu: %s", vm->name, done, n,
-			  statements[done]);
+			    statements[done]);
 		log_detail("psql's messages are in %s", log_path);
 	}
 	free(text);
