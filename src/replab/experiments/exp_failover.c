@@ -27,6 +27,7 @@
 #include "failover.h"
 #include "history_log.h"
 #include "interrupt.h"
+#include "lab/jsonfile.h"
 #include "lab/snapshot.h"
 #include "log.h"
 #include "losses.h"
@@ -34,18 +35,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static double real(json_t *doc, const char *object, const char *key)
-{
-	json_t *o = object ? json_object_get(doc, object) : doc;
-
-	return json_number_value(json_object_get(o, key));
-}
-
-static json_int_t integer(json_t *doc, const char *key)
-{
-	return json_integer_value(json_object_get(doc, key));
-}
 
 static void print_summary(json_t *s)
 {
@@ -56,13 +45,15 @@ static void print_summary(json_t *s)
 	       "  client downtime (no acknowledgement) %.0f ms\n"
 	       "  primary loss detected                %.0f ms after its last answer\n"
 	       "  promotion (pg_promote)               %.0f ms\n",
-	       (long long) integer(s, "acknowledged_writes"), (long long) integer(s, "on_server"),
-	       (long long) integer(s, "lost_writes"), integer(s, "lost_writes") ? ": ids " : "",
+	       (long long) jfield_int(s, "acknowledged_writes"),
+	       (long long) jfield_int(s, "on_server"), (long long) jfield_int(s, "lost_writes"),
+	       jfield_int(s, "lost_writes") ? ": ids " : "",
 	       json_string_value(json_object_get(s, "lost_ids")),
-	       (long long) integer(s, "in_doubt"), (long long) integer(s, "in_doubt_committed"),
-	       real(s, NULL, "client_downtime_ms"), real(s, NULL, "detection_ms"),
-	       real(s, NULL, "promote_ms"));
-	if (integer(s, "lost_writes"))
+	       (long long) jfield_int(s, "in_doubt"),
+	       (long long) jfield_int(s, "in_doubt_committed"),
+	       jfield_real(s, "client_downtime_ms"), jfield_real(s, "detection_ms"),
+	       jfield_real(s, "promote_ms"));
+	if (jfield_int(s, "lost_writes"))
 		printf("\n  The primary acknowledged those writes, but they had not reached the "
 		       "replica\n"
 		       "  when it crashed: asynchronous replication trades them for commit "
@@ -98,11 +89,13 @@ static json_t *trial(const struct experiment_options *o, struct timeline *x, jso
 		timeline_event(x, "write load finished");
 	if (failover && load && acked_writes_check(replica, load, t)) {
 		json_object_set_new(t, "client_downtime_ms",
-				    json_real(real(load, NULL, "longest_gap_ms")));
+				    json_real(jfield_real(load, "longest_gap_ms")));
 		json_object_set_new(t, "detection_ms",
-				    json_real(real(failover, "detection", "detection_ms")));
+				    json_real(jfield_real(json_object_get(failover, "detection"),
+							  "detection_ms")));
 		json_object_set_new(t, "promote_ms",
-				    json_real(real(failover, "promotion", "promote_ms")));
+				    json_real(jfield_real(json_object_get(failover, "promotion"),
+							  "promote_ms")));
 		json_object_set_new(t, "events", json_incref(x->events));
 		ok = true;
 	}
@@ -124,7 +117,7 @@ static json_int_t total(json_t *runs, const char *key)
 	size_t i;
 
 	json_array_foreach(runs, i, run) {
-		sum += integer(run, key);
+		sum += jfield_int(run, key);
 	}
 	return sum;
 }
@@ -168,8 +161,8 @@ static void print_distribution(const char *what, json_t *mode, const char *key)
 {
 	json_t *d = json_object_get(mode, key);
 
-	printf("  %-28s %8.0f %8.0f %8.0f\n", what, real(d, NULL, "p50"), real(d, NULL, "p90"),
-	       real(d, NULL, "max"));
+	printf("  %-28s %8.0f %8.0f %8.0f\n", what, jfield_real(d, "p50"), jfield_real(d, "p90"),
+	       jfield_real(d, "max"));
 }
 
 static void print_trials(json_t *s)
@@ -179,14 +172,14 @@ static void print_trials(json_t *s)
 
 	printf("\nsummary over %lld trials, each from the saved lab:\n"
 	       "  %-5s %12s %6s %9s %12s %12s %11s\n",
-	       (long long) integer(mode, "trials"), "trial", "acknowledged", "lost", "in doubt",
+	       (long long) jfield_int(mode, "trials"), "trial", "acknowledged", "lost", "in doubt",
 	       "detected ms", "promoted ms", "downtime ms");
 	json_array_foreach(json_object_get(mode, "runs"), i, run) {
 		printf("  %-5zu %12lld %6lld %9lld %12.0f %12.0f %11.0f\n", i + 1,
-		       (long long) integer(run, "acknowledged_writes"),
-		       (long long) integer(run, "lost_writes"),
-		       (long long) integer(run, "in_doubt"), real(run, NULL, "detection_ms"),
-		       real(run, NULL, "promote_ms"), real(run, NULL, "client_downtime_ms"));
+		       (long long) jfield_int(run, "acknowledged_writes"),
+		       (long long) jfield_int(run, "lost_writes"),
+		       (long long) jfield_int(run, "in_doubt"), jfield_real(run, "detection_ms"),
+		       jfield_real(run, "promote_ms"), jfield_real(run, "client_downtime_ms"));
 	}
 	printf("\n  %-28s %8s %8s %8s\n", "(ms)", "p50", "p90", "max");
 	print_distribution("primary loss detected", mode, "detection_ms");
@@ -198,8 +191,8 @@ static void print_trials(json_t *s)
 	       "  received when the primary crashed.  No loss in N trials bounds how often\n"
 	       "  that happens (under about 3/N at 95%%); it does not make it safe.\n",
 	       json_string_value(json_object_get(mode, "loss_ci95_text")),
-	       (long long) integer(json_object_get(mode, "lost_writes_per_trial"), "p50"),
-	       (long long) integer(json_object_get(mode, "lost_writes_per_trial"), "max"));
+	       (long long) jfield_int(json_object_get(mode, "lost_writes_per_trial"), "p50"),
+	       (long long) jfield_int(json_object_get(mode, "lost_writes_per_trial"), "max"));
 }
 
 /* More than one trial needs the saved lab to start each from; false (logged) without one. */

@@ -22,6 +22,7 @@
 #include "experiment.h"
 #include "failover.h"
 #include "history_log.h"
+#include "lab/jsonfile.h"
 #include "lab/node.h"
 #include "log.h"
 #include "pgbench.h"
@@ -36,16 +37,6 @@
  * connecting, which takes seconds under TCG (one second gave no commit).
  */
 #define SECOND_RUN_MIN_S 10
-
-static json_int_t integer(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
-static double real(json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
 
 /* pgbench_history's rows on server (the first run's, before the second); -1 (logged). */
 static long long history_rows(const struct vm *server)
@@ -106,24 +97,24 @@ static void on_timeline(json_t *run, const struct history_clock *c)
  */
 static json_t *summarize(json_t *before, json_t *after, long long found, json_t *contents)
 {
-	long long committed = integer(before, "committed");
+	long long committed = jfield_int(before, "committed");
 	json_t *first = json_object_get(after, "first_commit_t_ms"),
 	       *last = json_object_get(before, "last_commit_t_ms");
 
 	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:O,s:I,s:O}", "committed_before_crash",
 			 (json_int_t) committed, "aborted_clients_before",
-			 integer(before, "aborted"), "found_on_new_primary", (json_int_t) found,
+			 jfield_int(before, "aborted"), "found_on_new_primary", (json_int_t) found,
 			 "lost", (json_int_t) (committed > found ? committed - found : 0),
 			 "in_doubt_committed",
 			 (json_int_t) (found > committed ? found - committed : 0),
-			 "committed_after", integer(after, "committed"), "aborted_clients_after",
-			 integer(after, "aborted"), "downtime_ms",
+			 "committed_after", jfield_int(after, "committed"), "aborted_clients_after",
+			 jfield_int(after, "aborted"), "downtime_ms",
 			 json_is_number(first) && json_is_number(last)
 				 ? json_real(json_number_value(first) - json_number_value(last))
 				 : json_null(),
 			 "balanced", json_object_get(contents, "balanced"), "history_rows",
-			 integer(json_object_get(contents, "pgbench_history"), "rows"), "contents",
-			 contents);
+			 jfield_int(json_object_get(contents, "pgbench_history"), "rows"),
+			 "contents", contents);
 }
 
 static void print_summary(json_t *s)
@@ -131,10 +122,10 @@ static void print_summary(json_t *s)
 	json_t *p = json_object_get(s, "pgbench");
 	char downtime[64] = "not measured: no commit on the new primary";
 
-	if (integer(p, "committed_before_crash") == 0)
+	if (jfield_int(p, "committed_before_crash") == 0)
 		xsnprintf(downtime, sizeof(downtime), "not measured: no commit before the crash");
 	if (json_is_number(json_object_get(p, "downtime_ms")))
-		xsnprintf(downtime, sizeof(downtime), "%.0f ms", real(p, "downtime_ms"));
+		xsnprintf(downtime, sizeof(downtime), "%.0f ms", jfield_real(p, "downtime_ms"));
 
 	printf("\nsummary (pgbench -c %d):\n"
 	       "  transactions committed before the crash %lld (as pgbench saw them)\n"
@@ -145,15 +136,15 @@ static void print_summary(json_t *s)
 	       "  balances agree on the new primary       %s\n"
 	       "  primary loss detected                   %.0f ms after its last answer\n"
 	       "  promotion (pg_promote)                  %.0f ms\n",
-	       PGBENCH_CLIENTS, (long long) integer(p, "committed_before_crash"),
-	       (long long) (integer(p, "committed_before_crash") - integer(p, "lost")),
-	       (long long) integer(p, "lost"), (long long) integer(p, "in_doubt_committed"),
-	       (long long) integer(p, "committed_after"), downtime,
+	       PGBENCH_CLIENTS, (long long) jfield_int(p, "committed_before_crash"),
+	       (long long) (jfield_int(p, "committed_before_crash") - jfield_int(p, "lost")),
+	       (long long) jfield_int(p, "lost"), (long long) jfield_int(p, "in_doubt_committed"),
+	       (long long) jfield_int(p, "committed_after"), downtime,
 	       json_is_true(json_object_get(p, "balanced"))
 		       ? "yes (accounts = tellers = branches = history deltas)"
 		       : "NO",
-	       real(s, "detection_ms"), real(s, "promote_ms"));
-	if (integer(p, "lost"))
+	       jfield_real(s, "detection_ms"), jfield_real(s, "promote_ms"));
+	if (jfield_int(p, "lost"))
 		printf("\n  pgbench saw those transactions committed, but they had not reached "
 		       "the\n"
 		       "  replica when the primary crashed: asynchronous replication.\n");
@@ -201,9 +192,9 @@ static bool trial(const struct experiment_options *o, struct timeline *x, json_t
 	if (contents) {
 		s = json_pack("{s:o,s:f,s:f}", "pgbench", summarize(before, after, found, contents),
 			      "detection_ms",
-			      real(json_object_get(failover, "detection"), "detection_ms"),
+			      jfield_real(json_object_get(failover, "detection"), "detection_ms"),
 			      "promote_ms",
-			      real(json_object_get(failover, "promotion"), "promote_ms"));
+			      jfield_real(json_object_get(failover, "promotion"), "promote_ms"));
 		print_summary(s);
 		*doc = json_pack("{s:s,s:s,s:i,s:i,s:i,s:o,s:O,s:O,s:O,s:{s:O,s:O,s:s}}",
 				 "experiment", "failover-under-load", "workload", "pgbench",

@@ -24,6 +24,7 @@
 #include "history_log.h"
 #include "interrupt.h"
 #include "lab/faults.h"
+#include "lab/jsonfile.h"
 #include "lab/lifecycle.h"
 #include "lab/node.h"
 #include "lab/vm.h"
@@ -218,19 +219,17 @@ static json_t *fill_steps(const struct run *r)
  */
 static json_t *check_fill(const struct run *r, const struct vm *vm, const char *name)
 {
-	json_t *checks = losses_check_standby(vm, r->records, "slot-fills-disk", FOUND_SQL), *lost,
-	       *unknown;
+	json_t *checks = losses_check_standby(vm, r->records, "slot-fills-disk", FOUND_SQL),
+	       *unknown = json_object_get(checks, "unknown_writes");
 
 	if (!checks)
 		return NULL;
-	lost = json_object_get(checks, "lost_writes");
-	unknown = json_object_get(checks, "unknown_writes");
 	printf("  the history against the %s: %zu writes, %lld acknowledged and lost, %lld "
 	       "with no answer (%lld committed)\n",
 	       name, json_array_size(r->records),
-	       (long long) json_integer_value(json_object_get(lost, "count")),
-	       (long long) json_integer_value(json_object_get(unknown, "count")),
-	       (long long) json_integer_value(json_object_get(unknown, "committed")));
+	       (long long) jfield_int(json_object_get(checks, "lost_writes"), "count"),
+	       (long long) jfield_int(unknown, "count"),
+	       (long long) jfield_int(unknown, "committed"));
 	return checks;
 }
 
@@ -242,8 +241,7 @@ static const char *const full_texts[] = { "No space left on device", "PANIC",
 /* checks (or NULL: not made) found no acknowledged write lost. */
 static bool none_lost(const json_t *checks)
 {
-	return checks && json_integer_value(json_object_get(json_object_get(checks, "lost_writes"),
-							    "count")) == 0;
+	return checks && jfield_int(json_object_get(checks, "lost_writes"), "count") == 0;
 }
 
 static bool slot_kills_primary(struct run *r)

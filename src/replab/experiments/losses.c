@@ -11,6 +11,7 @@
 #include "history/check.h"
 #include "history/history.h"
 #include "history_log.h"
+#include "lab/jsonfile.h"
 #include "lab/node.h"
 #include "lab/sqlrows.h"
 #include "log.h"
@@ -116,11 +117,6 @@ json_t *losses_check_standby(const struct vm *vm, const json_t *records, const c
 	return check_found(vm, records, where, found_sql, NULL);
 }
 
-static json_int_t count(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
 void losses_print(const json_t *checks)
 {
 	const json_t *lost = json_object_get(checks, "lost_writes"),
@@ -130,12 +126,13 @@ void losses_print(const json_t *checks)
 	       "    the standby's recovery ended at       %s (the new timeline's switch point)\n"
 	       "    acknowledged writes lost              %lld",
 	       json_string_value(json_object_get(checks, "switch_point")),
-	       (long long) count(lost, "count"));
-	if (count(lost, "count"))
+	       (long long) jfield_int(lost, "count"));
+	if (jfield_int(lost, "count"))
 		printf(": %lld bytes of WAL and %.0f ms of commits past it",
-		       (long long) count(lost, "wal_bytes"),
+		       (long long) jfield_int(lost, "wal_bytes"),
 		       json_number_value(json_object_get(lost, "ms")));
 	printf("\n    writes with no answer                 %lld: %lld committed, %lld not\n",
-	       (long long) count(unknown, "count"), (long long) count(unknown, "committed"),
-	       (long long) count(unknown, "not_committed"));
+	       (long long) jfield_int(unknown, "count"),
+	       (long long) jfield_int(unknown, "committed"),
+	       (long long) jfield_int(unknown, "not_committed"));
 }

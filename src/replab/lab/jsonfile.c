@@ -101,3 +101,13 @@ bool jfield_number(const json_t *obj, const char *key, double *out)
 {
 	return jnumber(json_is_object(obj) ? json_object_get(obj, key) : NULL, out);
 }
+
+json_int_t jfield_int(const json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+double jfield_real(const json_t *obj, const char *key)
+{
+	return json_number_value(json_object_get(obj, key));
+}

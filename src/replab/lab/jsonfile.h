@@ -36,4 +36,11 @@ bool jnumber(const json_t *v, double *out);
 /* obj[key] as by jnumber. */
 bool jfield_number(const json_t *obj, const char *key, double *out);
 
+/*
+ * For figures a program wrote itself: obj[key] as a whole number, or as a
+ * number (an integer too); 0 when obj has no such member.
+ */
+json_int_t jfield_int(const json_t *obj, const char *key);
+double jfield_real(const json_t *obj, const char *key);
+
 #endif
