@@ -144,7 +144,7 @@ static void script_holds_no_document_text(void **state)
 	assert_null(strstr(r.gp_text, "set output")); /* the PNG goes to standard output */
 	/* an unknown experiment's name is not in the title */
 	assert_non_null(strstr(r.gp_text, "set title 'replication lag seen by the primary'"));
-	assert_non_null(strstr(r.gp_text, "'events.dat' using 1:(0.03):2 axes x1y2 with labels "
+	assert_non_null(strstr(r.gp_text, "'events.dat' using 2:(0.03):3 axes x1y2 with labels "
 					  "noenhanced"));
 	report_free(&r);
 	json_decref(doc);
@@ -155,13 +155,23 @@ static void labels_are_printable_and_unquotable(void **state)
 	json_t *doc = hostile_timeline();
 	struct report r;
 	const char *events;
+	double last_x = -1;
 
 	(void) state;
 	assert_int_equal(build(doc, &r), REPORT_DRAWN);
 	events = data_text(&r, "events.dat");
-	/* one line per event, "seconds<TAB>"label"", nothing but printable ASCII in the label */
+	/*
+	 * one line per event, "seconds<TAB>label's x<TAB>"label"", nothing but
+	 * printable ASCII in the label; the events 1 ms apart on a 0.2 s
+	 * picture, each label moved right of the one before by 2% of it
+	 */
 	for (const char *line = events; *line; line = strchr(line, '\n') + 1) {
 		const char *q = strchr(line, '"'), *end = strchr(line, '\n');
+		double t, x;
+
+		assert_int_equal(sscanf(line, "%lf\t%lf\t", &t, &x), 2);
+		assert_true(x >= t && x >= last_x + 0.2 * 0.02 - 1e-3);
+		last_x = x;
 
 		assert_non_null(q);
 		assert_true(q > line && q[-1] == '\t');
@@ -424,7 +434,7 @@ static void draws_each_kind(void **state)
 	assert_string_equal(data_text(&r, "before.dat"), "0.100\t30\n0.200\t40\n0.300\t40\n");
 	assert_string_equal(data_text(&r, "after.dat"), "1.150\t50\n1.250\t50\n");
 	assert_string_equal(data_text(&r, "downtime.dat"), "0.290\t1.150\t\"860 ms\"\n");
-	assert_string_equal(data_text(&r, "events.dat"), "0.300\t\"primary crashed\"\n");
+	assert_string_equal(data_text(&r, "events.dat"), "0.300\t0.300\t\"primary crashed\"\n");
 	assert_non_null(strstr(r.gp_text, "'after.dat' using 1:2 with steps"));
 	report_free(&r);
 	json_decref(doc);

@@ -137,24 +137,34 @@ struct report_events {
 	double load_start; /* "write load started", seconds; else 0 */
 	int nfaults;	   /* intervals in faults.dat */
 	double open[REPORT_FAULT_KINDS];
-	FILE *faults;
+	FILE *faults, *marks;
+	size_t n;			     /* the events, for report_events_end */
+	double t[REPORT_MAX_LABELS];	     /* seconds */
+	const char *what[REPORT_MAX_LABELS]; /* the events' own text, in doc */
 };
 
 /*
- * events.dat from doc's "events" (each {t_ms, event}: "seconds<TAB>label")
- * and faults.dat, the faults as intervals "from<TAB>to" in seconds: a
- * "cut..." until the next "heal...", a "shape..." until the next
- * "unshape...", "primary crashed" or "primary powered off" until the end of
- * the picture, which report_faults_end gives.  False (logged) when an event
- * is malformed.
+ * The faults of doc's "events" (each {t_ms, event}) into faults.dat as
+ * intervals "from<TAB>to" in seconds: a "cut..." until the next "heal...",
+ * a "shape..." until the next "unshape...", "primary crashed" or "primary
+ * powered off" until the end of the picture, which report_events_end
+ * gives; the events kept in ev for it.  False (logged) when an event is
+ * malformed.
  */
 bool report_events(struct report *r, json_t *events, struct report_events *ev);
-void report_faults_end(struct report_events *ev, double end_s);
+
+/*
+ * The picture spans lo_s to hi_s: the faults still open end at hi_s, and
+ * events.dat gets each event as "seconds<TAB>label's x<TAB>label", the
+ * label moved right of the one before when they would overlap (its line
+ * stays at its time).
+ */
+void report_events_end(struct report_events *ev, double lo_s, double hi_s);
 
 /* The events' dashed lines and labels, on a y2 axis over [0:1]. */
 #define REPORT_EVENTS_PLOT                                                                      \
 	"'events.dat' using 1:(0):(0):(1) axes x1y2 with vectors nohead lc rgb 'red' dt 2 "     \
-	"notitle, \\\n  'events.dat' using 1:(0.03):2 axes x1y2 with labels noenhanced rotate " \
+	"notitle, \\\n  'events.dat' using 2:(0.03):3 axes x1y2 with labels noenhanced rotate " \
 	"left offset 0.7,0 font ',9' notitle"
 
 /* The shading of faults.dat's intervals behind a plot (a y2 axis over [0:1]). */

@@ -18,11 +18,11 @@
 #define COMMITS_MAX 1e9 /* transactions committed in 100 ms */
 
 /*
- * doc.pgbench[key]'s commits into name's data file; *drawn: it had any.
- * False (logged) when a member is malformed.
+ * doc.pgbench[key]'s commits into name's data file; *drawn: it had any;
+ * *end_s raised to its end.  False (logged) when a member is malformed.
  */
 static bool write_run(struct report *r, json_t *pgbench, const char *key, const char *name,
-		      bool *drawn)
+		      bool *drawn, double *end_s)
 {
 	json_t *run = json_object_get(pgbench, key), *bins, *first, *c;
 	char where[80];
@@ -56,6 +56,8 @@ static bool write_run(struct report *r, json_t *pgbench, const char *key, const 
 		fprintf(f, "%.3f\t%.17g\n", (t0 + 100.0 * (double) i) / 1000, v * 10);
 	}
 	fprintf(f, "%.3f\t%.17g\n", (t0 + 100.0 * (double) i) / 1000, v * 10);
+	if ((t0 + 100.0 * (double) i) / 1000 > *end_s)
+		*end_s = (t0 + 100.0 * (double) i) / 1000;
 	*drawn = true;
 	return true;
 }
@@ -86,16 +88,18 @@ enum report_result report_commits(struct report *r, json_t *doc)
 	json_t *pgbench = json_object_get(doc, "pgbench"), *events;
 	bool bad = false, before, after, downtime;
 	struct report_events ev;
+	double end_s = 0;
 
 	if (!json_is_object(pgbench)) {
 		report_invalid(r, "pgbench is not an object");
 		return REPORT_INVALID;
 	}
 	events = report_array(r, doc, "events", "", REPORT_MAX_LABELS, &bad);
-	if (bad || !write_run(r, pgbench, "before", "before.dat", &before) ||
-	    !write_run(r, pgbench, "after", "after.dat", &after) ||
+	if (bad || !write_run(r, pgbench, "before", "before.dat", &before, &end_s) ||
+	    !write_run(r, pgbench, "after", "after.dat", &after, &end_s) ||
 	    !write_downtime(r, pgbench, &downtime) || !report_events(r, events, &ev))
 		return REPORT_INVALID;
+	report_events_end(&ev, 0, end_s);
 	if (!before && !after)
 		return REPORT_EMPTY;
 	fputs("set title 'failover-under-load --workload pgbench: transactions committed'\n"

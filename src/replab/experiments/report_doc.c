@@ -228,11 +228,14 @@ static bool begins(const char *text, const char *prefix)
 
 bool report_events(struct report *r, json_t *events, struct report_events *ev)
 {
-	FILE *marks = report_data(r, "events.dat");
 	json_t *e;
 	size_t i;
 
-	*ev = (struct report_events){ .faults = report_data(r, "faults.dat") };
+	ev->load_start = 0;
+	ev->nfaults = 0;
+	ev->n = 0;
+	ev->faults = report_data(r, "faults.dat");
+	ev->marks = report_data(r, "events.dat");
 	for (int k = 0; k < REPORT_FAULT_KINDS; k++)
 		ev->open[k] = NAN;
 	json_array_foreach(events, i, e) {
@@ -263,20 +266,32 @@ bool report_events(struct report *r, json_t *events, struct report_events *ev)
 			} else if (isnan(ev->open[k]) && begins(what, faults[k].opens))
 				ev->open[k] = t;
 		}
-		fprintf(marks, "%.3f\t", t);
-		report_label(marks, what);
-		fputc('\n', marks);
+		if (ev->n < REPORT_MAX_LABELS) {
+			ev->t[ev->n] = t;
+			ev->what[ev->n++] = what;
+		}
 	}
 	return true;
 }
 
-void report_faults_end(struct report_events *ev, double end_s)
+/* A label's width, as a share of the picture's: a rotated line of the labels' 9 pt font. */
+#define LABEL_WIDTH_SHARE 0.02
+
+void report_events_end(struct report_events *ev, double lo_s, double hi_s)
 {
+	double gap = (hi_s > lo_s ? hi_s - lo_s : 0) * LABEL_WIDTH_SHARE, x = -INFINITY;
+
 	for (int k = 0; k < REPORT_FAULT_KINDS; k++)
 		if (!isnan(ev->open[k])) {
 			fprintf(ev->faults, "%.3f\t%.3f\n", ev->open[k],
-				end_s > ev->open[k] ? end_s : ev->open[k]);
+				hi_s > ev->open[k] ? hi_s : ev->open[k]);
 			ev->nfaults++;
 			ev->open[k] = NAN;
 		}
+	for (size_t i = 0; i < ev->n; i++) {
+		x = ev->t[i] > x + gap ? ev->t[i] : x + gap;
+		fprintf(ev->marks, "%.3f\t%.3f\t", ev->t[i], x);
+		report_label(ev->marks, ev->what[i]);
+		fputc('\n', ev->marks);
+	}
 }

@@ -128,7 +128,7 @@ enum report_result report_history(struct report *r, json_t *doc, const struct hi
 	free(line);
 	if (!report_events(r, events, &ev))
 		return REPORT_INVALID;
-	report_faults_end(&ev, hi);
+	report_events_end(&ev, lo, hi);
 	fprintf(r->gp,
 		"set title 'history: %zu operations by session (squares: writes, circles: "
 		"reads)%s'\n"

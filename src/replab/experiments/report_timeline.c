@@ -124,7 +124,8 @@ enum report_result report_timeline(struct report *r, json_t *doc)
 	if (!report_events(r, events, &ev) || !(lag ? write_samples(r, samples, data, &end_s, &gaps)
 						    : write_acks(r, acks, ev.load_start, data)))
 		return REPORT_INVALID;
-	report_faults_end(&ev, lag ? end_s : ev.load_start + (double) json_array_size(acks) / 10);
+	report_events_end(&ev, 0,
+			  lag ? end_s : ev.load_start + (double) json_array_size(acks) / 10);
 
 	fprintf(r->gp, "set title '%s%s%s%s'\n", name ? name : "", name ? ": " : "",
 		!lag	    ? "writes the client saw acknowledged"
