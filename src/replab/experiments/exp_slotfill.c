@@ -267,9 +267,9 @@ static bool slot_kills_primary(struct run *r)
 	mark = experiment_log_mark(r->primary);
 	undo = lab_cleanup_push("make room on the primary's WAL disk", undo_full_disk, r);
 	printf("  writing rows, a new WAL segment for each, until the primary fails (at most "
-	       "%d):\n  the write that meets the full disk fails, as it should\n",
+	       "%d):\n  the write that meets the full disk fails, as it should (the error below)\n",
 	       MAX_SEGMENTS);
-	fflush(stdout); /* before the failed write's warning, on stderr */
+	fflush(stdout); /* before the failed write's error, on stderr */
 	died = fill_until_failure(r);
 	if (interrupted())
 		return false;

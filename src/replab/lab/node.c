@@ -275,8 +275,8 @@ size_t node_commit_each(const struct vm *vm, char *const statements[], size_t n,
 		log_warning("psql exited with status %d in the %s VM after its %zu writes", rc,
 			    vm->name, n);
 	if (done < n) {
-		log_warning("a write failed in the %s VM after %zu of %zu: %s", vm->name, done, n,
-			    statements[done]);
+		log_error("a write failed in the %s VM after %zu of %zu: %s", vm->name, done, n,
+			  statements[done]);
 		log_detail("psql's messages are in %s", log_path);
 	}
 	free(text);
